@@ -1,0 +1,163 @@
+/**
+ * The clock every timer-driven part of the agent is given, so that back-off,
+ * probe periods, GC ages and relists can be tested without sleeping.
+ *
+ * Times are milliseconds since the Unix epoch, as `Date.now()` returns them.
+ *
+ * @module
+ */
+
+/** A cancel function returned by {@linkcode Clock.after}. */
+export type CancelTimer = () => void;
+
+/** Source of time and timers. */
+export interface Clock {
+  /** The current time in milliseconds since the Unix epoch. */
+  now(): number;
+  /**
+   * Resolves after `ms` milliseconds. Rejects with the signal's reason when
+   * the signal aborts first.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Calls `fn` once after `ms` milliseconds; the returned function cancels it. */
+  after(ms: number, fn: () => void): CancelTimer;
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
+}
+
+function sleepWith(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      cancel();
+      reject(abortReason(signal!));
+    };
+    const cancel = clock.after(ms, () => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    });
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** The wall clock, backed by `Date.now()` and `setTimeout`. */
+export class RealClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepWith(this, ms, signal);
+  }
+
+  after(ms: number, fn: () => void): CancelTimer {
+    const id = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(id);
+  }
+}
+
+interface FakeTimer {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+/**
+ * A clock that only moves when a test moves it. Timers fire in time order
+ * (and in creation order for equal times) during {@linkcode FakeClock.step}
+ * or {@linkcode FakeClock.advance}.
+ */
+export class FakeClock implements Clock {
+  #now: number;
+  #seq = 0;
+  #timers: FakeTimer[] = [];
+
+  /** @param start the initial time in ms since the epoch. @default 1_700_000_000_000 */
+  constructor(start = 1_700_000_000_000) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepWith(this, ms, signal);
+  }
+
+  after(ms: number, fn: () => void): CancelTimer {
+    const timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn };
+    this.#timers.push(timer);
+    return () => {
+      const i = this.#timers.indexOf(timer);
+      if (i >= 0) this.#timers.splice(i, 1);
+    };
+  }
+
+  /** The number of timers (including sleeps) not yet fired. */
+  get pendingTimers(): number {
+    return this.#timers.length;
+  }
+
+  /** Time of the earliest pending timer, or undefined. */
+  nextTimerAt(): number | undefined {
+    return this.#earliest()?.at;
+  }
+
+  /**
+   * Moves time forward by `ms` synchronously, firing every timer due on the way.
+   * Work that a fired timer schedules through promises runs only after the caller
+   * yields; use {@linkcode FakeClock.advance} to let it run between timers.
+   */
+  step(ms: number): void {
+    const target = this.#now + ms;
+    for (let t = this.#earliest(); t && t.at <= target; t = this.#earliest()) {
+      this.#timers.splice(this.#timers.indexOf(t), 1);
+      this.#now = t.at;
+      t.fn();
+    }
+    this.#now = target;
+  }
+
+  /**
+   * Moves time forward by `ms`, firing due timers one by one and letting the
+   * promise chains they start settle after each, so loops that sleep again are
+   * rescheduled within the same advance.
+   */
+  async advance(ms: number): Promise<void> {
+    const target = this.#now + ms;
+    await flush();
+    for (let t = this.#earliest(); t && t.at <= target; t = this.#earliest()) {
+      this.#timers.splice(this.#timers.indexOf(t), 1);
+      this.#now = t.at;
+      t.fn();
+      await flush();
+    }
+    this.#now = target;
+    await flush();
+  }
+
+  /** Sets the time without firing timers (for tests of pure policies). */
+  set(ms: number): void {
+    this.#now = ms;
+  }
+
+  #earliest(): FakeTimer | undefined {
+    let best: FakeTimer | undefined;
+    for (const t of this.#timers) {
+      if (!best || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t;
+    }
+    return best;
+  }
+}
+
+/**
+ * Lets pending promise callbacks run: one macrotask turn, which drains the
+ * microtask queue several times over. Used by tests and by FakeClock; it does
+ * not wait for any timer.
+ */
+export function flush(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

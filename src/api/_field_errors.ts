@@ -1,0 +1,112 @@
+/**
+ * The collector the validation helpers share. Private to src/api.
+ *
+ * @module
+ */
+
+import { parseQuantity, type Quantity } from "./quantity.ts";
+
+/** One problem found in an object, named by its field path. */
+export interface FieldError {
+  /** The field path, such as `spec.containers[1].ports[0].containerPort`. */
+  field: string;
+  /** What is wrong, worded to follow "field '<path>' ", naming the bad value. */
+  message: string;
+}
+
+/** The allowed range of an integer field. */
+export interface IntegerRange {
+  /** The smallest allowed value. */
+  min: number;
+  /** The largest allowed value; no upper bound when unset. */
+  max?: number;
+  /** Added after the range, e.g. "where 0 means no host port". */
+  hint?: string;
+}
+
+/** Appends problems to one list. */
+export class FieldErrors {
+  readonly list: FieldError[] = [];
+
+  /** Records that `field` is wrong. */
+  add(field: string, message: string): void {
+    this.list.push({ field, message });
+  }
+
+  /** Records `message` when it is defined. */
+  addProblem(field: string, problem: string | undefined, value: unknown): void {
+    if (problem !== undefined) this.add(field, `${problem} (got ${show(value)})`);
+  }
+
+  /** Checks an optional integer field against a range. */
+  integer(field: string, value: unknown, range: IntegerRange): void {
+    if (value === undefined || value === null) return;
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      this.add(field, `must be an integer (got ${show(value)})`);
+      return;
+    }
+    const { min, max, hint } = range;
+    const extra = hint ? ` ${hint}` : "";
+    if (max !== undefined && (value < min || value > max)) {
+      this.add(field, `must be between ${min} and ${max}${extra} (got ${value})`);
+    } else if (value < min) {
+      this.add(field, `must be at least ${min}${extra} (got ${value})`);
+    }
+  }
+
+  /** Checks that an optional string field is one of `allowed` (empty counts as unset). */
+  oneOf(field: string, value: unknown, allowed: readonly string[]): void {
+    if (value === undefined || value === null || value === "") return;
+    if (typeof value !== "string" || !allowed.includes(value)) {
+      this.add(field, `must be one of ${allowed.join(", ")} (got ${show(value)})`);
+    }
+  }
+
+  /** Checks that a field is a non-empty string; returns it when it is. */
+  requiredString(field: string, value: unknown): string | undefined {
+    if (value === undefined || value === null || value === "") {
+      this.add(field, "is required");
+      return undefined;
+    }
+    if (typeof value !== "string") {
+      this.add(field, `must be a string (got ${show(value)})`);
+      return undefined;
+    }
+    return value;
+  }
+}
+
+/** Shows a bad value in a message: strings quoted, the rest as JSON. */
+export function show(value: unknown): string {
+  if (typeof value === "string") return `'${value}'`;
+  if (value === undefined) return "nothing";
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** The keys among `keys` whose value in `object` is set. */
+export function presentKeys<T extends object>(object: T, keys: readonly (keyof T)[]): string[] {
+  return keys.filter((key) => object[key] !== undefined && object[key] !== null).map(String);
+}
+
+/** Parses a quantity field, recording an error and returning undefined when it is bad. */
+export function quantityOrError(
+  errors: FieldErrors,
+  field: string,
+  value: unknown,
+): Quantity | undefined {
+  if (typeof value !== "string" && typeof value !== "number") {
+    errors.add(field, `must be a quantity such as '500m' or '1Gi' (got ${show(value)})`);
+    return undefined;
+  }
+  try {
+    return parseQuantity(value);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    errors.add(field, `must be a quantity such as '500m' or '1Gi' (got ${show(value)})`);
+    return undefined;
+  }
+}

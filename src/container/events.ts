@@ -1,0 +1,245 @@
+/**
+ * The agent's event recorder: events about pods and containers, named with
+ * the kubelet's reasons (Pulling, Started, BackOff, ...), logged through the
+ * {@linkcode Logger} and kept in memory (newest N) for the status endpoints
+ * and, later, the API server. Identical events are aggregated into one with a
+ * count, like v1 Event's count / firstTimestamp / lastTimestamp.
+ *
+ * Times are milliseconds since the Unix epoch.
+ *
+ * @module
+ */
+
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+import type { InvolvedObject } from "./ref.ts";
+
+/** v1 Event types. */
+export type EventType = "Normal" | "Warning";
+
+/** What {@linkcode EventRecorder.record} takes. */
+export interface EventInput {
+  type: EventType;
+  reason: string;
+  message: string;
+  involvedObject: InvolvedObject;
+}
+
+/** A recorded (possibly aggregated) event, shaped like a v1 Event. */
+export interface RecordedEvent {
+  /** `<object name>.<hex>`, unique within the recorder. */
+  name: string;
+  type: EventType;
+  reason: string;
+  message: string;
+  involvedObject: InvolvedObject;
+  source: { component: string; host?: string };
+  /** How many identical events this one stands for. */
+  count: number;
+  firstTimestamp: number;
+  lastTimestamp: number;
+}
+
+/** The callback shape other modules accept for emitting events about a pod. */
+export interface SimpleEvent {
+  type: EventType;
+  reason: string;
+  message: string;
+  /** The pod name, or its full name `name_namespace`. */
+  pod?: string;
+  uid?: string;
+  fieldPath?: string;
+  namespace?: string;
+}
+
+/** A function recording a {@linkcode SimpleEvent}. */
+export type RecordEvent = (e: SimpleEvent) => void;
+
+/** Filter for {@linkcode EventRecorder.list}; every given field must match. */
+export interface EventFilter {
+  type?: EventType;
+  reason?: string;
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  uid?: string;
+}
+
+/** Options for {@linkcode EventRecorder}. */
+export interface EventRecorderOptions {
+  clock: Clock;
+  /** Where each event is logged. @default no logging */
+  logger?: Logger;
+  /** How many distinct events are kept; older ones are dropped. @default 1000 */
+  maxEvents?: number;
+  /** The reporting component. @default "kubelet" */
+  component?: string;
+  /** The node name, used as source host and for events without a pod. @default undefined */
+  host?: string;
+}
+
+/** Listener of recorded events, called on each new or aggregated event. */
+export type EventListener = (event: RecordedEvent) => void;
+
+function eventKey(e: EventInput): string {
+  const o = e.involvedObject;
+  return JSON.stringify([
+    o.kind,
+    o.namespace,
+    o.name,
+    o.uid,
+    o.fieldPath ?? "",
+    e.type,
+    e.reason,
+    e.message,
+  ]);
+}
+
+function matches(e: RecordedEvent, f: EventFilter): boolean {
+  const o = e.involvedObject;
+  return (f.type === undefined || e.type === f.type) &&
+    (f.reason === undefined || e.reason === f.reason) &&
+    (f.kind === undefined || o.kind === f.kind) &&
+    (f.namespace === undefined || o.namespace === f.namespace) &&
+    (f.name === undefined || o.name === f.name) &&
+    (f.uid === undefined || o.uid === f.uid);
+}
+
+/** Records, logs, aggregates and keeps events. */
+export class EventRecorder {
+  #clock: Clock;
+  #logger?: Logger;
+  #max: number;
+  #component: string;
+  #host?: string;
+  /** Insertion order = age order: an aggregated event moves to the end. */
+  #events = new Map<string, RecordedEvent>();
+  #seq = 0;
+  #listeners = new Set<EventListener>();
+
+  constructor(options: EventRecorderOptions) {
+    const max = options.maxEvents ?? 1000;
+    if (!Number.isInteger(max) || max < 1) {
+      throw new RangeError(`Cannot create event recorder: maxEvents must be >= 1, got ${max}`);
+    }
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#max = max;
+    this.#component = options.component ?? "kubelet";
+    this.#host = options.host;
+  }
+
+  /** Records an event, aggregating it with an identical earlier one. Returns the stored event. */
+  record(input: EventInput): RecordedEvent {
+    const now = this.#clock.now();
+    const key = eventKey(input);
+    let ev = this.#events.get(key);
+    if (ev) {
+      ev.count++;
+      ev.lastTimestamp = now;
+      this.#events.delete(key);
+    } else {
+      ev = {
+        name: `${input.involvedObject.name || "unknown"}.${now.toString(16)}${
+          (this.#seq++).toString(16)
+        }`,
+        type: input.type,
+        reason: input.reason,
+        message: input.message,
+        involvedObject: { ...input.involvedObject },
+        source: this.#host === undefined
+          ? { component: this.#component }
+          : { component: this.#component, host: this.#host },
+        count: 1,
+        firstTimestamp: now,
+        lastTimestamp: now,
+      };
+    }
+    this.#events.set(key, ev);
+    while (this.#events.size > this.#max) {
+      this.#events.delete(this.#events.keys().next().value!);
+    }
+    this.#log(ev);
+    for (const l of this.#listeners) l(ev);
+    return ev;
+  }
+
+  /** Records an event given in the short {@linkcode SimpleEvent} shape. */
+  recordSimple(e: SimpleEvent): RecordedEvent {
+    return this.record({
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+      involvedObject: this.#objectOf(e),
+    });
+  }
+
+  /** Kept events, oldest first, optionally filtered. Returns copies. */
+  list(filter: EventFilter = {}): RecordedEvent[] {
+    const out: RecordedEvent[] = [];
+    for (const e of this.#events.values()) {
+      if (matches(e, filter)) out.push({ ...e, involvedObject: { ...e.involvedObject } });
+    }
+    return out;
+  }
+
+  /** Number of distinct events kept. */
+  get size(): number {
+    return this.#events.size;
+  }
+
+  /** Calls `listener` for each recorded event; returns the unsubscribe function. */
+  watch(listener: EventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #objectOf(e: SimpleEvent): InvolvedObject {
+    if (e.pod === undefined && e.uid === undefined) {
+      return { kind: "Node", namespace: "", name: this.#host ?? "", uid: this.#host ?? "" };
+    }
+    let name = e.pod ?? "";
+    let namespace = e.namespace;
+    const i = name.lastIndexOf("_");
+    if (i >= 0) {
+      // A pod full name "name_namespace": pod names cannot contain "_".
+      namespace ??= name.slice(i + 1);
+      name = name.slice(0, i);
+    }
+    const obj: InvolvedObject = {
+      kind: "Pod",
+      apiVersion: "v1",
+      namespace: namespace ?? "default",
+      name,
+      uid: e.uid ?? "",
+    };
+    if (e.fieldPath) obj.fieldPath = e.fieldPath;
+    return obj;
+  }
+
+  #log(ev: RecordedEvent): void {
+    if (!this.#logger) return;
+    const o = ev.involvedObject;
+    const fields: Record<string, unknown> = {
+      object: o.namespace ? `${o.namespace}/${o.name}` : o.name,
+      kind: o.kind,
+      type: ev.type,
+      reason: ev.reason,
+      message: ev.message,
+    };
+    if (o.fieldPath) fields.fieldPath = o.fieldPath;
+    if (ev.count > 1) fields.count = ev.count;
+    if (ev.type === "Warning") this.#logger.warn("Event occurred", fields);
+    else this.#logger.info("Event occurred", fields);
+  }
+}
+
+/**
+ * The {@linkcode RecordEvent} callback for a recorder, for modules that accept
+ * `recordEvent?: (e) => void`.
+ */
+export function toRecordEvent(recorder: EventRecorder): RecordEvent {
+  return (e) => {
+    recorder.recordSimple(e);
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Checks of the merged settings: ranges, formats and contradictions, each
+ * reported as one line naming the flag or field and the bad value.
+ *
+ * @module
+ */
+
+import { isIP } from "node:net";
+import { formatDuration } from "./duration.ts";
+import { endpointSocketPath } from "./endpoint_socket_path.ts";
+import { OptionsError } from "./options_error.ts";
+import { SETTINGS } from "./_settings.ts";
+
+const DURATION_KEYS = new Set(SETTINGS.filter((s) => s.kind === "duration").map((s) => s.key));
+
+/** A value as it appears in messages: strings quoted, numbers bare. */
+export function describeValue(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? "null";
+}
+
+function endpointProblem(endpoint: string): string | undefined {
+  try {
+    endpointSocketPath(endpoint);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/**
+ * Validates merged values (durations in ms). `labelOf` names where a value came
+ * from (`--max-pods`, `field maxPods in '/etc/k.yaml'`, or `default`).
+ *
+ * @throws {OptionsError} at the first problem found.
+ */
+export function validateValues(
+  values: Record<string, unknown>,
+  labelOf: (key: string) => string,
+): void {
+  const fail = (key: string, reason: string): never => {
+    const v = values[key];
+    const shown = DURATION_KEYS.has(key) && typeof v === "number"
+      ? `"${formatDuration(v)}"`
+      : describeValue(v);
+    const label = labelOf(key);
+    const subject = label.startsWith("--") ? `flag ${label}` : label;
+    throw new OptionsError(`invalid value ${shown} for ${subject}: ${reason}`, label);
+  };
+  const num = (key: string) => values[key] as number;
+
+  let problem = endpointProblem(values.containerRuntimeEndpoint as string);
+  if (problem) fail("containerRuntimeEndpoint", problem);
+  if (values.imageServiceEndpoint !== "") {
+    problem = endpointProblem(values.imageServiceEndpoint as string);
+    if (problem) fail("imageServiceEndpoint", problem);
+  }
+  for (const key of ["runtimeRequestTimeout", "fileCheckFrequency", "httpCheckFrequency"]) {
+    if (num(key) <= 0) fail(key, "must be greater than 0");
+  }
+  if (num("syncFrequency") <= 0) fail("syncFrequency", "must be greater than 0");
+  for (const key of ["imageMinimumGCAge", "minimumGCAge"]) {
+    if (num(key) < 0) fail(key, "must not be negative");
+  }
+  if (num("maxPods") < 1) fail("maxPods", "must be at least 1");
+  for (const key of ["imageGCHighThresholdPercent", "imageGCLowThresholdPercent"]) {
+    if (num(key) < 0 || num(key) > 100) fail(key, "must be between 0 and 100");
+  }
+  const low = num("imageGCLowThresholdPercent");
+  const high = num("imageGCHighThresholdPercent");
+  if (low > high) {
+    // Blame the side the user set; the low one when both were set.
+    if (labelOf("imageGCLowThresholdPercent") !== "default") {
+      fail(
+        "imageGCLowThresholdPercent",
+        `must not be above the high threshold (${high}, ${labelOf("imageGCHighThresholdPercent")})`,
+      );
+    }
+    fail("imageGCHighThresholdPercent", `must not be below the low threshold (${low}, default)`);
+  }
+  for (const key of ["healthzPort", "readOnlyPort"]) {
+    if (num(key) < 0 || num(key) > 65535) fail(key, "must be a port between 0 and 65535");
+  }
+  if (num("registryPullQPS") < 0) fail("registryPullQPS", "must not be negative");
+  if (num("registryBurst") < 0) fail("registryBurst", "must not be negative");
+  const parallel = values.maxParallelImagePulls as number | null;
+  if (parallel !== null) {
+    if (parallel < 1) fail("maxParallelImagePulls", "must be at least 1");
+    if (parallel > 1 && values.serializeImagePulls === true) {
+      fail(
+        "maxParallelImagePulls",
+        `must be 1 unless serializeImagePulls is false (${labelOf("serializeImagePulls")})`,
+      );
+    }
+  }
+  if (num("verbosity") < 0) fail("verbosity", "must not be negative");
+  if (values.loggingFormat !== "text" && values.loggingFormat !== "json") {
+    fail("loggingFormat", 'must be "text" or "json"');
+  }
+  for (const key of ["address", "healthzBindAddress"]) {
+    if (isIP(values[key] as string) === 0) fail(key, "not an IP address");
+  }
+  const nodeIP = values.nodeIP as string | undefined;
+  if (nodeIP !== undefined && nodeIP !== "") {
+    const ips = nodeIP.split(",");
+    if (ips.length > 2 || ips.some((ip) => isIP(ip.trim()) === 0)) {
+      fail("nodeIP", "not an IP address (or a dual-stack pair ip4,ip6)");
+    }
+  }
+  const url = values.staticPodURL as string;
+  if (url !== "") {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      fail("staticPodURL", "not a URL");
+    }
+    if (parsed!.protocol !== "http:" && parsed!.protocol !== "https:") {
+      fail("staticPodURL", "must be an http:// or https:// URL");
+    }
+  }
+  if (values.rootDir === "") fail("rootDir", "must not be empty");
+  if (values.podLogsDir === "") fail("podLogsDir", "must not be empty");
+}

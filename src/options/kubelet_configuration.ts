@@ -1,0 +1,203 @@
+/**
+ * Reading the KubeletConfiguration file (`--config`) and its drop-ins
+ * (`--config-dir`): strict decoding of kubelet.config.k8s.io/v1beta1 in YAML or
+ * JSON, relative paths resolved against the file's directory, drop-ins applied
+ * as JSON merge-patches in lexical order.
+ *
+ * @module
+ */
+
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { parse } from "yaml";
+import { mergePatch } from "./merge_patch.ts";
+import { OptionsError } from "./options_error.ts";
+import { BY_FIELD, IGNORED_FIELDS, LOGGING_FIELDS } from "./_settings.ts";
+
+/** The config file's apiVersion. */
+export const KUBELET_CONFIG_API_VERSION = "kubelet.config.k8s.io/v1beta1";
+/** The config file's kind. */
+export const KUBELET_CONFIG_KIND = "KubeletConfiguration";
+
+/** Fields holding paths, resolved against the directory of the file that sets them. */
+const PATH_FIELDS = ["staticPodPath", "podLogsDir"];
+
+/** One directory entry as {@linkcode LoadConfigurationOptions.readDir} returns it. */
+export interface ConfigDirEntry {
+  name: string;
+  isDirectory: boolean;
+}
+
+/** How config files are read; tests pass fakes. */
+export interface LoadConfigurationOptions {
+  /** Reads one file. @default Deno.readTextFile (needs --allow-read) */
+  readTextFile?: (path: string) => Promise<string>;
+  /** Lists a directory. @default Deno.readDir (needs --allow-read) */
+  readDir?: (path: string) => Promise<ConfigDirEntry[]>;
+}
+
+/** The merged configuration documents, before typing and defaults. */
+export interface LoadedConfiguration {
+  /** Merged fields (no apiVersion/kind), relative paths already resolved. */
+  fields: Record<string, unknown>;
+  /** Dotted field path → the file that last set it. */
+  origins: Map<string, string>;
+  /** Files read, in the order applied. */
+  files: string[];
+  /** One line per ignored field. */
+  warnings: string[];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+async function denoReadDir(path: string): Promise<ConfigDirEntry[]> {
+  const out: ConfigDirEntry[] = [];
+  for await (const e of Deno.readDir(path)) out.push({ name: e.name, isDirectory: e.isDirectory });
+  return out;
+}
+
+function firstLine(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split("\n")[0].trim();
+}
+
+/**
+ * Decodes one KubeletConfiguration document strictly: it must be an object with
+ * the v1beta1 apiVersion and kind, and every field must be a KubeletConfiguration
+ * field. Relative `staticPodPath` and `podLogsDir` are resolved against the
+ * directory of `path`. Returns the fields without apiVersion/kind and warnings
+ * for fields denolet ignores.
+ *
+ * @throws {OptionsError} naming the file and the field at fault.
+ */
+export function decodeKubeletConfiguration(
+  text: string,
+  path: string,
+): { fields: Record<string, unknown>; warnings: string[] } {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (e) {
+    throw new OptionsError(`Cannot parse config file '${path}': ${firstLine(e)}`, path);
+  }
+  if (doc === null || doc === undefined) {
+    throw new OptionsError(`Cannot parse config file '${path}': the file is empty`, path);
+  }
+  if (!isObject(doc)) {
+    throw new OptionsError(`Cannot parse config file '${path}': not a mapping of fields`, path);
+  }
+  const { apiVersion, kind, ...fields } = doc;
+  if (apiVersion !== KUBELET_CONFIG_API_VERSION) {
+    throw new OptionsError(
+      `invalid value ${
+        JSON.stringify(apiVersion ?? "")
+      } for field apiVersion in '${path}': must be "${KUBELET_CONFIG_API_VERSION}"`,
+      path,
+    );
+  }
+  if (kind !== KUBELET_CONFIG_KIND) {
+    throw new OptionsError(
+      `invalid value ${
+        JSON.stringify(kind ?? "")
+      } for field kind in '${path}': must be "${KUBELET_CONFIG_KIND}"`,
+      path,
+    );
+  }
+  const warnings: string[] = [];
+  for (const [key, value] of Object.entries(fields)) {
+    if (key === "logging") {
+      if (value !== null && !isObject(value)) {
+        throw new OptionsError(
+          `invalid value ${JSON.stringify(value)} for field logging in '${path}': not a mapping`,
+          path,
+        );
+      }
+      for (const sub of Object.keys(value ?? {})) {
+        if (!LOGGING_FIELDS.has(sub)) {
+          throw new OptionsError(`unknown field "logging.${sub}" in config file '${path}'`, path);
+        }
+        if (!BY_FIELD.has(`logging.${sub}`)) {
+          warnings.push(`config field logging.${sub} in '${path}' is not supported and ignored`);
+        }
+      }
+    } else if (IGNORED_FIELDS.has(key)) {
+      warnings.push(`config field ${key} in '${path}' is not supported and ignored`);
+    } else if (!BY_FIELD.has(key)) {
+      throw new OptionsError(`unknown field "${key}" in config file '${path}'`, path);
+    }
+  }
+  for (const key of PATH_FIELDS) {
+    const v = fields[key];
+    if (typeof v === "string" && v !== "" && !isAbsolute(v)) {
+      fields[key] = resolve(dirname(path), v);
+    }
+  }
+  return { fields, warnings };
+}
+
+function getPath(obj: Record<string, unknown>, dotted: string): unknown {
+  let cur: unknown = obj;
+  for (const part of dotted.split(".")) {
+    if (!isObject(cur)) return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}
+
+/**
+ * Reads `configFile` (if given), then every `*.conf` file directly in
+ * `configDir` (if given) in lexical order, each applied as a JSON merge-patch
+ * over the result so far. Paths must be absolute.
+ *
+ * Needs --allow-read on `configFile` and `configDir` (with the default readers).
+ *
+ * @throws {OptionsError} when a file cannot be read or decoded.
+ */
+export async function loadKubeletConfiguration(
+  configFile: string | undefined,
+  configDir: string | undefined,
+  options: LoadConfigurationOptions = {},
+): Promise<LoadedConfiguration> {
+  const readTextFile = options.readTextFile ?? ((p: string) => Deno.readTextFile(p));
+  const readDir = options.readDir ?? denoReadDir;
+  const files: string[] = [];
+  if (configFile !== undefined) files.push(configFile);
+  if (configDir !== undefined) {
+    let entries: ConfigDirEntry[];
+    try {
+      entries = await readDir(configDir);
+    } catch (e) {
+      throw new OptionsError(`Cannot read config dir '${configDir}': ${firstLine(e)}`, configDir);
+    }
+    const names = entries
+      .filter((e) => !e.isDirectory && e.name.endsWith(".conf"))
+      .map((e) => e.name)
+      .sort();
+    for (const name of names) files.push(join(configDir, name));
+  }
+  let fields: Record<string, unknown> = {};
+  const origins = new Map<string, string>();
+  const warnings: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readTextFile(file);
+    } catch (e) {
+      throw new OptionsError(`Cannot read config file '${file}': ${firstLine(e)}`, file);
+    }
+    const decoded = decodeKubeletConfiguration(text, file);
+    warnings.push(...decoded.warnings);
+    fields = mergePatch(fields, decoded.fields) as Record<string, unknown>;
+    for (const field of BY_FIELD.keys()) {
+      const v = getPath(decoded.fields, field);
+      if (v === null) origins.delete(field);
+      else if (v !== undefined) origins.set(field, file);
+    }
+  }
+  return { fields, origins, files, warnings };
+}
+
+/** The value at a dotted field path of a decoded configuration. */
+export function configField(fields: Record<string, unknown>, dotted: string): unknown {
+  return getPath(fields, dotted);
+}

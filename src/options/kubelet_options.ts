@@ -1,0 +1,285 @@
+/**
+ * The agent's resolved configuration: kubelet flags and the KubeletConfiguration
+ * file merged in the kubelet's precedence (defaults < `--config` < `--config-dir`
+ * drop-ins < flags), typed and validated.
+ *
+ * @module
+ */
+
+import { isAbsolute, join, resolve } from "node:path";
+import { parseDuration } from "./duration.ts";
+import {
+  EMBEDDED_ENDPOINT,
+  EMBEDDED_SOCKET_NAME,
+  endpointSocketPath,
+} from "./endpoint_socket_path.ts";
+import { helpText } from "./help_text.ts";
+import {
+  type ConfigDirEntry,
+  configField,
+  loadKubeletConfiguration,
+} from "./kubelet_configuration.ts";
+import { OptionsError } from "./options_error.ts";
+import { parseKubeletFlags } from "./parse_kubelet_flags.ts";
+import { versionText } from "./version.ts";
+import { defaultValues, type Setting, SETTINGS } from "./_settings.ts";
+import { describeValue, validateValues } from "./_validate.ts";
+
+/** Everything the agent is configured with. Durations are milliseconds. */
+export interface KubeletOptions {
+  /** `--config`, absolute. */
+  configFile: string | undefined;
+  /** `--config-dir`, absolute. */
+  configDir: string | undefined;
+  /** `--kubeconfig`, absolute; absent means standalone. */
+  kubeconfig: string | undefined;
+  /** True without `--kubeconfig`: static pods only, no API server. */
+  standalone: boolean;
+  /** `--hostname-override` as given. */
+  hostnameOverride: string | undefined;
+  /** Lower-cased `--hostname-override`, else the lower-cased OS hostname. */
+  nodeName: string;
+  /** `--node-ip`. */
+  nodeIP: string | undefined;
+  /** `--root-dir`, absolute. */
+  rootDir: string;
+  /** `maxPods` / `--max-pods`. */
+  maxPods: number;
+  /** `containerRuntimeEndpoint` / `--container-runtime-endpoint`, as given. */
+  containerRuntimeEndpoint: string;
+  /** `imageServiceEndpoint`, or the runtime endpoint when that was empty. */
+  imageServiceEndpoint: string;
+  /** True when the runtime endpoint is `embedded`. */
+  embeddedRuntime: boolean;
+  /** Unix socket of the runtime service (for `embedded`: in the root dir). */
+  runtimeSocketPath: string;
+  /** Unix socket of the image service. */
+  imageSocketPath: string;
+  /** `runtimeRequestTimeout`, ms. */
+  runtimeRequestTimeout: number;
+  /** `staticPodPath` / `--pod-manifest-path`, absolute; "" means none. */
+  staticPodPath: string;
+  /** `fileCheckFrequency`, ms. */
+  fileCheckFrequency: number;
+  /** `staticPodURL` / `--manifest-url`; "" means none. */
+  staticPodURL: string;
+  /** `staticPodURLHeader` / `--manifest-url-header`. */
+  staticPodURLHeader: Record<string, string[]>;
+  /** `httpCheckFrequency`, ms. */
+  httpCheckFrequency: number;
+  /** `syncFrequency`, ms. */
+  syncFrequency: number;
+  /** `podLogsDir`, absolute. */
+  podLogsDir: string;
+  /** `serializeImagePulls`. */
+  serializeImagePulls: boolean;
+  /** `maxParallelImagePulls`; null means no limit. */
+  maxParallelImagePulls: number | null;
+  /** `registryPullQPS`; 0 means unlimited. */
+  registryPullQPS: number;
+  /** `registryBurst`. */
+  registryBurst: number;
+  /** `imageGCHighThresholdPercent`. */
+  imageGCHighThresholdPercent: number;
+  /** `imageGCLowThresholdPercent`. */
+  imageGCLowThresholdPercent: number;
+  /** `imageMinimumGCAge`, ms. */
+  imageMinimumGCAge: number;
+  /** Container GC `--minimum-container-ttl-duration`, ms. */
+  minimumGCAge: number;
+  /** Container GC `--maximum-dead-containers-per-container`; negative = no limit. */
+  maxPerPodContainerCount: number;
+  /** Container GC `--maximum-dead-containers`; negative = no limit. */
+  maxContainerCount: number;
+  /** `address`: where the read-only port listens. */
+  address: string;
+  /** `readOnlyPort`; 0 = off. */
+  readOnlyPort: number;
+  /** `healthzPort`; 0 = off. */
+  healthzPort: number;
+  /** `healthzBindAddress`. */
+  healthzBindAddress: string;
+  /** `logging`. */
+  logging: { format: "text" | "json"; verbosity: number };
+}
+
+/** What {@linkcode loadKubeletOptions} decided: run, or print and exit 0. */
+export type KubeletOptionsResult =
+  | { kind: "run"; options: KubeletOptions; warnings: string[] }
+  | { kind: "help"; text: string }
+  | { kind: "version"; text: string };
+
+/** Inputs of {@linkcode loadKubeletOptions}; everything global comes in here. */
+export interface LoadOptions {
+  /** Reads config files. @default Deno.readTextFile (needs --allow-read) */
+  readTextFile?: (path: string) => Promise<string>;
+  /** Lists `--config-dir`. @default Deno.readDir (needs --allow-read) */
+  readDir?: (path: string) => Promise<ConfigDirEntry[]>;
+  /** The OS hostname, asked only without `--hostname-override`. @default Deno.hostname (needs --allow-sys=hostname) */
+  hostname?: () => string;
+  /** Base of relative flag paths, asked only when one is relative. @default Deno.cwd */
+  cwd?: () => string;
+}
+
+function typedFromConfig(setting: Setting, value: unknown, label: string): unknown {
+  const bad = (reason: string) =>
+    new OptionsError(`invalid value ${describeValue(value)} for ${label}: ${reason}`, label);
+  switch (setting.kind) {
+    case "string":
+    case "path":
+      if (typeof value !== "string") throw bad("not a string");
+      return value;
+    case "bool":
+      if (typeof value !== "boolean") throw bad("not a boolean (true or false)");
+      return value;
+    case "int":
+      if (typeof value !== "number" || !Number.isInteger(value)) throw bad("not an integer");
+      return value;
+    case "duration":
+      if (typeof value !== "string") throw bad('not a duration string (e.g. "20s", "1m30s")');
+      try {
+        return parseDuration(value);
+      } catch {
+        throw bad("not a duration (e.g. 20s, 1m30s)");
+      }
+    case "headers": {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw bad("not a mapping of header names to lists of values");
+      }
+      const out: Record<string, string[]> = {};
+      for (const [k, v] of Object.entries(value)) {
+        if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
+          throw bad(`header "${k}" is not a list of strings`);
+        }
+        out[k] = [...v];
+      }
+      return out;
+    }
+  }
+}
+
+/**
+ * Parses the command line, reads `--config` and `--config-dir` if given, and
+ * returns the validated configuration, or the help/version text to print.
+ *
+ * Needs --allow-read on the config file and dir, and --allow-sys=hostname
+ * when `--hostname-override` is not given (with the default inputs).
+ *
+ * @throws {OptionsError} with one line naming the flag or field and the bad
+ * value, for any bad input or contradiction.
+ */
+export async function loadKubeletOptions(
+  args: readonly string[],
+  options: LoadOptions = {},
+): Promise<KubeletOptionsResult> {
+  const flags = parseKubeletFlags(args);
+  if (flags.values.help === true) return { kind: "help", text: helpText() };
+  if (flags.values.version === true) return { kind: "version", text: versionText() };
+
+  let cwd: string | undefined;
+  const absolute = (p: string) => {
+    if (p === "" || isAbsolute(p)) return p;
+    cwd ??= (options.cwd ?? Deno.cwd)();
+    return resolve(cwd, p);
+  };
+  for (const s of SETTINGS) {
+    const v = flags.values[s.key];
+    if (s.kind === "path" && typeof v === "string") flags.values[s.key] = absolute(v);
+  }
+
+  const configFile = flags.values.configFile as string | undefined;
+  const configDir = flags.values.configDir as string | undefined;
+  if (configFile === "") throw new OptionsError(`invalid value "" for flag --config: empty`);
+  if (configDir === "") throw new OptionsError(`invalid value "" for flag --config-dir: empty`);
+  const loaded = await loadKubeletConfiguration(configFile, configDir, options);
+
+  const values = defaultValues(configFile === undefined);
+  const labels = new Map<string, string>();
+  for (const s of SETTINGS) {
+    if (s.field === undefined) continue;
+    const raw = configField(loaded.fields, s.field);
+    if (raw === undefined || raw === null) continue;
+    const label = `field ${s.field} in '${loaded.origins.get(s.field) ?? configFile}'`;
+    values[s.key] = typedFromConfig(s, raw, label);
+    labels.set(s.key, label);
+  }
+  for (const [key, v] of Object.entries(flags.values)) {
+    values[key] = v;
+    labels.set(key, flags.setBy.get(key)!);
+  }
+  if (values.serializeImagePulls === undefined) {
+    const parallel = values.maxParallelImagePulls as number | null;
+    values.serializeImagePulls = !(parallel !== null && parallel >= 2);
+  }
+  const labelOf = (key: string) => labels.get(key) ?? "default";
+  validateValues(values, labelOf);
+
+  const hostnameOverride = values.hostnameOverride as string | undefined;
+  let nodeName = hostnameOverride?.trim() ?? "";
+  if (nodeName === "") {
+    try {
+      nodeName = (options.hostname ?? Deno.hostname)().trim();
+    } catch (e) {
+      throw new OptionsError(
+        `Cannot determine the node name: ${(e as Error).message}; pass --hostname-override`,
+      );
+    }
+  }
+  nodeName = nodeName.toLowerCase();
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) {
+    throw new OptionsError(
+      `invalid node name "${nodeName}" (from ${
+        hostnameOverride ? "--hostname-override" : "the OS hostname"
+      }): must be a lower-case DNS-1123 subdomain`,
+      "--hostname-override",
+    );
+  }
+
+  const rootDir = values.rootDir as string;
+  const runtimeEndpoint = values.containerRuntimeEndpoint as string;
+  const imageEndpoint = (values.imageServiceEndpoint as string) || runtimeEndpoint;
+  const embeddedSocket = join(rootDir, EMBEDDED_SOCKET_NAME);
+  const result: KubeletOptions = {
+    configFile,
+    configDir,
+    kubeconfig: values.kubeconfig as string | undefined,
+    standalone: values.kubeconfig === undefined || values.kubeconfig === "",
+    hostnameOverride,
+    nodeName,
+    nodeIP: values.nodeIP as string | undefined,
+    rootDir,
+    maxPods: values.maxPods as number,
+    containerRuntimeEndpoint: runtimeEndpoint,
+    imageServiceEndpoint: imageEndpoint,
+    embeddedRuntime: runtimeEndpoint === EMBEDDED_ENDPOINT,
+    runtimeSocketPath: endpointSocketPath(runtimeEndpoint) ?? embeddedSocket,
+    imageSocketPath: endpointSocketPath(imageEndpoint) ?? embeddedSocket,
+    runtimeRequestTimeout: values.runtimeRequestTimeout as number,
+    staticPodPath: values.staticPodPath as string,
+    fileCheckFrequency: values.fileCheckFrequency as number,
+    staticPodURL: values.staticPodURL as string,
+    staticPodURLHeader: values.staticPodURLHeader as Record<string, string[]>,
+    httpCheckFrequency: values.httpCheckFrequency as number,
+    syncFrequency: values.syncFrequency as number,
+    podLogsDir: values.podLogsDir as string,
+    serializeImagePulls: values.serializeImagePulls as boolean,
+    maxParallelImagePulls: values.maxParallelImagePulls as number | null,
+    registryPullQPS: values.registryPullQPS as number,
+    registryBurst: values.registryBurst as number,
+    imageGCHighThresholdPercent: values.imageGCHighThresholdPercent as number,
+    imageGCLowThresholdPercent: values.imageGCLowThresholdPercent as number,
+    imageMinimumGCAge: values.imageMinimumGCAge as number,
+    minimumGCAge: values.minimumGCAge as number,
+    maxPerPodContainerCount: values.maxPerPodContainerCount as number,
+    maxContainerCount: values.maxContainerCount as number,
+    address: values.address as string,
+    readOnlyPort: values.readOnlyPort as number,
+    healthzPort: values.healthzPort as number,
+    healthzBindAddress: values.healthzBindAddress as string,
+    logging: {
+      format: values.loggingFormat as "text" | "json",
+      verbosity: values.verbosity as number,
+    },
+  };
+  return { kind: "run", options: result, warnings: [...loaded.warnings, ...flags.warnings] };
+}

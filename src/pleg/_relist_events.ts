@@ -1,0 +1,102 @@
+/**
+ * The pure part of relisting: container states as the PLEG sees them, the
+ * events a state change implies, and the pod IP rule.
+ */
+
+import type { ContainerState, PodStatus, RuntimePod } from "../container/runtime.ts";
+import type { PodLifecycleEvent, PodLifecycleEventType } from "./pleg.ts";
+
+/** kubelet's plegContainerState: "created" counts as unknown. */
+export type PlegContainerState = "running" | "exited" | "unknown" | "non-existent";
+
+function convertState(state: ContainerState): PlegContainerState {
+  switch (state) {
+    case "running":
+      return "running";
+    case "exited":
+      return "exited";
+    default:
+      return "unknown";
+  }
+}
+
+/** The state of a container or sandbox (ready → running, not ready → exited) in a listing. */
+export function stateOf(pod: RuntimePod | undefined, id: string): PlegContainerState {
+  if (!pod) return "non-existent";
+  for (const c of pod.containers) if (c.id === id) return convertState(c.state);
+  for (const s of pod.sandboxes) if (s.id === id) return s.state === "ready" ? "running" : "exited";
+  return "non-existent";
+}
+
+export function idsOf(...pods: (RuntimePod | undefined)[]): string[] {
+  const ids = new Set<string>();
+  for (const p of pods) {
+    if (!p) continue;
+    for (const s of p.sandboxes) ids.add(s.id);
+    for (const c of p.containers) ids.add(c.id);
+  }
+  return [...ids];
+}
+
+/** The events for one container whose state went from `oldState` to `newState`. */
+export function generateEvents(
+  podUid: string,
+  id: string,
+  oldState: PlegContainerState,
+  newState: PlegContainerState,
+): PodLifecycleEvent[] {
+  if (oldState === newState) return [];
+  const ev = (type: PodLifecycleEventType): PodLifecycleEvent => ({ podUid, type, data: id });
+  switch (newState) {
+    case "running":
+      return [ev("ContainerStarted")];
+    case "exited":
+      return [ev("ContainerDied")];
+    case "unknown":
+      return [ev("ContainerChanged")];
+    case "non-existent":
+      return oldState === "exited"
+        ? [ev("ContainerRemoved")]
+        : [ev("ContainerDied"), ev("ContainerRemoved")];
+  }
+}
+
+/**
+ * The RuntimePod equivalent of an inspected status, so {@linkcode GenericPLEG.updateCache}
+ * can compare it with the last listing.
+ */
+export function runtimePodOf(status: PodStatus): RuntimePod {
+  return {
+    uid: status.uid,
+    name: status.name,
+    namespace: status.namespace,
+    createdAt: status.sandboxStatuses.reduce((m, s) => Math.max(m, s.createdAt), 0),
+    containers: status.containerStatuses.map((c) => ({
+      id: c.id,
+      name: c.name,
+      image: c.image,
+      imageRef: c.imageRef,
+      hash: c.hash,
+      state: c.state,
+      createdAt: c.createdAt,
+      attempt: c.restartCount,
+    })),
+    sandboxes: status.sandboxStatuses.map((s) => ({
+      id: s.id,
+      state: s.state,
+      createdAt: s.createdAt,
+      attempt: s.attempt,
+    })),
+  };
+}
+
+/**
+ * Keeps the previous pod IPs when the new status has none and no READY
+ * sandbox (the sandbox is being torn down or recreated).
+ */
+export function keepPodIps(status: PodStatus, previous: PodStatus): string[] {
+  if (status.ips.length > 0) return status.ips;
+  if (previous.ips.length === 0) return status.ips;
+  if (status.sandboxStatuses.some((s) => s.state === "ready")) return status.ips;
+  return previous.ips;
+}

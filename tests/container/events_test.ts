@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { EventRecorder, toRecordEvent } from "../../src/container/events.ts";
+import { FakeClock } from "../../src/util/clock.ts";
+import { createMemoryLogger } from "../../src/util/logger.ts";
+
+const obj = { kind: "Pod", namespace: "default", name: "web", uid: "u1" };
+
+Deno.test("EventRecorder.record() aggregates identical events with count and timestamps", () => {
+  const clock = new FakeClock(1000);
+  const rec = new EventRecorder({ clock });
+  rec.record({ type: "Normal", reason: "Pulled", message: "pulled", involvedObject: obj });
+  clock.step(500);
+  rec.record({ type: "Warning", reason: "BackOff", message: "back-off", involvedObject: obj });
+  clock.step(500);
+  const ev = rec.record({
+    type: "Normal",
+    reason: "Pulled",
+    message: "pulled",
+    involvedObject: obj,
+  });
+  assert.equal(ev.count, 2);
+  assert.equal(ev.firstTimestamp, 1000);
+  assert.equal(ev.lastTimestamp, 2000);
+  assert.equal(rec.size, 2);
+  // The aggregated event is now the newest.
+  assert.deepEqual(rec.list().map((e) => e.reason), ["BackOff", "Pulled"]);
+  assert.equal(ev.source.component, "kubelet");
+});
+
+Deno.test("EventRecorder.record() treats a different message or fieldPath as a new event", () => {
+  const rec = new EventRecorder({ clock: new FakeClock() });
+  rec.record({ type: "Normal", reason: "Started", message: "a", involvedObject: obj });
+  rec.record({ type: "Normal", reason: "Started", message: "b", involvedObject: obj });
+  rec.record({
+    type: "Normal",
+    reason: "Started",
+    message: "a",
+    involvedObject: { ...obj, fieldPath: "spec.containers{x}" },
+  });
+  assert.equal(rec.size, 3);
+});
+
+Deno.test("EventRecorder keeps only the newest maxEvents", () => {
+  const rec = new EventRecorder({ clock: new FakeClock(), maxEvents: 3 });
+  for (let i = 0; i < 5; i++) {
+    rec.record({ type: "Normal", reason: "R", message: `m${i}`, involvedObject: obj });
+  }
+  assert.deepEqual(rec.list().map((e) => e.message), ["m2", "m3", "m4"]);
+  assert.throws(() => new EventRecorder({ clock: new FakeClock(), maxEvents: 0 }), RangeError);
+});
+
+Deno.test("EventRecorder.list() filters by object, type and reason", () => {
+  const rec = new EventRecorder({ clock: new FakeClock() });
+  rec.record({ type: "Normal", reason: "Started", message: "a", involvedObject: obj });
+  rec.record({
+    type: "Warning",
+    reason: "Failed",
+    message: "b",
+    involvedObject: { ...obj, name: "db", uid: "u2" },
+  });
+  assert.equal(rec.list({ uid: "u2" }).length, 1);
+  assert.equal(rec.list({ type: "Warning" })[0].reason, "Failed");
+  assert.equal(rec.list({ name: "web", reason: "Started" }).length, 1);
+  assert.equal(rec.list({ namespace: "other" }).length, 0);
+});
+
+Deno.test("EventRecorder logs events through the logger, warnings as warn", () => {
+  const logger = createMemoryLogger();
+  const rec = new EventRecorder({ clock: new FakeClock(), logger });
+  rec.record({ type: "Normal", reason: "Started", message: "a", involvedObject: obj });
+  rec.record({ type: "Warning", reason: "Failed", message: "b", involvedObject: obj });
+  assert.deepEqual(logger.records.map((r) => r.severity), ["info", "warn"]);
+  assert.equal(logger.records[1].fields.reason, "Failed");
+  assert.equal(logger.records[1].fields.object, "default/web");
+});
+
+Deno.test("EventRecorder.watch() calls listeners until unsubscribed", () => {
+  const rec = new EventRecorder({ clock: new FakeClock() });
+  const seen: string[] = [];
+  const stop = rec.watch((e) => seen.push(`${e.reason}:${e.count}`));
+  rec.record({ type: "Normal", reason: "Started", message: "a", involvedObject: obj });
+  rec.record({ type: "Normal", reason: "Started", message: "a", involvedObject: obj });
+  stop();
+  rec.record({ type: "Normal", reason: "Killing", message: "a", involvedObject: obj });
+  assert.deepEqual(seen, ["Started:1", "Started:2"]);
+});
+
+Deno.test("toRecordEvent() maps the short shape to a pod reference", async (t) => {
+  const rec = new EventRecorder({ clock: new FakeClock(), host: "node1" });
+  const recordEvent = toRecordEvent(rec);
+  await t.step("pod full name name_namespace", () => {
+    recordEvent({
+      type: "Normal",
+      reason: "Pulling",
+      message: "Pulling image",
+      pod: "web_prod",
+      uid: "u1",
+      fieldPath: "spec.containers{app}",
+    });
+    const e = rec.list({ reason: "Pulling" })[0];
+    assert.deepEqual(e.involvedObject, {
+      kind: "Pod",
+      apiVersion: "v1",
+      namespace: "prod",
+      name: "web",
+      uid: "u1",
+      fieldPath: "spec.containers{app}",
+    });
+    assert.deepEqual(e.source, { component: "kubelet", host: "node1" });
+  });
+  await t.step("plain pod name with namespace", () => {
+    recordEvent({ type: "Normal", reason: "X", message: "m", pod: "web", namespace: "ns" });
+    const o = rec.list({ reason: "X" })[0].involvedObject;
+    assert.equal(o.name, "web");
+    assert.equal(o.namespace, "ns");
+  });
+  await t.step("no pod means the node", () => {
+    recordEvent({ type: "Warning", reason: "ImageGCFailed", message: "m" });
+    const o = rec.list({ reason: "ImageGCFailed" })[0].involvedObject;
+    assert.equal(o.kind, "Node");
+    assert.equal(o.name, "node1");
+  });
+});

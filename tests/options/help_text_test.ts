@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { helpText } from "../../src/options/help_text.ts";
+import {
+  DENOLET_VERSION,
+  KUBELET_COMPATIBLE_VERSION,
+  versionText,
+} from "../../src/options/version.ts";
+import { SETTINGS } from "../../src/options/_settings.ts";
+
+Deno.test("helpText() groups flags by topic in a fixed order", () => {
+  const text = helpText();
+  const headings = text.split("\n").filter((l) => /^[A-Z].*:$/.test(l));
+  assert.deepEqual(headings, [
+    "Configuration:",
+    "Node:",
+    "Container runtime:",
+    "Pod sources:",
+    "Images:",
+    "Container garbage collection (deprecated, flag only):",
+    "Local server:",
+    "Logging:",
+    "General:",
+  ]);
+  const at = (s: string) => text.indexOf(s);
+  assert.ok(
+    at("Pod sources:") < at("--pod-manifest-path") && at("--pod-manifest-path") < at("Images:"),
+  );
+});
+
+Deno.test("helpText() lists every flag with its default and config field", () => {
+  const text = helpText();
+  for (const s of SETTINGS) {
+    if (s.flag !== undefined) assert.ok(text.includes(`--${s.flag}`), s.flag);
+    else assert.ok(text.includes(`${s.field} (config file field only)`), s.field);
+  }
+  assert.match(text, /--runtime-request-timeout duration\n\s+.*\(default 2m0s\)/);
+  assert.match(text, /default unix:\/\/\/run\/containerd\/containerd\.sock/);
+  assert.match(text, /\[config: imageGCHighThresholdPercent\]/);
+  assert.match(text, /10255 without, the kubelet legacy default/);
+  assert.ok(text.split("\n").every((l) => l.length <= 100), "lines fit 100 columns");
+});
+
+Deno.test("versionText() names denolet's version and the kubelet it follows", () => {
+  assert.equal(DENOLET_VERSION, "0.1.0");
+  assert.equal(KUBELET_COMPATIBLE_VERSION, "v1.35");
+  assert.equal(versionText(), "denolet v0.1.0 (kubelet-compatible v1.35)");
+  assert.ok(helpText().startsWith(versionText()));
+});

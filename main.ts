@@ -155,8 +155,9 @@ export async function main(args: readonly string[]): Promise<number> {
       );
     }
     const podConfig = new PodConfig({ clock, logger });
+    const updates = podConfig.updates(stop.signal);
     const merging = podConfig.run(sources, stop.signal);
-    for await (const update of podConfig.updates(stop.signal)) logUpdate(logger, update);
+    for await (const update of updates) logUpdate(logger, update);
     await merging;
     return 0;
   } catch (err) {

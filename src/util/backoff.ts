@@ -61,11 +61,13 @@ export class Backoff {
   /**
    * Whether `key` is still backing off at `now` for an event (for example a
    * container's exit) at `eventTime`: true while `now < eventTime + delay`.
+   * As in the kubelet, an entry whose last update is more than the reset period
+   * before the event no longer counts (the thing ran stably in between).
    */
   isInBackOffSince(key: string, eventTime: number, now: number): boolean {
     const e = this.#entries.get(key);
     if (!e) return false;
-    if (now - e.lastUpdate > this.resetAfterMs) return false;
+    if (eventTime - e.lastUpdate > this.resetAfterMs) return false;
     return now - eventTime < e.delayMs;
   }
 

@@ -25,6 +25,8 @@ Deno.test("Backoff.isInBackOffSince() compares the event time plus delay with no
   }
   assert.equal(b.expiry("k", 1_000), 11_000);
   assert.equal(b.isInBackOffSince("other", 0, 0), false);
+  // An event long after the last update (the container ran stably) is not backed off.
+  assert.equal(b.isInBackOffSince("k", 1_000 + 600_001, 1_000 + 600_002), false);
 });
 
 Deno.test("Backoff.gc() drops idle keys and the constructor rejects bad bounds", () => {

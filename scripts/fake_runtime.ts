@@ -1,0 +1,56 @@
+/**
+ * Runs the fake CRI runtime standalone, for trying the agent without a real
+ * container runtime:
+ *
+ * ```sh
+ * deno run --allow-read=/tmp/fake.sock --allow-write=/tmp/fake.sock --allow-env \
+ *   scripts/fake_runtime.ts --listen unix:///tmp/fake.sock --image busybox
+ * ```
+ *
+ * Prints the endpoint once it is listening and stops on SIGINT or SIGTERM.
+ *
+ * Flags:
+ * - `--listen unix:///path.sock` (required): where to listen.
+ * - `--image NAME` (repeatable): images present from the start.
+ * - `--runtime-handler NAME` (repeatable): extra runtime handlers.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { startFakeRuntime } from "../src/cri/fake/mod.ts";
+import { parseEndpoint } from "../src/cri/endpoint.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    listen: { type: "string" },
+    image: { type: "string", multiple: true, default: [] },
+    "runtime-handler": { type: "string", multiple: true, default: [] },
+    help: { type: "boolean", short: "h" },
+  },
+  strict: true,
+});
+
+if (values.help || !values.listen) {
+  console.error(
+    "usage: fake_runtime.ts --listen unix:///path/to.sock [--image NAME]... [--runtime-handler NAME]...",
+  );
+  Deno.exit(values.help ? 0 : 2);
+}
+
+const { path } = parseEndpoint(values.listen);
+const fake = await startFakeRuntime({
+  socketPath: path,
+  images: values.image,
+  runtimeHandlers: values["runtime-handler"],
+});
+console.log(`fake-runtime listening on ${fake.endpoint}`);
+
+const stop = async (signal: string) => {
+  console.log(`fake-runtime: ${signal}, stopping`);
+  await fake.stop();
+  Deno.exit(0);
+};
+Deno.addSignalListener("SIGINT", () => void stop("SIGINT"));
+Deno.addSignalListener("SIGTERM", () => void stop("SIGTERM"));

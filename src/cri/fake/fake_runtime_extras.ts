@@ -1,0 +1,212 @@
+/**
+ * The RuntimeService RPCs of the fake runtime that do not change the
+ * sandbox/container state machine: Version, Status, UpdateRuntimeConfig,
+ * ExecSync and the streaming URLs, resource updates, stats, checkpoints and
+ * metrics. Holds the settable runtime conditions and the exec handler.
+ *
+ * @module
+ */
+
+import { status } from "@grpc/grpc-js";
+import type { Clock } from "../../util/clock.ts";
+import type { RuntimeCondition, RuntimeServiceMethods } from "../types.ts";
+import { nanos, notFound, randomId, RpcError, verboseInfo } from "./_util.ts";
+import type { ContainerStore, FakeContainer } from "./container_store.ts";
+import { defaultExecHandler, type ExecHandler, runExec } from "./exec_handler.ts";
+import type { SandboxStore } from "./sandbox_store.ts";
+import { containerStats, podSandboxStats } from "./_stats.ts";
+
+type M = RuntimeServiceMethods;
+
+/** The RPCs {@linkcode FakeRuntimeExtras} answers, by uncapitalised RPC name. */
+export type ExtraMethod =
+  | "Version"
+  | "Status"
+  | "UpdateRuntimeConfig"
+  | "UpdateContainerResources"
+  | "ReopenContainerLog"
+  | "ExecSync"
+  | "Exec"
+  | "Attach"
+  | "PortForward"
+  | "ContainerStats"
+  | "ListContainerStats"
+  | "PodSandboxStats"
+  | "ListPodSandboxStats"
+  | "CheckpointContainer"
+  | "ListMetricDescriptors"
+  | "ListPodSandboxMetrics";
+
+/** Handlers of the {@linkcode ExtraMethod} RPCs. */
+export type RuntimeExtraHandlers = {
+  [K in ExtraMethod as Uncapitalize<K>]: (request: M[K][0]) => Promise<M[K][1]>;
+};
+
+/** What {@linkcode FakeRuntimeExtras} reads: the runtime service's stores and clock. */
+export interface FakeRuntimeExtrasOptions {
+  clock: Clock;
+  sandboxes: SandboxStore;
+  containers: ContainerStore;
+  /** Runtime handlers Status lists, the default "" first. */
+  runtimeHandlers: string[];
+}
+
+type ConditionType = "RuntimeReady" | "NetworkReady";
+
+/** Version, Status, exec, stats and the other non-lifecycle RPCs of the fake. */
+export class FakeRuntimeExtras implements RuntimeExtraHandlers {
+  readonly #o: FakeRuntimeExtrasOptions;
+  #exec: ExecHandler = defaultExecHandler;
+  #podCidr = "";
+  #conditions: Record<ConditionType, RuntimeCondition> = {
+    RuntimeReady: { type: "RuntimeReady", status: true, reason: "", message: "" },
+    NetworkReady: { type: "NetworkReady", status: true, reason: "", message: "" },
+  };
+
+  constructor(options: FakeRuntimeExtrasOptions) {
+    this.#o = options;
+  }
+
+  /** Replaces the ExecSync handler (undefined restores the default). */
+  setExecHandler(handler: ExecHandler | undefined): void {
+    this.#exec = handler ?? defaultExecHandler;
+  }
+
+  /** Sets a condition Status reports. */
+  setCondition(type: ConditionType, ready: boolean, reason = "", message = ""): void {
+    this.#conditions[type] = { type, status: ready, reason, message };
+  }
+
+  /** The pod CIDR last set through UpdateRuntimeConfig. */
+  get podCidr(): string {
+    return this.#podCidr;
+  }
+
+  #now(): number {
+    return nanos(this.#o.clock.now());
+  }
+
+  #running(id: string): FakeContainer {
+    const c = this.#o.containers.get(id);
+    if (c.state !== "CONTAINER_RUNNING") {
+      throw new RpcError(status.FAILED_PRECONDITION, `container ${id} is not running`);
+    }
+    return c;
+  }
+
+  #url(kind: string): string {
+    return `http://127.0.0.1:10010/${kind}/${randomId().slice(0, 8)}`;
+  }
+
+  version(): Promise<M["Version"][1]> {
+    return Promise.resolve({
+      version: "0.1.0",
+      runtimeName: "fake-runtime",
+      runtimeVersion: "0.1.0",
+      runtimeApiVersion: "v1",
+    });
+  }
+
+  status(request: M["Status"][0]): Promise<M["Status"][1]> {
+    const { RuntimeReady, NetworkReady } = this.#conditions;
+    return Promise.resolve({
+      status: { conditions: [{ ...RuntimeReady }, { ...NetworkReady }] },
+      info: verboseInfo(request.verbose, { runtimeHandlers: this.#o.runtimeHandlers }),
+      runtimeHandlers: this.#o.runtimeHandlers.map((name) => ({
+        name,
+        features: { recursiveReadOnlyMounts: false, userNamespaces: false },
+      })),
+      features: { supplementalGroupsPolicy: false, userNamespacesHostNetwork: false },
+    });
+  }
+
+  updateRuntimeConfig(request: M["UpdateRuntimeConfig"][0]): Promise<M["UpdateRuntimeConfig"][1]> {
+    this.#podCidr = request.runtimeConfig?.networkConfig?.podCidr ?? "";
+    return Promise.resolve({});
+  }
+
+  updateContainerResources(
+    request: M["UpdateContainerResources"][0],
+  ): Promise<M["UpdateContainerResources"][1]> {
+    const c = this.#o.containers.get(request.containerId);
+    if (request.linux) c.resources = { ...request.linux };
+    return Promise.resolve({});
+  }
+
+  reopenContainerLog(request: M["ReopenContainerLog"][0]): Promise<M["ReopenContainerLog"][1]> {
+    this.#running(request.containerId);
+    return Promise.resolve({});
+  }
+
+  execSync(request: M["ExecSync"][0]): Promise<M["ExecSync"][1]> {
+    const c = this.#running(request.containerId);
+    return runExec(this.#exec, {
+      container: c,
+      cmd: request.cmd ?? [],
+      timeoutSeconds: request.timeout ?? 0,
+      clock: this.#o.clock,
+    });
+  }
+
+  exec(request: M["Exec"][0]): Promise<M["Exec"][1]> {
+    this.#running(request.containerId);
+    return Promise.resolve({ url: this.#url("exec") });
+  }
+
+  attach(request: M["Attach"][0]): Promise<M["Attach"][1]> {
+    this.#running(request.containerId);
+    return Promise.resolve({ url: this.#url("attach") });
+  }
+
+  portForward(request: M["PortForward"][0]): Promise<M["PortForward"][1]> {
+    this.#o.sandboxes.get(request.podSandboxId);
+    return Promise.resolve({ url: this.#url("portforward") });
+  }
+
+  containerStats(request: M["ContainerStats"][0]): Promise<M["ContainerStats"][1]> {
+    const c = this.#o.containers.get(request.containerId);
+    return Promise.resolve({ stats: containerStats(c, this.#now()) });
+  }
+
+  listContainerStats(request: M["ListContainerStats"][0]): Promise<M["ListContainerStats"][1]> {
+    const f = request.filter;
+    const list = this.#o.containers.list({
+      id: f?.id,
+      podSandboxId: f?.podSandboxId,
+      labelSelector: f?.labelSelector,
+    }).filter((c) => c.state === "CONTAINER_RUNNING");
+    return Promise.resolve({ stats: list.map((c) => containerStats(c, this.#now())) });
+  }
+
+  podSandboxStats(request: M["PodSandboxStats"][0]): Promise<M["PodSandboxStats"][1]> {
+    const s = this.#o.sandboxes.get(request.podSandboxId);
+    const cs = this.#o.containers.inSandbox(s.id);
+    return Promise.resolve({ stats: podSandboxStats(s, cs, this.#now()) });
+  }
+
+  listPodSandboxStats(request: M["ListPodSandboxStats"][0]): Promise<M["ListPodSandboxStats"][1]> {
+    const list = this.#o.sandboxes.list({
+      id: request.filter?.id,
+      labelSelector: request.filter?.labelSelector,
+    }).filter((s) => s.state === "SANDBOX_READY");
+    const now = this.#now();
+    return Promise.resolve({
+      stats: list.map((s) => podSandboxStats(s, this.#o.containers.inSandbox(s.id), now)),
+    });
+  }
+
+  checkpointContainer(request: M["CheckpointContainer"][0]): Promise<M["CheckpointContainer"][1]> {
+    if (!this.#o.containers.find(request.containerId)) {
+      throw notFound("container", request.containerId);
+    }
+    return Promise.resolve({});
+  }
+
+  listMetricDescriptors(): Promise<M["ListMetricDescriptors"][1]> {
+    return Promise.resolve({ descriptors: [] });
+  }
+
+  listPodSandboxMetrics(): Promise<M["ListPodSandboxMetrics"][1]> {
+    return Promise.resolve({ podMetrics: [] });
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * The fake CRI runtime: a real gRPC server on a Unix socket with in-memory
+ * sandboxes, containers and images, for tests of everything that speaks CRI.
+ *
+ * ```ts
+ * const fake = await startFakeRuntime({ socketPath: "/tmp/fake.sock", clock });
+ * fake.runtime.script({ match: { containerName: "crash" }, exitAfterMs: 200, exitCode: 1 });
+ * // ... point the CRI client at fake.endpoint ...
+ * await fake.stop();
+ * ```
+ *
+ * @module
+ */
+
+export * from "./server.ts";
+export * from "./fake_runtime_service.ts";
+export * from "./fake_runtime_extras.ts";
+export * from "./fake_image_service.ts";
+export * from "./call_recorder.ts";
+export * from "./container_script.ts";
+export * from "./exec_handler.ts";
+export type { FakeContainer } from "./container_store.ts";
+export type { FakeSandbox } from "./sandbox_store.ts";

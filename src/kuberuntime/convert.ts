@@ -1,0 +1,140 @@
+/**
+ * Conversions from CRI shapes to the runtime-neutral model of
+ * src/container/runtime.ts: states, nanosecond timestamps to milliseconds,
+ * and the pod identity read back from kubelet labels.
+ *
+ * @module
+ */
+
+import type {
+  ContainerState,
+  ContainerStatus,
+  RuntimeContainer,
+  RuntimePod,
+  RuntimeSandbox,
+  SandboxStatus,
+} from "../container/runtime.ts";
+import type * as cri from "../cri/types.ts";
+import {
+  containerInfoFromAnnotations,
+  containerInfoFromLabels,
+  sandboxInfoFromLabels,
+} from "./labels.ts";
+
+/** Nanoseconds since the epoch to milliseconds (0 stays 0). */
+export function nanosToMs(ns: number): number {
+  return ns > 0 ? Math.floor(ns / 1e6) : 0;
+}
+
+/** CRI container state to the model's. */
+export function toContainerState(state: cri.ContainerState): ContainerState {
+  switch (state) {
+    case "CONTAINER_CREATED":
+      return "created";
+    case "CONTAINER_RUNNING":
+      return "running";
+    case "CONTAINER_EXITED":
+      return "exited";
+    default:
+      return "unknown";
+  }
+}
+
+/** A CRI container status in the model's shape. */
+export function toContainerStatus(s: cri.ContainerStatus): ContainerStatus {
+  const labels = s.labels ?? {};
+  const annotations = s.annotations ?? {};
+  const info = containerInfoFromAnnotations(annotations);
+  return {
+    id: s.id,
+    name: s.metadata?.name || containerInfoFromLabels(labels).containerName,
+    state: toContainerState(s.state),
+    createdAt: nanosToMs(s.createdAt),
+    startedAt: nanosToMs(s.startedAt),
+    finishedAt: nanosToMs(s.finishedAt),
+    exitCode: s.exitCode ?? 0,
+    image: s.image?.userSpecifiedImage || s.image?.image || "",
+    imageRef: s.imageRef ?? "",
+    imageId: s.imageId || s.imageRef || "",
+    hash: info.hash,
+    restartCount: info.restartCount,
+    reason: s.reason ?? "",
+    message: s.message ?? "",
+    ...(info.podTerminationGracePeriod !== undefined
+      ? { terminationGracePeriodSeconds: info.podTerminationGracePeriod }
+      : {}),
+    labels,
+    annotations,
+  };
+}
+
+/** A CRI sandbox status in the model's shape. */
+export function toSandboxStatus(s: cri.PodSandboxStatus): SandboxStatus {
+  const md = s.metadata;
+  return {
+    id: s.id,
+    name: md?.name ?? "",
+    namespace: md?.namespace ?? "",
+    uid: md?.uid ?? "",
+    attempt: md?.attempt ?? 0,
+    state: s.state === "SANDBOX_READY" ? "ready" : "notready",
+    createdAt: nanosToMs(s.createdAt),
+    ip: s.network?.ip ?? "",
+    additionalIps: (s.network?.additionalIps ?? []).map((p) => p.ip),
+    hostNetwork: s.linux?.namespaces?.options?.network === "NODE",
+    labels: s.labels ?? {},
+    annotations: s.annotations ?? {},
+  };
+}
+
+/**
+ * Groups listed sandboxes and containers into pods by the pod UID label.
+ * Items without the label are not the agent's and are left out. Pods are
+ * returned newest first.
+ */
+export function groupPods(sandboxes: cri.PodSandbox[], containers: cri.Container[]): RuntimePod[] {
+  const pods = new Map<string, RuntimePod>();
+  const podFor = (uid: string, name: string, namespace: string) => {
+    let p = pods.get(uid);
+    if (!p) {
+      p = { uid, name, namespace, createdAt: 0, containers: [], sandboxes: [] };
+      pods.set(uid, p);
+    }
+    return p;
+  };
+  for (const s of sandboxes) {
+    const info = sandboxInfoFromLabels(s.labels ?? {});
+    const uid = info.podUid || s.metadata?.uid || "";
+    if (!info.podUid) continue;
+    const p = podFor(uid, info.podName || s.metadata?.name || "", info.podNamespace);
+    const sb: RuntimeSandbox = {
+      id: s.id,
+      state: s.state === "SANDBOX_READY" ? "ready" : "notready",
+      createdAt: nanosToMs(s.createdAt),
+      attempt: s.metadata?.attempt ?? 0,
+    };
+    p.sandboxes.push(sb);
+    p.createdAt = Math.max(p.createdAt, sb.createdAt);
+  }
+  for (const c of containers) {
+    const info = containerInfoFromLabels(c.labels ?? {});
+    if (!info.podUid) continue;
+    const p = podFor(info.podUid, info.podName, info.podNamespace);
+    const rc: RuntimeContainer = {
+      id: c.id,
+      name: info.containerName || c.metadata?.name || "",
+      image: c.image?.userSpecifiedImage || c.image?.image || "",
+      imageRef: c.imageRef ?? "",
+      hash: containerInfoFromAnnotations(c.annotations ?? {}).hash,
+      state: toContainerState(c.state),
+      createdAt: nanosToMs(c.createdAt),
+      attempt: c.metadata?.attempt ?? 0,
+    };
+    p.containers.push(rc);
+  }
+  for (const p of pods.values()) {
+    p.sandboxes.sort((a, b) => b.createdAt - a.createdAt);
+    p.containers.sort((a, b) => b.createdAt - a.createdAt);
+  }
+  return [...pods.values()].sort((a, b) => b.createdAt - a.createdAt);
+}

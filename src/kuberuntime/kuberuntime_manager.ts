@@ -1,0 +1,265 @@
+/**
+ * The {@linkcode Runtime} implemented on the CRI (kubelet's
+ * kubeGenericRuntimeManager): lists and inspects pods through their kubelet
+ * labels, and syncs a pod in the kubelet's order: compute the actions, kill
+ * what must go, create the sandbox, start the next init container, then the
+ * regular containers, with crash-loop and image-pull back-off.
+ *
+ * @module
+ */
+
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import type {
+  ImageFsStats,
+  ImageInfo,
+  PodStatus,
+  ProbeVerdicts,
+  Runtime,
+  RuntimePod,
+  RuntimeStatus,
+  RuntimeVersion,
+  SyncPodOptions,
+} from "../container/runtime.ts";
+import type { PodSyncResult } from "../container/sync_result.ts";
+import { isNotFound } from "../cri/errors.ts";
+import type { ImageService, RuntimeService } from "../cri/service.ts";
+import { ImageManager, type RecordEvent } from "../images/image_manager.ts";
+import type { Backoff } from "../util/backoff.ts";
+import type { Clock } from "../util/clock.ts";
+import { type Logger, nullLogger } from "../util/logger.ts";
+import type { HttpGet, RuntimeContext } from "./_context.ts";
+import type { EnvOptions } from "./container_env.ts";
+import { groupPods, toContainerStatus, toSandboxStatus } from "./convert.ts";
+import { killPod } from "./kill_pod.ts";
+import { POD_UID_LABEL } from "./labels.ts";
+import { fetchGet } from "./lifecycle_hooks.ts";
+import { generatePodSandboxConfig, type PodDnsOptions } from "./sandbox_config.ts";
+import { syncPod } from "./sync_pod.ts";
+import { readTerminationMessage } from "./termination_message.ts";
+import type { MountOps } from "./volumes.ts";
+
+/**
+ * The CRI API version the agent asks for (kubelet's kubeRuntimeAPIVersion;
+ * the same value as the CRI client's, kept here so this module does not load
+ * the gRPC client).
+ */
+const KUBE_RUNTIME_API_VERSION = "0.1.0";
+const VERSION_CACHE_MS = 60_000;
+
+/** Options for {@linkcode KubeRuntimeManager}. */
+export interface KubeRuntimeManagerOptions {
+  runtimeService: RuntimeService;
+  imageService: ImageService;
+  clock: Clock;
+  /** @default nullLogger */
+  logger?: Logger;
+  /** `--root-dir`. @default "/var/lib/kubelet" */
+  rootDir?: string;
+  /** `--pod-logs-dir`. @default "/var/log/pods" */
+  podLogsDir?: string;
+  /** Directory of the legacy `<pod>_<ns>_<container>-<id>.log` symlinks; undefined = none. */
+  containerLogsDir?: string;
+  livenessResults?: ProbeVerdicts;
+  startupResults?: ProbeVerdicts;
+  /** Receives Created/Started/Killing/BackOff/... events. @default drops them */
+  recordEvent?: RecordEvent;
+  /** `--serialize-image-pulls`. @default true */
+  serializeImagePulls?: boolean;
+  /** `maxParallelImagePulls` (0 = unlimited). @default 0 */
+  maxParallelImagePulls?: number;
+  /** `registryPullQPS` (0 = unlimited). @default 5 */
+  registryPullQPS?: number;
+  /** `registryBurst`. @default 10 */
+  registryBurst?: number;
+  /** Image pull back-off. @default 10 s doubling to 300 s */
+  imageBackOff?: Backoff;
+  /** ExecSync timeout for exec hooks in seconds; 0 = none, as the kubelet. @default 0 */
+  hookExecTimeoutSeconds?: number;
+  /** GET used by httpGet hooks. @default fetch */
+  httpGet?: HttpGet;
+  /** Node facts for env (nodeName, hostIps, nodeAllocatable). @default {} */
+  env?: EnvOptions;
+  /** DNS settings of pod sandboxes. @default {} */
+  dns?: PodDnsOptions;
+  /** cgroup parent of sandboxes. @default "" */
+  cgroupParent?: string;
+  /** CRI runtime handler for sandboxes. @default "" */
+  runtimeHandler?: string;
+  /** tmpfs mount helpers for `emptyDir.medium: Memory`. @default mount/umount */
+  mount?: MountOps;
+}
+
+/** The Runtime on the CRI. */
+export class KubeRuntimeManager implements Runtime {
+  #ctx: RuntimeContext;
+  #liveness?: ProbeVerdicts;
+  #startup?: ProbeVerdicts;
+  #version?: { value: RuntimeVersion; at: number };
+
+  constructor(options: KubeRuntimeManagerOptions) {
+    const logger = options.logger ?? nullLogger;
+    const recordEvent = options.recordEvent ?? (() => {});
+    this.#ctx = {
+      runtime: options.runtimeService,
+      images: new ImageManager(options.imageService, {
+        clock: options.clock,
+        serializeImagePulls: options.serializeImagePulls,
+        maxParallelImagePulls: options.maxParallelImagePulls,
+        registryPullQPS: options.registryPullQPS,
+        registryBurst: options.registryBurst,
+        backOff: options.imageBackOff,
+        recordEvent,
+        logger,
+      }),
+      imageService: options.imageService,
+      clock: options.clock,
+      logger,
+      recordEvent,
+      rootDir: options.rootDir ?? "/var/lib/kubelet",
+      podLogsDir: options.podLogsDir ?? "/var/log/pods",
+      containerLogsDir: options.containerLogsDir,
+      httpGet: options.httpGet ?? fetchGet,
+      hookExecTimeoutSeconds: options.hookExecTimeoutSeconds ?? 0,
+      env: options.env ?? {},
+      sandbox: {
+        podLogsDir: options.podLogsDir ?? "/var/log/pods",
+        dns: options.dns,
+        cgroupParent: options.cgroupParent,
+      },
+      volumes: { mount: options.mount },
+      runtimeHandler: options.runtimeHandler ?? "",
+      podIps: new Map(),
+    };
+    this.#liveness = options.livenessResults;
+    this.#startup = options.startupResults;
+  }
+
+  /** The runtime name from the last Version answer ("unknown" before the first). */
+  type(): string {
+    return this.#version?.value.runtimeName ?? "unknown";
+  }
+
+  /** The runtime's version, cached for 60 s as the kubelet does. */
+  async version(): Promise<RuntimeVersion> {
+    const now = this.#ctx.clock.now();
+    if (this.#version && now - this.#version.at < VERSION_CACHE_MS) return this.#version.value;
+    const v = await this.#ctx.runtime.version(KUBE_RUNTIME_API_VERSION);
+    const value: RuntimeVersion = {
+      runtimeName: v.runtimeName,
+      runtimeVersion: v.runtimeVersion,
+      runtimeApiVersion: v.runtimeApiVersion,
+      version: v.version,
+    };
+    this.#version = { value, at: now };
+    return value;
+  }
+
+  async apiVersion(): Promise<string> {
+    return (await this.version()).runtimeApiVersion;
+  }
+
+  async status(): Promise<RuntimeStatus> {
+    const res = await this.#ctx.runtime.status();
+    return {
+      conditions: (res.status?.conditions ?? []).map((c) => ({
+        type: c.type,
+        status: c.status,
+        reason: c.reason,
+        message: c.message,
+      })),
+    };
+  }
+
+  async getPods(all: boolean): Promise<RuntimePod[]> {
+    const [sandboxes, containers] = await Promise.all([
+      this.#ctx.runtime.listPodSandbox(all ? {} : { state: { state: "SANDBOX_READY" } }),
+      this.#ctx.runtime.listContainers(all ? {} : { state: { state: "CONTAINER_RUNNING" } }),
+    ]);
+    return groupPods(sandboxes, containers);
+  }
+
+  async getPodStatus(uid: string, name: string, namespace: string): Promise<PodStatus> {
+    const rt = this.#ctx.runtime;
+    const selector = { labelSelector: { [POD_UID_LABEL]: uid } };
+    const sandboxes = (await rt.listPodSandbox(selector)).sort((a, b) => b.createdAt - a.createdAt);
+    const status: PodStatus = {
+      uid,
+      name,
+      namespace,
+      ips: [],
+      containerStatuses: [],
+      sandboxStatuses: [],
+      timestamp: this.#ctx.clock.now(),
+    };
+    for (const s of sandboxes) {
+      try {
+        const sb = toSandboxStatus((await rt.podSandboxStatus(s.id)).status);
+        if (status.sandboxStatuses.length === 0 && sb.state === "ready") {
+          status.ips = [sb.ip, ...sb.additionalIps].filter((ip) => ip !== "");
+        }
+        status.sandboxStatuses.push(sb);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    for (const c of await rt.listContainers(selector)) {
+      try {
+        const raw = (await rt.containerStatus(c.id)).status;
+        const cs = toContainerStatus(raw);
+        if (cs.state === "exited" && cs.message === "") {
+          cs.message = await readTerminationMessage(raw, this.#ctx.podLogsDir);
+        }
+        status.containerStatuses.push(cs);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    status.containerStatuses.sort((a, b) => b.createdAt - a.createdAt);
+    if (status.ips.length > 0) this.#ctx.podIps.set(uid, status.ips);
+    if (sandboxes.length === 0) this.#ctx.podIps.delete(uid);
+    return status;
+  }
+
+  async syncPod(pod: Pod, podStatus: PodStatus, options: SyncPodOptions): Promise<PodSyncResult> {
+    return await syncPod(this.#ctx, pod, podStatus, {
+      ...options,
+      livenessResults: this.#liveness,
+      startupResults: this.#startup,
+    });
+  }
+
+  async killPod(
+    pod: Pod | undefined,
+    runningPod: RuntimePod,
+    gracePeriodOverride?: number,
+  ): Promise<PodSyncResult> {
+    return await killPod(this.#ctx, pod, runningPod, gracePeriodOverride);
+  }
+
+  async pullImage(image: string, pod?: Pod, signal?: AbortSignal): Promise<string> {
+    const sandboxConfig = pod ? generatePodSandboxConfig(pod, 0, this.#ctx.sandbox) : undefined;
+    return await this.#ctx.imageService.pullImage({ image }, { sandboxConfig, signal });
+  }
+
+  async listImages(): Promise<ImageInfo[]> {
+    return (await this.#ctx.imageService.listImages()).map((i) => ({
+      id: i.id,
+      repoTags: i.repoTags ?? [],
+      repoDigests: i.repoDigests ?? [],
+      size: i.size ?? 0,
+      pinned: i.pinned === true,
+    }));
+  }
+
+  async removeImage(imageId: string): Promise<void> {
+    await this.#ctx.imageService.removeImage({ image: imageId });
+  }
+
+  async imageStats(): Promise<ImageFsStats[]> {
+    const res = await this.#ctx.imageService.imageFsInfo();
+    return (res.imageFilesystems ?? []).map((f) => ({
+      usedBytes: f.usedBytes?.value ?? 0,
+      mountpoint: f.fsId?.mountpoint ?? "",
+    }));
+  }
+}

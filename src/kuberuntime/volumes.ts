@@ -1,0 +1,246 @@
+/**
+ * Pod volumes on the node: `emptyDir` (disk, and `medium: Memory` as a tmpfs)
+ * and `hostPath`, laid out like the kubelet's under
+ * `<rootDir>/pods/<uid>/volumes/<plugin>/<name>`, and the CRI mounts of a
+ * container's volumeMounts.
+ *
+ * `medium: Memory` is mounted as a real tmpfs through an injected mount
+ * function (the default runs `mount -t tmpfs`). When that mount fails (no root,
+ * no `--allow-run=mount`), setup fails with a {@linkcode VolumeSetupError}: the
+ * caller reports a FailedMount event and the pod's containers are not
+ * started. We never fall back to a disk directory silently, since a pod asking
+ * for memory-backed storage may rely on it not touching the disk.
+ *
+ * @module
+ */
+
+import type { Container, Pod, Volume } from "kubernetes-types/core/v1.d.ts";
+import type { Mount, MountPropagation } from "../cri/types.ts";
+import { memoryBytes } from "../api/quantity.ts";
+import * as defaultMount from "./_mount.ts";
+
+/** A volume that could not be set up; reported as a FailedMount event. */
+export class VolumeSetupError extends Error {
+  /** The volume's name. */
+  readonly volume: string;
+  constructor(volume: string, message: string) {
+    super(`MountVolume.SetUp failed for volume "${volume}" : ${message}`);
+    this.name = "VolumeSetupError";
+    this.volume = volume;
+  }
+}
+
+/** Mount helpers, injectable so tests need no root. */
+export interface MountOps {
+  mountTmpfs(path: string, sizeBytes?: number): Promise<void>;
+  unmount(path: string): Promise<void>;
+  isMountPoint(path: string): Promise<boolean>;
+}
+
+/** Options for {@linkcode setUpPodVolumes} and {@linkcode cleanupPodDirs}. */
+export interface VolumeOptions {
+  /** Mount helpers. @default tmpfs via `mount`/`umount` */
+  mount?: MountOps;
+}
+
+/** `<rootDir>/pods/<uid>`. */
+export function podDir(rootDir: string, uid: string): string {
+  return `${rootDir.replace(/\/+$/, "")}/pods/${uid}`;
+}
+
+/** `<rootDir>/pods/<uid>/volumes/kubernetes.io~empty-dir/<name>`. */
+export function emptyDirPath(rootDir: string, uid: string, name: string): string {
+  return `${podDir(rootDir, uid)}/volumes/kubernetes.io~empty-dir/${name}`;
+}
+
+async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+async function checkHostPath(volume: Volume): Promise<string> {
+  const hp = volume.hostPath!;
+  const path = hp.path;
+  const type = hp.type ?? "";
+  const info = await statOrUndefined(path);
+  const fail = (what: string) => {
+    throw new VolumeSetupError(volume.name, `hostPath type check failed: ${path} ${what}`);
+  };
+  switch (type) {
+    case "":
+      break;
+    case "DirectoryOrCreate":
+      if (!info) await Deno.mkdir(path, { recursive: true, mode: 0o755 });
+      else if (!info.isDirectory) fail("is not a directory");
+      break;
+    case "Directory":
+      if (!info?.isDirectory) fail("is not a directory");
+      break;
+    case "FileOrCreate":
+      if (!info) await Deno.writeFile(path, new Uint8Array(), { mode: 0o644 });
+      else if (!info.isFile) fail("is not a file");
+      break;
+    case "File":
+      if (!info?.isFile) fail("is not a file");
+      break;
+    case "Socket":
+      if (!info?.isSocket) fail("is not a socket file");
+      break;
+    case "CharDevice":
+      if (!info?.isCharDevice) fail("is not a character device");
+      break;
+    case "BlockDevice":
+      if (!info?.isBlockDevice) fail("is not a block device");
+      break;
+    default:
+      fail(`has an unknown hostPath type '${type}'`);
+  }
+  return path;
+}
+
+/**
+ * Creates (or checks) every volume of the pod and returns the host path of
+ * each by volume name. Idempotent: safe to call on every sync.
+ *
+ * Requires `--allow-read` and `--allow-write` for `<rootDir>/pods` and the
+ * pod's hostPath paths; `--allow-run=mount` for memory-backed emptyDirs.
+ */
+export async function setUpPodVolumes(
+  pod: Pod,
+  rootDir: string,
+  options: VolumeOptions = {},
+): Promise<Map<string, string>> {
+  const mount = options.mount ?? defaultMount;
+  const uid = pod.metadata?.uid ?? "";
+  const paths = new Map<string, string>();
+  for (const volume of pod.spec?.volumes ?? []) {
+    if (volume.emptyDir) {
+      const path = emptyDirPath(rootDir, uid, volume.name);
+      await Deno.mkdir(path, { recursive: true });
+      if (volume.emptyDir.medium === "Memory") {
+        if (!(await mount.isMountPoint(path))) {
+          const size = volume.emptyDir.sizeLimit
+            ? Number(memoryBytes(volume.emptyDir.sizeLimit))
+            : undefined;
+          try {
+            await mount.mountTmpfs(path, size);
+          } catch (e) {
+            throw new VolumeSetupError(volume.name, e instanceof Error ? e.message : String(e));
+          }
+        }
+      } else if (volume.emptyDir.medium && volume.emptyDir.medium !== "") {
+        throw new VolumeSetupError(
+          volume.name,
+          `emptyDir medium '${volume.emptyDir.medium}' is not supported`,
+        );
+      }
+      await Deno.chmod(path, 0o777);
+      paths.set(volume.name, path);
+    } else if (volume.hostPath) {
+      paths.set(volume.name, await checkHostPath(volume));
+    } else {
+      const kind = Object.keys(volume).find((k) => k !== "name") ?? "unknown";
+      throw new VolumeSetupError(volume.name, `volume type '${kind}' is not supported`);
+    }
+  }
+  return paths;
+}
+
+const PROPAGATION: Record<string, MountPropagation> = {
+  None: "PROPAGATION_PRIVATE",
+  HostToContainer: "PROPAGATION_HOST_TO_CONTAINER",
+  Bidirectional: "PROPAGATION_BIDIRECTIONAL",
+};
+
+/**
+ * The CRI mounts of a container's volumeMounts, given the volume host paths
+ * from {@linkcode setUpPodVolumes}. A `subPath` must stay inside its volume;
+ * its directory is created when missing. Throws TypeError for a mount of an
+ * unknown volume or an escaping subPath.
+ *
+ * Requires `--allow-write` for the volume paths when a subPath is missing.
+ */
+export async function makeMounts(
+  container: Container,
+  volumePaths: Map<string, string>,
+): Promise<Mount[]> {
+  const mounts: Mount[] = [];
+  for (const vm of container.volumeMounts ?? []) {
+    let hostPath = volumePaths.get(vm.name);
+    if (hostPath === undefined) {
+      throw new TypeError(
+        `Cannot mount volume '${vm.name}' in container '${container.name}': no such volume`,
+      );
+    }
+    if (vm.subPath) {
+      if (vm.subPath.startsWith("/") || vm.subPath.split("/").includes("..")) {
+        throw new TypeError(
+          `Cannot mount volume '${vm.name}' in container '${container.name}': subPath '${vm.subPath}' leaves the volume`,
+        );
+      }
+      hostPath = `${hostPath}/${vm.subPath}`;
+      if (!(await statOrUndefined(hostPath))) await Deno.mkdir(hostPath, { recursive: true });
+    }
+    mounts.push({
+      containerPath: vm.mountPath,
+      hostPath,
+      readonly: vm.readOnly === true,
+      selinuxRelabel: false,
+      propagation: PROPAGATION[vm.mountPropagation ?? "None"] ?? "PROPAGATION_PRIVATE",
+    });
+  }
+  return mounts;
+}
+
+/**
+ * Creates the termination message file of a container instance
+ * (`<rootDir>/pods/<uid>/containers/<name>/<8 hex>`, mode 0666) and returns
+ * its path, to be mounted at the container's terminationMessagePath.
+ *
+ * Requires `--allow-write` for `<rootDir>/pods`.
+ */
+export async function makeTerminationMessageFile(
+  rootDir: string,
+  uid: string,
+  containerName: string,
+): Promise<string> {
+  const dir = `${podDir(rootDir, uid)}/containers/${containerName}`;
+  await Deno.mkdir(dir, { recursive: true, mode: 0o750 });
+  const bytes = crypto.getRandomValues(new Uint8Array(4));
+  const name = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const path = `${dir}/${name}`;
+  await Deno.writeFile(path, new Uint8Array(), { mode: 0o666 });
+  await Deno.chmod(path, 0o666);
+  return path;
+}
+
+/**
+ * Removes a pod's directory under `<rootDir>/pods`, unmounting memory-backed
+ * emptyDirs first. For pods that are gone (housekeeping).
+ *
+ * Requires `--allow-read`/`--allow-write` for `<rootDir>/pods`; `--allow-run=umount`
+ * when tmpfs mounts are left.
+ */
+export async function cleanupPodDirs(
+  rootDir: string,
+  uid: string,
+  options: VolumeOptions = {},
+): Promise<void> {
+  const mount = options.mount ?? defaultMount;
+  const emptyDirs = `${podDir(rootDir, uid)}/volumes/kubernetes.io~empty-dir`;
+  try {
+    for await (const entry of Deno.readDir(emptyDirs)) {
+      const path = `${emptyDirs}/${entry.name}`;
+      if (await mount.isMountPoint(path)) await mount.unmount(path);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  await Deno.remove(podDir(rootDir, uid), { recursive: true }).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+}

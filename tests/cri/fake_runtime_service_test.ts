@@ -1,0 +1,364 @@
+import assert from "node:assert/strict";
+import { FakeClock } from "../../src/util/clock.ts";
+import { startFakeRuntime } from "../../src/cri/fake/mod.ts";
+import type { FakeRuntimeServer, StartFakeRuntimeOptions } from "../../src/cri/fake/mod.ts";
+import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
+import { RemoteImageService } from "../../src/cri/remote_image_service.ts";
+import { CommandTimedOutError, NotFoundError } from "../../src/cri/errors.ts";
+import type { ContainerConfig, PodSandboxConfig } from "../../src/cri/types.ts";
+
+interface Fixture {
+  fake: FakeRuntimeServer;
+  runtime: RemoteRuntimeService;
+  images: RemoteImageService;
+  clock: FakeClock;
+}
+
+async function withFake(
+  fn: (f: Fixture) => Promise<void>,
+  options: Partial<StartFakeRuntimeOptions> = {},
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "denolet-fake-" });
+  const clock = new FakeClock();
+  const fake = await startFakeRuntime({
+    socketPath: `${dir}/cri.sock`,
+    clock,
+    images: ["busybox"],
+    ...options,
+  });
+  const runtime = new RemoteRuntimeService(fake.endpoint);
+  const images = new RemoteImageService(fake.endpoint);
+  try {
+    await fn({ fake, runtime, images, clock });
+  } finally {
+    runtime.close();
+    images.close();
+    await fake.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function podConfig(name = "web", attempt = 0): PodSandboxConfig {
+  return {
+    metadata: { name, uid: `uid-${name}`, namespace: "default", attempt },
+    logDirectory: `/var/log/pods/default_${name}_uid-${name}`,
+    labels: { "io.kubernetes.pod.name": name },
+    annotations: { a: "b" },
+    linux: { securityContext: { namespaceOptions: { network: "NODE" } } },
+  };
+}
+
+function containerConfig(name: string, image = "busybox"): ContainerConfig {
+  return {
+    metadata: { name, attempt: 0 },
+    image: { image },
+    command: ["sleep", "3600"],
+    logPath: `${name}/0.log`,
+    labels: { "io.kubernetes.container.name": name },
+  };
+}
+
+async function runContainer(f: Fixture, name: string, image = "busybox") {
+  const sandboxConfig = podConfig();
+  const existing = await f.runtime.listPodSandbox();
+  const podSandboxId = existing[0]?.id ?? await f.runtime.runPodSandbox(sandboxConfig);
+  const id = await f.runtime.createContainer({
+    podSandboxId,
+    config: containerConfig(name, image),
+    sandboxConfig,
+  });
+  return { podSandboxId, id };
+}
+
+Deno.test("FakeRuntimeService.version() answers the fake runtime's versions", async () => {
+  await withFake(async ({ runtime }) => {
+    const v = await runtime.version();
+    assert.deepEqual(v, {
+      version: "0.1.0",
+      runtimeName: "fake-runtime",
+      runtimeVersion: "0.1.0",
+      runtimeApiVersion: "v1",
+    });
+  });
+});
+
+Deno.test("FakeRuntimeService sandbox lifecycle: READY, NOTREADY, removed", async () => {
+  await withFake(async ({ runtime, clock }) => {
+    const id = await runtime.runPodSandbox(podConfig());
+    const { status } = await runtime.podSandboxStatus(id);
+    assert.equal(status.state, "SANDBOX_READY");
+    assert.equal(status.metadata.name, "web");
+    assert.equal(status.createdAt, clock.now() * 1_000_000);
+    assert.equal(status.network?.ip, "");
+    assert.equal(status.linux?.namespaces?.options?.network, "NODE");
+    assert.deepEqual(status.annotations, { a: "b" });
+
+    await runtime.stopPodSandbox(id);
+    assert.equal((await runtime.listPodSandbox())[0].state, "SANDBOX_NOTREADY");
+    await runtime.removePodSandbox(id);
+    assert.deepEqual(await runtime.listPodSandbox(), []);
+    await assert.rejects(runtime.podSandboxStatus(id), NotFoundError);
+    // Removing again and stopping a missing sandbox count as success.
+    await runtime.removePodSandbox(id);
+    await runtime.stopPodSandbox(id);
+  });
+});
+
+Deno.test("FakeRuntimeService.runPodSandbox() gives pod-network sandboxes an IP and refuses a reused name", async () => {
+  await withFake(async ({ runtime }) => {
+    const config = { ...podConfig("net"), linux: null, hostname: "net" };
+    const id = await runtime.runPodSandbox(config);
+    const { status } = await runtime.podSandboxStatus(id);
+    assert.match(status.network?.ip ?? "", /^10\.88\.\d+\.\d+$/);
+    await assert.rejects(runtime.runPodSandbox(config), /is reserved for/);
+    // A new attempt is a new name.
+    await runtime.runPodSandbox({ ...config, metadata: { ...config.metadata, attempt: 1 } });
+  });
+});
+
+Deno.test("FakeRuntimeService.listPodSandbox() filters by id, state and labels", async () => {
+  await withFake(async ({ runtime }) => {
+    const a = await runtime.runPodSandbox(podConfig("a"));
+    const b = await runtime.runPodSandbox(podConfig("b"));
+    await runtime.stopPodSandbox(b);
+    assert.deepEqual((await runtime.listPodSandbox({ id: a })).map((s) => s.id), [a]);
+    assert.deepEqual(
+      (await runtime.listPodSandbox({ state: { state: "SANDBOX_NOTREADY" } })).map((s) => s.id),
+      [b],
+    );
+    assert.deepEqual(
+      (await runtime.listPodSandbox({ labelSelector: { "io.kubernetes.pod.name": "a" } }))
+        .map((s) => s.id),
+      [a],
+    );
+  });
+});
+
+Deno.test("FakeRuntimeService container lifecycle: CREATED, RUNNING, EXITED, removed", async () => {
+  await withFake(async ({ runtime, clock }) => {
+    const { id, podSandboxId } = await runContainer({ runtime, clock } as Fixture, "app");
+    let { status } = await runtime.containerStatus(id);
+    assert.equal(status.state, "CONTAINER_CREATED");
+    assert.equal(status.image.image, "docker.io/library/busybox:latest");
+    assert.match(status.imageRef, /^docker\.io\/library\/busybox@sha256:[0-9a-f]{64}$/);
+    assert.match(status.imageId, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(status.logPath, "/var/log/pods/default_web_uid-web/app/0.log");
+    assert.equal(status.startedAt, 0);
+
+    clock.step(1000);
+    await runtime.startContainer(id);
+    ({ status } = await runtime.containerStatus(id));
+    assert.equal(status.state, "CONTAINER_RUNNING");
+    assert.equal(status.startedAt, clock.now() * 1_000_000);
+
+    clock.step(1000);
+    await runtime.stopContainer(id, 30);
+    ({ status } = await runtime.containerStatus(id));
+    assert.equal(status.state, "CONTAINER_EXITED");
+    assert.equal(status.exitCode, 0);
+    assert.equal(status.reason, "Completed");
+    assert.equal(status.finishedAt, clock.now() * 1_000_000);
+
+    const listed = await runtime.listContainers({ podSandboxId });
+    assert.deepEqual(listed.map((c) => [c.id, c.state]), [[id, "CONTAINER_EXITED"]]);
+    assert.equal(listed[0].image?.image, "busybox");
+
+    await runtime.removeContainer(id);
+    assert.deepEqual(await runtime.listContainers(), []);
+    await assert.rejects(runtime.containerStatus(id), NotFoundError);
+    await runtime.removeContainer(id); // missing: success, like containerd
+  });
+});
+
+Deno.test("FakeRuntimeService.createContainer() fails for a missing image, sandbox or a reused name", async (t) => {
+  await withFake(async (f) => {
+    const sandboxConfig = podConfig();
+    const podSandboxId = await f.runtime.runPodSandbox(sandboxConfig);
+    await t.step("unknown image is NotFound", async () => {
+      await assert.rejects(
+        f.runtime.createContainer({
+          podSandboxId,
+          config: containerConfig("x", "nginx"),
+          sandboxConfig,
+        }),
+        NotFoundError,
+      );
+    });
+    await t.step("unknown sandbox is NotFound", async () => {
+      await assert.rejects(
+        f.runtime.createContainer({
+          podSandboxId: "nope",
+          config: containerConfig("x"),
+          sandboxConfig,
+        }),
+        NotFoundError,
+      );
+    });
+    await t.step("same name and attempt is reserved", async () => {
+      await f.runtime.createContainer({
+        podSandboxId,
+        config: containerConfig("x"),
+        sandboxConfig,
+      });
+      await assert.rejects(
+        f.runtime.createContainer({ podSandboxId, config: containerConfig("x"), sandboxConfig }),
+        /failed to reserve container name/,
+      );
+    });
+    await t.step("a stopped sandbox takes no containers", async () => {
+      await f.runtime.stopPodSandbox(podSandboxId);
+      await assert.rejects(
+        f.runtime.createContainer({ podSandboxId, config: containerConfig("y"), sandboxConfig }),
+        /is not running/,
+      );
+    });
+  });
+});
+
+Deno.test("FakeRuntimeService.script() exits a matching container after exitAfterMs on the clock", async () => {
+  await withFake(async (f) => {
+    f.fake.script({ match: { containerName: "crash" }, exitAfterMs: 200, exitCode: 1 });
+    const { id } = await runContainer(f, "crash");
+    const { id: other } = await runContainer(f, "ok");
+    await f.runtime.startContainer(id);
+    await f.runtime.startContainer(other);
+    f.clock.step(199);
+    assert.equal((await f.runtime.containerStatus(id)).status.state, "CONTAINER_RUNNING");
+    f.clock.step(1);
+    const { status } = await f.runtime.containerStatus(id);
+    assert.equal(status.state, "CONTAINER_EXITED");
+    assert.equal(status.exitCode, 1);
+    assert.equal(status.reason, "Error");
+    assert.equal((await f.runtime.containerStatus(other)).status.state, "CONTAINER_RUNNING");
+  });
+});
+
+Deno.test("FakeRuntimeService.script() failCreate, failStart and neverStart", async (t) => {
+  await withFake(async (f) => {
+    f.fake.runtime.script({
+      match: { containerName: "bad" },
+      failCreate: "CreateContainerError: boom",
+    });
+    f.fake.runtime.script({
+      match: { image: "docker.io/library/busybox:latest", containerName: "nostart" },
+      failStart: 'exec: "nope": not found',
+    });
+    f.fake.runtime.script({ match: { containerName: "stuck" }, neverStart: true });
+    await t.step("failCreate rejects CreateContainer", async () => {
+      await assert.rejects(runContainer(f, "bad"), /CreateContainerError: boom/);
+    });
+    await t.step("failStart leaves the container EXITED 128 StartError", async () => {
+      const { id } = await runContainer(f, "nostart");
+      await assert.rejects(f.runtime.startContainer(id), /not found/);
+      const { status } = await f.runtime.containerStatus(id);
+      assert.equal(status.state, "CONTAINER_EXITED");
+      assert.equal(status.exitCode, 128);
+      assert.equal(status.reason, "StartError");
+    });
+    await t.step("neverStart keeps the container CREATED", async () => {
+      const { id } = await runContainer(f, "stuck");
+      await f.runtime.startContainer(id);
+      assert.equal((await f.runtime.containerStatus(id)).status.state, "CONTAINER_CREATED");
+    });
+  });
+});
+
+Deno.test("FakeRuntimeService.exitContainer() ends a running container with the given code and reason", async () => {
+  await withFake(async (f) => {
+    const { id } = await runContainer(f, "app");
+    await f.runtime.startContainer(id);
+    f.fake.exitContainer(id, 137, { reason: "OOMKilled" });
+    const { status } = await f.runtime.containerStatus(id);
+    assert.equal(status.exitCode, 137);
+    assert.equal(status.reason, "OOMKilled");
+    assert.throws(() => f.fake.runtime.exitContainer(id, 1), RangeError);
+  });
+});
+
+Deno.test("FakeRuntimeService.stopPodSandbox() stops its running containers; removePodSandbox() removes them", async () => {
+  await withFake(async (f) => {
+    const { id, podSandboxId } = await runContainer(f, "app");
+    await f.runtime.startContainer(id);
+    await f.runtime.stopPodSandbox(podSandboxId);
+    assert.equal((await f.runtime.containerStatus(id)).status.state, "CONTAINER_EXITED");
+    await f.runtime.removePodSandbox(podSandboxId);
+    assert.deepEqual(await f.runtime.listContainers(), []);
+  });
+});
+
+Deno.test("FakeRuntimeService.execSync() echoes by default, runs a set handler, and honours the timeout", async (t) => {
+  await withFake(async (f) => {
+    const { id } = await runContainer(f, "app");
+    await assert.rejects(f.runtime.execSync(id, ["echo", "hi"]), /not running/);
+    await f.runtime.startContainer(id);
+    await t.step("default echoes the command", async () => {
+      const r = await f.runtime.execSync(id, ["echo", "hi"]);
+      assert.equal(new TextDecoder().decode(r.stdout), "echo hi");
+      assert.equal(r.exitCode, 0);
+      assert.equal((await f.runtime.execSync(id, ["false"])).exitCode, 1);
+    });
+    await t.step("sleep beyond the timeout fails as a command timeout", async () => {
+      const call = f.runtime.execSync(id, ["sleep", "10"], { timeoutSeconds: 1 });
+      const rejected = assert.rejects(call, CommandTimedOutError);
+      while (f.clock.pendingTimers < 2) await new Promise((r) => setTimeout(r, 1));
+      await f.clock.advance(1000);
+      await rejected;
+    });
+    await t.step("sleep within the timeout completes", async () => {
+      const call = f.runtime.execSync(id, ["sleep", "1"], { timeoutSeconds: 5 });
+      while (f.clock.pendingTimers < 2) await new Promise((r) => setTimeout(r, 1));
+      await f.clock.advance(1000);
+      assert.equal((await call).exitCode, 0);
+    });
+    await t.step("a set handler answers", async () => {
+      f.fake.setExecHandler((_c, cmd) => ({ stdout: "out", stderr: cmd[0], exitCode: 3 }));
+      const r = await f.runtime.execSync(id, ["probe"]);
+      assert.equal(new TextDecoder().decode(r.stdout), "out");
+      assert.equal(new TextDecoder().decode(r.stderr), "probe");
+      assert.equal(r.exitCode, 3);
+      f.fake.setExecHandler(undefined);
+    });
+  });
+});
+
+Deno.test("FakeRuntimeService.status() reports settable RuntimeReady and NetworkReady", async () => {
+  await withFake(async (f) => {
+    let { status } = await f.runtime.status();
+    assert.deepEqual(status?.conditions.map((c) => [c.type, c.status]), [
+      ["RuntimeReady", true],
+      ["NetworkReady", true],
+    ]);
+    f.fake.setNetworkReady(false, "NetworkPluginNotReady", "cni config uninitialized");
+    f.fake.setRuntimeReady(false);
+    ({ status } = await f.runtime.status());
+    assert.deepEqual(status?.conditions[1], {
+      type: "NetworkReady",
+      status: false,
+      reason: "NetworkPluginNotReady",
+      message: "cni config uninitialized",
+    });
+    assert.equal(status?.conditions[0].status, false);
+  });
+});
+
+Deno.test("FakeRuntimeService answers the remaining RPCs", async () => {
+  await withFake(async (f) => {
+    const { id, podSandboxId } = await runContainer(f, "app");
+    await f.runtime.startContainer(id);
+    await f.runtime.updateContainerResources(id, { linux: { cpuShares: 512 } });
+    assert.equal((await f.runtime.containerStatus(id)).status.resources?.linux?.cpuShares, 512);
+    await f.runtime.reopenContainerLog(id);
+    assert.match(await f.runtime.exec({ containerId: id, cmd: ["sh"] }), /^http:\/\//);
+    assert.match(await f.runtime.attach({ containerId: id }), /^http:\/\//);
+    assert.match(await f.runtime.portForward({ podSandboxId, port: [80] }), /^http:\/\//);
+    assert.equal((await f.runtime.containerStats(id))?.attributes?.id, id);
+    assert.equal((await f.runtime.listContainerStats()).length, 1);
+    assert.equal((await f.runtime.podSandboxStats(podSandboxId))?.linux?.containers.length, 1);
+    assert.equal((await f.runtime.listPodSandboxStats()).length, 1);
+    await f.runtime.updateRuntimeConfig({ networkConfig: { podCidr: "10.1.0.0/24" } });
+    assert.equal(f.fake.runtime.extras.podCidr, "10.1.0.0/24");
+    await f.runtime.checkpointContainer({ containerId: id });
+    assert.deepEqual(await f.runtime.listMetricDescriptors(), []);
+    assert.deepEqual(await f.runtime.listPodSandboxMetrics(), []);
+  });
+});

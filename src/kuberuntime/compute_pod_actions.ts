@@ -20,6 +20,7 @@ import type {
 } from "../container/runtime.ts";
 import { findContainerStatus } from "../container/runtime.ts";
 import { hashContainer } from "./container_hash.ts";
+import { shouldContainerBeRestarted } from "../container/helpers.ts";
 
 /** Why and how one running container is killed. */
 export interface ContainerToKill {
@@ -98,25 +99,7 @@ export function isInitContainerFailed(status: ContainerStatus): boolean {
   return status.state === "unknown";
 }
 
-/**
- * Kubelet's ShouldContainerBeRestarted: whether a container that is not
- * running should be started (again).
- */
-export function shouldContainerBeRestarted(
-  container: Container,
-  pod: Pod,
-  podStatus: PodStatus,
-): boolean {
-  if (pod.metadata?.deletionTimestamp) return false;
-  const status = findContainerStatus(podStatus, container.name);
-  if (!status) return true;
-  if (status.state === "running") return false;
-  if (status.state === "unknown" || status.state === "created") return true;
-  const policy = pod.spec?.restartPolicy ?? "Always";
-  if (policy === "Never") return false;
-  if (policy === "OnFailure" && status.exitCode === 0) return false;
-  return true;
-}
+export { shouldContainerBeRestarted };
 
 /** The outcome of {@linkcode findNextInitContainerToRun}. */
 export interface NextInitContainer {

@@ -9,6 +9,7 @@
 import type {
   ContainerState,
   ContainerStatus,
+  PodStatus,
   RuntimeContainer,
   RuntimePod,
   RuntimeSandbox,
@@ -16,6 +17,7 @@ import type {
 } from "../container/runtime.ts";
 import type * as cri from "../cri/types.ts";
 import {
+  CONTAINER_RESTART_COUNT_ANNOTATION,
   containerInfoFromAnnotations,
   containerInfoFromLabels,
   sandboxInfoFromLabels,
@@ -57,7 +59,10 @@ export function toContainerStatus(s: cri.ContainerStatus): ContainerStatus {
     imageRef: s.imageRef ?? "",
     imageId: s.imageId || s.imageRef || "",
     hash: info.hash,
-    restartCount: info.restartCount,
+    // Containers created without the annotation (other tools) count by attempt.
+    restartCount: annotations[CONTAINER_RESTART_COUNT_ANNOTATION] !== undefined
+      ? info.restartCount
+      : s.metadata?.attempt ?? 0,
     reason: s.reason ?? "",
     message: s.message ?? "",
     ...(info.podTerminationGracePeriod !== undefined
@@ -80,7 +85,7 @@ export function toSandboxStatus(s: cri.PodSandboxStatus): SandboxStatus {
     state: s.state === "SANDBOX_READY" ? "ready" : "notready",
     createdAt: nanosToMs(s.createdAt),
     ip: s.network?.ip ?? "",
-    additionalIps: (s.network?.additionalIps ?? []).map((p) => p.ip),
+    additionalIps: (s.network?.additionalIps ?? []).map((p) => p.ip).filter((ip) => ip !== ""),
     hostNetwork: s.linux?.namespaces?.options?.network === "NODE",
     labels: s.labels ?? {},
     annotations: s.annotations ?? {},
@@ -137,4 +142,26 @@ export function groupPods(sandboxes: cri.PodSandbox[], containers: cri.Container
     p.containers.sort((a, b) => b.createdAt - a.createdAt);
   }
   return [...pods.values()].sort((a, b) => b.createdAt - a.createdAt);
+}
+
+/**
+ * The PodStatus a GetContainerEvents event describes (the evented PLEG's input):
+ * its sandbox status and the pod's container statuses (newest first), observed
+ * at the event's time. Undefined when the event has no sandbox metadata.
+ */
+export function podStatusFromEvent(event: cri.ContainerEventResponse): PodStatus | undefined {
+  const sandbox = event.podSandboxStatus;
+  if (!sandbox?.metadata) return undefined;
+  const sb = toSandboxStatus(sandbox);
+  const containerStatuses = (event.containersStatuses ?? []).map(toContainerStatus)
+    .sort((a, b) => b.createdAt - a.createdAt);
+  return {
+    uid: sb.uid,
+    name: sb.name,
+    namespace: sb.namespace,
+    ips: sb.ip ? [sb.ip, ...sb.additionalIps] : [],
+    containerStatuses,
+    sandboxStatuses: [sb],
+    timestamp: nanosToMs(event.createdAt),
+  };
 }

@@ -15,7 +15,7 @@ import type { PodStatusCache } from "../container/cache.ts";
 import type { ContainerEventResponse } from "../cri/types.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
-import { nanosToMs, podStatusFromEvent } from "./_cri_convert.ts";
+import { nanosToMs, podStatusFromEvent } from "../kuberuntime/convert.ts";
 import { keepPodIps } from "./_relist_events.ts";
 import type { EventChannel, PlegHealth, PodLifecycleEvent, PodLifecycleEventType } from "./pleg.ts";
 

@@ -9,7 +9,10 @@ import type {
 } from "../../src/cri/types.ts";
 import { EventedPLEG } from "../../src/pleg/evented.ts";
 import { GenericPLEG } from "../../src/pleg/generic.ts";
-import { containerStatusFromCri, podStatusFromEvent } from "../../src/pleg/_cri_convert.ts";
+import {
+  podStatusFromEvent,
+  toContainerStatus as containerStatusFromCri,
+} from "../../src/kuberuntime/convert.ts";
 import { EventChannel } from "../../src/pleg/pleg.ts";
 import { FakeClock, flush } from "../../src/util/clock.ts";
 import { FakePlegRuntime } from "./_fake_runtime.ts";

@@ -1,0 +1,182 @@
+/**
+ * HTTP probe load: N readiness probes (default 1,000) with a 1 s period
+ * against a local HTTP server running in a child process, for D seconds
+ * (default 15), through the real ProberManager, workers and HTTP probe.
+ *
+ * Prints probes per second achieved, lateness against each worker's
+ * schedule (p50/p99/max), probe round-trip time, failures, and the agent's
+ * CPU time (user+system, this process only) and RSS.
+ *
+ * Run (`--allow-run` may be narrowed to the deno executable, which serves the
+ * target in a child process):
+ *   deno run --allow-net=127.0.0.1 --allow-run --allow-env --allow-sys \
+ *     bench/probe_bench.ts [--probes=1000] [--seconds=15]
+ *
+ * @module
+ */
+
+import process from "node:process";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import { ProberManager } from "../src/prober/prober_manager.ts";
+import { runProbe } from "../src/prober/prober.ts";
+import { HttpClientPool } from "../src/prober/_http_client_pool.ts";
+import { RealClock } from "../src/util/clock.ts";
+
+function flag(name: string, fallback: number): number {
+  const arg = Deno.args.find((a) => a.startsWith(`--${name}=`));
+  return arg ? Number(arg.slice(name.length + 3)) : fallback;
+}
+
+if (Deno.args.includes("--serve")) {
+  // Child process: the probe target.
+  const server = Deno.serve(
+    {
+      hostname: "127.0.0.1",
+      port: 0,
+      onListen: ({ port }) => console.log(port),
+    },
+    (req) =>
+      new URL(req.url).pathname === "/cpu" ? Response.json(process.cpuUsage()) : new Response("ok"),
+  );
+  await server.finished;
+  Deno.exit(0);
+}
+
+const PROBES = flag("probes", 1000);
+const SECONDS = flag("seconds", 15);
+const PERIOD_MS = 1000;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const child = new Deno.Command(Deno.execPath(), {
+  args: [
+    "run",
+    "--allow-net=127.0.0.1",
+    "--allow-env",
+    "--allow-read",
+    new URL(import.meta.url).pathname,
+    "--serve",
+  ],
+  stdout: "piped",
+  stderr: "inherit",
+}).spawn();
+const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+let firstLine = "";
+while (!firstLine.includes("\n")) {
+  const { value, done } = await reader.read();
+  if (done) throw new Error("Cannot start the bench server: it exited");
+  firstLine += value;
+}
+const port = Number(firstLine.trim());
+
+const clock = new RealClock();
+const calls = new Map<string, number[]>();
+const rtts: number[] = [];
+let failures = 0;
+let measuring = false;
+let counted = 0;
+const httpClients = new HttpClientPool({ clock });
+const manager = new ProberManager({
+  clock,
+  statusSource: {
+    getContainerStatus: (uid) => ({ containerId: `c-${uid}`, state: "running", startedAt: 0 }),
+  },
+  probe: async (probe, target) => {
+    const start = performance.now();
+    const list = calls.get(target.containerId) ?? [];
+    list.push(Date.now());
+    calls.set(target.containerId, list);
+    const outcome = await runProbe(probe, target, { clock, httpClients });
+    if (measuring) {
+      rtts.push(performance.now() - start);
+      counted++;
+      if (outcome.result !== "success") {
+        failures++;
+        if (failures <= 3) console.error(outcome.result, outcome.output, outcome.error?.message);
+      }
+    }
+    return outcome;
+  },
+});
+
+const pods: Pod[] = [];
+for (let i = 0; i < PROBES; i++) {
+  pods.push({
+    metadata: { name: `p${i}`, namespace: "bench", uid: `u${i}` },
+    spec: {
+      hostNetwork: true,
+      containers: [{
+        name: "web",
+        readinessProbe: { httpGet: { port, path: "/ready" }, periodSeconds: 1, timeoutSeconds: 1 },
+      }],
+    },
+  });
+}
+
+/** CPU seconds (user+system) the server child has used so far. */
+async function serverCpuSeconds(): Promise<number> {
+  const r = await fetch(`http://127.0.0.1:${port}/cpu`);
+  const { user, system } = await r.json();
+  return (user + system) / 1e6;
+}
+
+const cpu0 = process.cpuUsage();
+for (const pod of pods) manager.addPod(pod);
+// Let the jittered first round pass (one period), then measure.
+await clock.sleep(PERIOD_MS + 200);
+const warm = process.cpuUsage();
+const serverCpu0 = await serverCpuSeconds();
+const t0 = Date.now();
+measuring = true;
+await clock.sleep(SECONDS * 1000);
+measuring = false;
+const elapsed = (Date.now() - t0) / 1000;
+const cpu = process.cpuUsage(warm);
+const serverCpu = (await serverCpuSeconds()) - serverCpu0;
+const cpuStart = process.cpuUsage(cpu0);
+const rss = process.memoryUsage().rss;
+await manager.stop();
+httpClients.close();
+child.kill("SIGTERM");
+await child.status;
+await reader.cancel().catch(() => {});
+
+// Lateness against each worker's own grid (first measured call + k * period).
+const lateness: number[] = [];
+for (const list of calls.values()) {
+  const inWindow = list.filter((t) => t >= t0 && t <= t0 + elapsed * 1000);
+  if (inWindow.length < 2) continue;
+  // The grid is anchored on the earliest call of the worker: its jittered start.
+  const base = list[0];
+  for (const t of inWindow) {
+    const k = Math.round((t - base) / PERIOD_MS);
+    lateness.push(t - (base + k * PERIOD_MS));
+  }
+}
+lateness.sort((a, b) => a - b);
+rtts.sort((a, b) => a - b);
+
+const fmt = (n: number) => n.toFixed(1);
+console.log(`probe_bench: ${PROBES} HTTP readiness probes, period 1 s, ${fmt(elapsed)} s measured`);
+console.log(`  probes/s achieved      ${fmt(counted / elapsed)} (ideal ${PROBES})`);
+console.log(`  failures               ${failures}`);
+console.log(
+  `  lateness ms            p50 ${fmt(percentile(lateness, 50))}  p99 ${
+    fmt(percentile(lateness, 99))
+  }  max ${fmt(lateness.at(-1) ?? NaN)}`,
+);
+console.log(
+  `  probe round trip ms    p50 ${fmt(percentile(rtts, 50))}  p99 ${fmt(percentile(rtts, 99))}`,
+);
+console.log(
+  `  agent CPU              ${fmt((cpu.user + cpu.system) / 1e3 / elapsed)} ms per s (${
+    fmt((cpu.user + cpu.system) / 1e4 / elapsed)
+  } % of one core); start-up round ${
+    fmt((cpuStart.user + cpuStart.system - cpu.user - cpu.system) / 1e3)
+  } ms`,
+);
+console.log(`  server CPU (child)     ${fmt((serverCpu * 1000) / elapsed)} ms per s`);
+console.log(`  agent RSS              ${fmt(rss / 2 ** 20)} MiB`);

@@ -1,0 +1,39 @@
+/**
+ * Adapters that let probe workers read container states from the agent's
+ * pod status cache (the runtime's view, as the PLEG keeps it), so the
+ * prober does not depend on the status manager's internals.
+ *
+ * @module
+ */
+
+import { findContainerStatus, type PodStatus } from "../container/runtime.ts";
+import type { ContainerStatusSource, ObservedContainerStatus } from "./worker.ts";
+
+/** What {@linkcode runtimeStatusSource} reads: the shape of `PodStatusCache.get`. */
+export interface PodStatusLookup {
+  get(uid: string): { status: PodStatus };
+}
+
+/**
+ * A {@linkcode ContainerStatusSource} over the runtime pod status cache: the
+ * newest instance of a container, "running" when the runtime says so,
+ * "terminated" when it exited, "waiting" when created or unknown; the pod IP
+ * is the status's first IP.
+ */
+export function runtimeStatusSource(cache: PodStatusLookup): ContainerStatusSource {
+  return {
+    getContainerStatus(uid, name): ObservedContainerStatus | undefined {
+      const c = findContainerStatus(cache.get(uid).status, name);
+      if (!c) return undefined;
+      const state = c.state === "running"
+        ? "running"
+        : c.state === "exited"
+        ? "terminated"
+        : "waiting";
+      return { containerId: c.id, state, startedAt: c.startedAt || undefined };
+    },
+    getPodIP(uid) {
+      return cache.get(uid).status.ips[0] || undefined;
+    },
+  };
+}

@@ -1,0 +1,358 @@
+/**
+ * A probe worker: one per (container, probe type), probing every
+ * `periodSeconds` and recording a verdict in its {@linkcode ResultsManager}
+ * once `successThreshold` / `failureThreshold` identical results are seen in
+ * a row (kubelet's prober/worker.go).
+ *
+ * `probeOnce()` is the step tests call; `run(signal)` repeats it on the
+ * injected Clock. Differences from the kubelet, on purpose:
+ * - `trigger()` runs a probe now; the prober manager triggers a container's
+ *   workers when it sees a new container instance and when its startup probe
+ *   succeeds, so a container without an initial delay is probed (and can be
+ *   Ready) as soon as it has started, not up to one period later.
+ * - A worker waiting out `initialDelaySeconds` wakes when the delay ends,
+ *   not at the next period tick.
+ * - The run of identical results is reset for a new container instance.
+ *
+ * @module
+ */
+
+import type { Container, Pod, Probe } from "kubernetes-types/core/v1.d.ts";
+import { containerFieldPath } from "../container/ref.ts";
+import type { ProbeVerdict, ProbeVerdicts } from "../container/runtime.ts";
+import type { Clock } from "../util/clock.ts";
+import { type ProbeTarget, runProbe } from "./prober.ts";
+import { type ProbeOutcome, type ProbeType, probeTypeName } from "./probe_result.ts";
+import type { ResultsManager } from "./results_manager.ts";
+
+/** What a worker needs to know about the container it probes. */
+export interface ObservedContainerStatus {
+  /** The runtime's id of the newest instance; probing waits until there is one. */
+  containerId?: string;
+  state: "running" | "waiting" | "terminated";
+  /** When the running instance started, in ms since the epoch. */
+  startedAt?: number;
+}
+
+/** Where workers read container states (the pod status cache, the status manager...). */
+export interface ContainerStatusSource {
+  getContainerStatus(podUid: string, containerName: string): ObservedContainerStatus | undefined;
+  /** The pod's IP, the default probe host. */
+  getPodIP?(podUid: string): string | undefined;
+}
+
+/** An event about a probe, in the shape the agent's event recorder takes. */
+export interface ProbeEvent {
+  type: "Normal" | "Warning";
+  reason: string;
+  message: string;
+  /** The pod name. */
+  pod?: string;
+  namespace?: string;
+  uid?: string;
+  /** `spec.containers{name}`. */
+  fieldPath?: string;
+  container?: string;
+}
+
+/** Labels of the `prober_probe_total` counter. */
+export interface ProbeMetricLabels {
+  probe_type: "Liveness" | "Readiness" | "Startup";
+  result: "successful" | "failed" | "unknown";
+  container: string;
+  pod: string;
+  namespace: string;
+}
+
+/** Counts one probe: `prober_probe_total{...labels}`. */
+export type OnProbe = (labels: ProbeMetricLabels, outcome: ProbeOutcome) => void;
+
+/** Runs a probe spec against a container (default: {@linkcode runProbe}). */
+export type ProbeFunction = (probe: Probe, target: ProbeTarget) => Promise<ProbeOutcome>;
+
+/** What a worker probes. */
+export interface ProbeWorkerSpec {
+  type: ProbeType;
+  pod: Pod;
+  container: Container;
+}
+
+/** Options for {@linkcode ProbeWorker}. */
+export interface ProbeWorkerOptions {
+  clock: Clock;
+  /** Where this worker's verdicts go. */
+  results: ResultsManager;
+  statusSource: ContainerStatusSource;
+  /** Startup verdicts; a container with a startup probe has started once it is "success". */
+  startupResults?: ProbeVerdicts;
+  /** @default runProbe with the worker's clock */
+  probe?: ProbeFunction;
+  recordEvent?: (event: ProbeEvent) => void;
+  onProbe?: OnProbe;
+  /**
+   * When the agent started (ms). A worker created less than one period after
+   * it first waits a random fraction of the period, so that probes of pods
+   * found at start-up spread out. @default no jitter
+   */
+  agentStartedAt?: number;
+  /** Random numbers in [0, 1) for the jitter. @default Math.random */
+  random?: () => number;
+  /** Told about an exception from a step (the loop goes on). @default ignore */
+  onError?: (error: unknown) => void;
+}
+
+/** The verdict a worker records for a new container before probing it. */
+export function initialVerdict(type: ProbeType): ProbeVerdict {
+  if (type === "readiness") return "failure";
+  if (type === "liveness") return "success";
+  return "unknown";
+}
+
+/** The probe spec of a container for a probe type. */
+export function probeSpec(container: Container, type: ProbeType): Probe | undefined {
+  if (type === "liveness") return container.livenessProbe;
+  if (type === "readiness") return container.readinessProbe;
+  return container.startupProbe;
+}
+
+/** One probe loop for one container and probe type. */
+export class ProbeWorker {
+  readonly type: ProbeType;
+  readonly container: Container;
+  readonly probe: Probe;
+  #pod: Pod;
+  #options: ProbeWorkerOptions;
+  #probeFn: ProbeFunction;
+  #containerId: string | undefined;
+  #lastResult: ProbeVerdict | undefined;
+  #resultRun = 0;
+  #onHold = false;
+  #stopped = false;
+  #triggered = false;
+  #wake: (() => void) | undefined;
+  #wakeHint: number | undefined;
+
+  constructor(spec: ProbeWorkerSpec, options: ProbeWorkerOptions) {
+    const probe = probeSpec(spec.container, spec.type);
+    if (!probe) {
+      throw new TypeError(
+        `Cannot create ${spec.type} probe worker: container '${spec.container.name}' has no ${spec.type} probe`,
+      );
+    }
+    this.type = spec.type;
+    this.container = spec.container;
+    this.probe = probe;
+    this.#pod = spec.pod;
+    this.#options = options;
+    this.#probeFn = options.probe ??
+      ((p, target) => runProbe(p, target, { clock: options.clock }));
+  }
+
+  /** The pod as last given (a deletion timestamp on it ends liveness and startup probing). */
+  get pod(): Pod {
+    return this.#pod;
+  }
+
+  /** Replaces the pod object, e.g. once it carries a deletion timestamp. */
+  updatePod(pod: Pod): void {
+    this.#pod = pod;
+  }
+
+  /** The container instance the worker currently probes. */
+  get containerId(): string | undefined {
+    return this.#containerId;
+  }
+
+  /** Whether {@linkcode ProbeWorker.stop} was called or the loop ended. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Asks the loop to probe now instead of at the next tick. */
+  trigger(): void {
+    this.#triggered = true;
+    this.#wake?.();
+  }
+
+  /** Ends the loop; the worker's verdict is removed when it exits. */
+  stop(): void {
+    this.#stopped = true;
+    this.#wake?.();
+  }
+
+  get #periodMs(): number {
+    return Math.max(1, this.probe.periodSeconds ?? 10) * 1000;
+  }
+
+  /**
+   * One step: reads the container's status, decides whether to probe, probes
+   * and records a verdict once a threshold is met. Resolves false when the
+   * worker should end (the container will not run again, or the pod is being
+   * deleted and this is a liveness or startup worker).
+   */
+  async probeOnce(now: number = this.#options.clock.now()): Promise<boolean> {
+    this.#wakeHint = undefined;
+    const { results, statusSource } = this.#options;
+    const pod = this.#pod;
+    const uid = pod.metadata?.uid ?? "";
+    const status = statusSource.getContainerStatus(uid, this.container.name);
+    if (!status?.containerId) return true; // not created yet, or gone: wait
+    const id = status.containerId;
+    if (id !== this.#containerId) {
+      if (this.#containerId !== undefined) results.remove(this.#containerId);
+      this.#containerId = id;
+      results.set(id, initialVerdict(this.type), uid);
+      this.#onHold = false;
+      this.#lastResult = undefined;
+      this.#resultRun = 0;
+    }
+    if (this.#onHold) return true;
+    if (status.state !== "running") {
+      results.set(id, "failure", uid);
+      return status.state !== "terminated" || pod.spec?.restartPolicy !== "Never";
+    }
+    if (pod.metadata?.deletionTimestamp && this.type !== "readiness") {
+      results.set(id, "success", uid);
+      return false;
+    }
+    const readyAt = (status.startedAt ?? 0) + (this.probe.initialDelaySeconds ?? 0) * 1000;
+    if (now < readyAt) {
+      this.#wakeHint = readyAt;
+      return true;
+    }
+    if (this.#started(id)) {
+      if (this.type === "startup") return true; // idle, but kept for restarts
+    } else if (this.type !== "startup") {
+      return true; // the startup probe gates the others
+    }
+    const outcome = await this.#probeFn(this.probe, {
+      pod,
+      container: this.container,
+      containerId: id,
+      podIP: statusSource.getPodIP?.(uid),
+    });
+    this.#report(outcome);
+    if (this.#stopped || this.#containerId !== id) return !this.#stopped;
+    if (outcome.error || outcome.result === "unknown") return true; // errors are thrown away
+    const verdict: ProbeVerdict = outcome.result === "failure" ? "failure" : "success";
+    if (this.#lastResult === verdict) this.#resultRun++;
+    else {
+      this.#lastResult = verdict;
+      this.#resultRun = 1;
+    }
+    const threshold = verdict === "failure"
+      ? this.probe.failureThreshold ?? 3
+      : this.probe.successThreshold ?? 1;
+    if (this.#resultRun < threshold) return true;
+    results.set(id, verdict, uid);
+    if (verdict === "failure" && this.type !== "readiness") {
+      // The container is going to be killed: wait for the next instance.
+      this.#onHold = true;
+      this.#resultRun = 0;
+    }
+    return true;
+  }
+
+  /**
+   * Probes every period until stopped, the signal aborts or a step says to
+   * end; the verdict of the last probed container is removed on exit.
+   */
+  async run(signal?: AbortSignal): Promise<void> {
+    const onAbort = () => this.stop();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) this.stop();
+    const { clock } = this.#options;
+    const period = this.#periodMs;
+    try {
+      const started = this.#options.agentStartedAt;
+      if (started !== undefined && clock.now() - started < period) {
+        await this.#wait((this.#options.random ?? Math.random)() * period);
+      }
+      let next = clock.now();
+      while (!this.#stopped) {
+        this.#triggered = false;
+        const now = clock.now();
+        if (now >= next) {
+          next += period;
+          if (next <= now) next = now + period;
+        }
+        let keepGoing = true;
+        try {
+          keepGoing = await this.probeOnce(now);
+        } catch (e) {
+          // A throwing status source or callback must not end probing.
+          this.#options.onError?.(e);
+        }
+        if (!keepGoing) break;
+        const hint = this.#wakeHint;
+        const wakeAt = hint !== undefined && hint < next ? hint : next;
+        await this.#wait(Math.max(0, wakeAt - clock.now()));
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      this.#stopped = true;
+      if (this.#containerId !== undefined) this.#options.results.remove(this.#containerId);
+    }
+  }
+
+  #started(containerId: string): boolean {
+    if (!this.container.startupProbe) return true;
+    return this.#options.startupResults?.get(containerId) === "success";
+  }
+
+  #wait(ms: number): Promise<void> {
+    if (this.#stopped || this.#triggered) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        cancel();
+        this.#wake = undefined;
+        resolve();
+      };
+      const cancel = this.#options.clock.after(ms, done);
+      this.#wake = done;
+    });
+  }
+
+  #report(outcome: ProbeOutcome): void {
+    const pod = this.#pod;
+    const name = probeTypeName(this.type);
+    const { recordEvent, onProbe } = this.#options;
+    const result = outcome.error || outcome.result === "unknown"
+      ? "unknown"
+      : outcome.result === "failure"
+      ? "failed"
+      : "successful";
+    onProbe?.({
+      probe_type: name,
+      result,
+      container: this.container.name,
+      pod: pod.metadata?.name ?? "",
+      namespace: pod.metadata?.namespace ?? "",
+    }, outcome);
+    if (!recordEvent) return;
+    let reason: string;
+    let message: string;
+    if (outcome.error) {
+      reason = "Unhealthy";
+      message = `${name} probe errored and resulted in unknown state: ${outcome.error.message}`;
+    } else if (outcome.result === "failure") {
+      reason = "Unhealthy";
+      message = `${name} probe failed: ${outcome.output}`;
+    } else if (outcome.result === "warning") {
+      reason = "ProbeWarning";
+      message = `${name} probe warning: ${outcome.output}`;
+    } else {
+      return;
+    }
+    recordEvent({
+      type: "Warning",
+      reason,
+      message,
+      pod: pod.metadata?.name,
+      namespace: pod.metadata?.namespace,
+      uid: pod.metadata?.uid,
+      fieldPath: containerFieldPath(pod, this.container.name),
+      container: this.container.name,
+    });
+  }
+}

@@ -1,0 +1,401 @@
+import assert from "node:assert/strict";
+import type { Container, Pod, Probe } from "kubernetes-types/core/v1.d.ts";
+import { errored, failure, type ProbeOutcome, success } from "../../src/prober/probe_result.ts";
+import type { ProbeType } from "../../src/prober/probe_result.ts";
+import { ResultsManager } from "../../src/prober/results_manager.ts";
+import {
+  type ObservedContainerStatus,
+  type ProbeEvent,
+  type ProbeMetricLabels,
+  ProbeWorker,
+} from "../../src/prober/worker.ts";
+import { FakeClock } from "../../src/util/clock.ts";
+
+const T0 = 1_700_000_000_000;
+
+interface Fixture {
+  clock: FakeClock;
+  worker: ProbeWorker;
+  results: ResultsManager;
+  startup: ResultsManager;
+  status: { current: ObservedContainerStatus | undefined };
+  /** Outcomes the probe returns next; success when empty. */
+  outcomes: ProbeOutcome[];
+  probes: number[];
+  events: ProbeEvent[];
+  metrics: ProbeMetricLabels[];
+  pod: Pod;
+}
+
+function setup(
+  type: ProbeType,
+  probe: Probe,
+  options: {
+    container?: Partial<Container>;
+    restartPolicy?: "Always" | "Never";
+    agentStartedAt?: number;
+    random?: () => number;
+  } = {},
+): Fixture {
+  const clock = new FakeClock(T0);
+  const container: Container = {
+    name: "app",
+    ...options.container,
+    [
+      type === "liveness"
+        ? "livenessProbe"
+        : type === "readiness"
+        ? "readinessProbe"
+        : "startupProbe"
+    ]: probe,
+  };
+  const pod: Pod = {
+    metadata: { name: "web", namespace: "ns1", uid: "uid-1" },
+    spec: { containers: [container], restartPolicy: options.restartPolicy ?? "Always" },
+  };
+  const results = new ResultsManager();
+  const startup = type === "startup" ? results : new ResultsManager();
+  const status = {
+    current: { containerId: "c1", state: "running", startedAt: T0 } as
+      | ObservedContainerStatus
+      | undefined,
+  };
+  const fx: Fixture = {
+    clock,
+    results,
+    startup,
+    status,
+    outcomes: [],
+    probes: [],
+    events: [],
+    metrics: [],
+    pod,
+    worker: undefined as unknown as ProbeWorker,
+  };
+  fx.worker = new ProbeWorker({ type, pod, container }, {
+    clock,
+    results,
+    startupResults: startup,
+    statusSource: { getContainerStatus: () => status.current, getPodIP: () => "10.1.0.7" },
+    probe: () => {
+      fx.probes.push(clock.now());
+      return Promise.resolve(fx.outcomes.shift() ?? success());
+    },
+    recordEvent: (e) => fx.events.push(e),
+    onProbe: (labels) => fx.metrics.push(labels),
+    agentStartedAt: options.agentStartedAt,
+    random: options.random,
+  });
+  return fx;
+}
+
+Deno.test("ProbeWorker records the kubelet's initial verdict for a new container", async (t) => {
+  for (
+    const [type, want] of [["readiness", "failure"], ["liveness", "success"], [
+      "startup",
+      "unknown",
+    ]] as const
+  ) {
+    await t.step(`${type} starts as ${want}`, async () => {
+      const fx = setup(type, { exec: { command: ["x"] }, initialDelaySeconds: 30 });
+      assert.equal(await fx.worker.probeOnce(), true);
+      assert.equal(fx.results.get("c1"), want);
+      assert.equal(fx.probes.length, 0, "no probe during the initial delay");
+    });
+  }
+});
+
+Deno.test("ProbeWorker.probeOnce() waits for the container to exist", async () => {
+  const fx = setup("readiness", { exec: { command: ["x"] } });
+  fx.status.current = undefined;
+  assert.equal(await fx.worker.probeOnce(), true);
+  fx.status.current = { state: "waiting" };
+  assert.equal(await fx.worker.probeOnce(), true);
+  assert.equal(fx.results.size, 0);
+  assert.equal(fx.probes.length, 0);
+});
+
+Deno.test("ProbeWorker.probeOnce() records a verdict only after threshold results in a row", async () => {
+  const fx = setup("readiness", {
+    exec: { command: ["x"] },
+    successThreshold: 2,
+    failureThreshold: 3,
+  });
+  const steps: [ProbeOutcome, string][] = [
+    [success(), "failure"], // initial failure; 1 success is below 2
+    [success(), "success"],
+    [failure("bad"), "success"],
+    [failure("bad"), "success"],
+    [success(), "success"], // resets the failure run
+    [failure("bad"), "success"],
+    [failure("bad"), "success"],
+    [failure("bad"), "failure"],
+  ];
+  for (const [outcome, want] of steps) {
+    fx.outcomes.push(outcome);
+    await fx.worker.probeOnce();
+    assert.equal(fx.results.get("c1"), want);
+  }
+  assert.equal(fx.probes.length, steps.length);
+});
+
+Deno.test("ProbeWorker.probeOnce() honours initialDelaySeconds from the container start", async () => {
+  const fx = setup("liveness", { exec: { command: ["x"] }, initialDelaySeconds: 15 });
+  fx.clock.set(T0 + 14_999);
+  await fx.worker.probeOnce();
+  assert.equal(fx.probes.length, 0);
+  fx.clock.set(T0 + 15_000);
+  await fx.worker.probeOnce();
+  assert.equal(fx.probes.length, 1);
+});
+
+Deno.test("ProbeWorker liveness failure holds the worker until a new container instance", async () => {
+  const fx = setup("liveness", { exec: { command: ["x"] }, failureThreshold: 2 });
+  fx.outcomes.push(failure("HTTP probe failed with statuscode: 500"), failure("again"));
+  await fx.worker.probeOnce();
+  assert.equal(fx.results.get("c1"), "success");
+  await fx.worker.probeOnce();
+  assert.equal(fx.results.get("c1"), "failure");
+  await fx.worker.probeOnce();
+  assert.equal(fx.probes.length, 2, "on hold: no probe of the doomed container");
+  fx.status.current = { containerId: "c2", state: "running", startedAt: fx.clock.now() };
+  await fx.worker.probeOnce();
+  assert.equal(fx.results.get("c1"), undefined, "the old verdict is dropped");
+  assert.equal(fx.results.get("c2"), "success");
+  assert.equal(fx.probes.length, 3);
+  assert.deepEqual(fx.events.map((e) => e.message), [
+    "Liveness probe failed: HTTP probe failed with statuscode: 500",
+    "Liveness probe failed: again",
+  ]);
+  assert.deepEqual(fx.events[0], {
+    type: "Warning",
+    reason: "Unhealthy",
+    message: "Liveness probe failed: HTTP probe failed with statuscode: 500",
+    pod: "web",
+    namespace: "ns1",
+    uid: "uid-1",
+    fieldPath: "spec.containers{app}",
+    container: "app",
+  });
+});
+
+Deno.test("ProbeWorker readiness keeps probing after failures", async () => {
+  const fx = setup("readiness", { exec: { command: ["x"] }, failureThreshold: 1 });
+  fx.outcomes.push(success(), failure("no"), success());
+  await fx.worker.probeOnce();
+  assert.equal(fx.results.get("c1"), "success");
+  await fx.worker.probeOnce();
+  assert.equal(fx.results.get("c1"), "failure");
+  await fx.worker.probeOnce();
+  assert.equal(fx.results.get("c1"), "success");
+});
+
+Deno.test("ProbeWorker.probeOnce() sets failure for a stopped container and ends for restartPolicy Never", async (t) => {
+  await t.step("Always: keeps going", async () => {
+    const fx = setup("readiness", { exec: { command: ["x"] } });
+    await fx.worker.probeOnce();
+    fx.status.current = { containerId: "c1", state: "terminated" };
+    assert.equal(await fx.worker.probeOnce(), true);
+    assert.equal(fx.results.get("c1"), "failure");
+  });
+  await t.step("Never: ends", async () => {
+    const fx = setup("liveness", { exec: { command: ["x"] } }, { restartPolicy: "Never" });
+    await fx.worker.probeOnce();
+    fx.status.current = { containerId: "c1", state: "terminated" };
+    assert.equal(await fx.worker.probeOnce(), false);
+    assert.equal(fx.results.get("c1"), "failure");
+  });
+});
+
+Deno.test("ProbeWorker liveness and startup end with success once the pod is being deleted", async () => {
+  const fx = setup("liveness", { exec: { command: ["x"] } });
+  fx.outcomes.push(failure("x"));
+  await fx.worker.probeOnce();
+  fx.worker.updatePod({
+    ...fx.pod,
+    metadata: { ...fx.pod.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" },
+  });
+  assert.equal(await fx.worker.probeOnce(), false);
+  assert.equal(fx.results.get("c1"), "success");
+});
+
+Deno.test("ProbeWorker startup probe gates liveness and readiness", async (t) => {
+  await t.step("liveness waits for startup success", async () => {
+    const fx = setup("liveness", { exec: { command: ["x"] } }, {
+      container: { startupProbe: { exec: { command: ["s"] } } },
+    });
+    await fx.worker.probeOnce();
+    assert.equal(fx.probes.length, 0);
+    fx.startup.set("c1", "failure", "uid-1");
+    await fx.worker.probeOnce();
+    assert.equal(fx.probes.length, 0);
+    fx.startup.set("c1", "success", "uid-1");
+    await fx.worker.probeOnce();
+    assert.equal(fx.probes.length, 1);
+  });
+  await t.step("the startup worker idles once the container has started", async () => {
+    const fx = setup("startup", { exec: { command: ["s"] }, failureThreshold: 30 });
+    fx.outcomes.push(failure("not yet"), success());
+    await fx.worker.probeOnce();
+    assert.equal(fx.results.get("c1"), "unknown");
+    await fx.worker.probeOnce();
+    assert.equal(fx.results.get("c1"), "success");
+    await fx.worker.probeOnce();
+    assert.equal(fx.probes.length, 2);
+  });
+  await t.step("startup failure at the threshold is a failure and holds", async () => {
+    const fx = setup("startup", { exec: { command: ["s"] }, failureThreshold: 2 });
+    fx.outcomes.push(failure("a"), failure("b"), failure("c"));
+    await fx.worker.probeOnce();
+    await fx.worker.probeOnce();
+    assert.equal(fx.results.get("c1"), "failure");
+    await fx.worker.probeOnce();
+    assert.equal(fx.probes.length, 2);
+  });
+});
+
+Deno.test("ProbeWorker throws errored probes away but reports them", async () => {
+  const fx = setup("readiness", { exec: { command: ["x"] }, failureThreshold: 1 });
+  fx.outcomes.push(success(), errored(new Error("runtime unavailable")));
+  await fx.worker.probeOnce();
+  await fx.worker.probeOnce();
+  assert.equal(fx.results.get("c1"), "success");
+  assert.deepEqual(fx.events.map((e) => [e.reason, e.message]), [
+    ["Unhealthy", "Readiness probe errored and resulted in unknown state: runtime unavailable"],
+  ]);
+  assert.deepEqual(fx.metrics.map((m) => m.result), ["successful", "unknown"]);
+});
+
+Deno.test("ProbeWorker counts a warning as success with a ProbeWarning event and metric labels", async () => {
+  const fx = setup("readiness", { httpGet: { port: 80 } });
+  fx.outcomes.push({ result: "warning", output: "Probe terminated redirects, Response body: x" });
+  await fx.worker.probeOnce();
+  assert.equal(fx.results.get("c1"), "success");
+  assert.deepEqual(fx.events.map((e) => [e.reason, e.message]), [
+    ["ProbeWarning", "Readiness probe warning: Probe terminated redirects, Response body: x"],
+  ]);
+  assert.deepEqual(fx.metrics, [{
+    probe_type: "Readiness",
+    result: "successful",
+    container: "app",
+    pod: "web",
+    namespace: "ns1",
+  }]);
+});
+
+Deno.test("ProbeWorker.run() probes every periodSeconds on the clock", async () => {
+  const fx = setup("liveness", { exec: { command: ["x"] }, periodSeconds: 5 });
+  const ac = new AbortController();
+  const loop = fx.worker.run(ac.signal);
+  await fx.clock.advance(0);
+  await fx.clock.advance(12_000);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [0, 5000, 10_000]);
+  ac.abort();
+  await loop;
+  assert.equal(fx.worker.stopped, true);
+  assert.equal(fx.results.get("c1"), undefined, "the verdict is removed when the worker ends");
+  assert.equal(fx.clock.pendingTimers, 0);
+});
+
+Deno.test("ProbeWorker.run() jitters the first probe when the agent has just started", async (t) => {
+  await t.step("just started: waits random * period first", async () => {
+    const fx = setup("liveness", { exec: { command: ["x"] }, periodSeconds: 10 }, {
+      agentStartedAt: T0,
+      random: () => 0.25,
+    });
+    const loop = fx.worker.run();
+    await fx.clock.advance(2499);
+    assert.equal(fx.probes.length, 0);
+    await fx.clock.advance(1);
+    assert.deepEqual(fx.probes.map((t) => t - T0), [2500]);
+    await fx.clock.advance(10_000);
+    assert.deepEqual(fx.probes.map((t) => t - T0), [2500, 12_500]);
+    fx.worker.stop();
+    await loop;
+  });
+  await t.step("started more than a period ago: probes at once", async () => {
+    const fx = setup("liveness", { exec: { command: ["x"] }, periodSeconds: 10 }, {
+      agentStartedAt: T0 - 60_000,
+      random: () => 0.25,
+    });
+    const loop = fx.worker.run();
+    await fx.clock.advance(0);
+    assert.deepEqual(fx.probes.map((t) => t - T0), [0]);
+    fx.worker.stop();
+    await loop;
+  });
+});
+
+Deno.test("ProbeWorker.run() wakes when the initial delay ends, not at the next tick", async () => {
+  const fx = setup("readiness", {
+    exec: { command: ["x"] },
+    periodSeconds: 10,
+    initialDelaySeconds: 3,
+  });
+  const loop = fx.worker.run();
+  await fx.clock.advance(0);
+  assert.equal(fx.probes.length, 0);
+  await fx.clock.advance(3000);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [3000]);
+  await fx.clock.advance(7000);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [3000, 10_000], "back on the period grid");
+  fx.worker.stop();
+  await loop;
+});
+
+Deno.test("ProbeWorker.trigger() runs a probe at once without moving the period grid", async () => {
+  const fx = setup("readiness", { exec: { command: ["x"] }, periodSeconds: 10 });
+  fx.status.current = undefined;
+  const loop = fx.worker.run();
+  await fx.clock.advance(4000);
+  assert.equal(fx.probes.length, 0);
+  fx.status.current = { containerId: "c1", state: "running", startedAt: fx.clock.now() };
+  fx.worker.trigger();
+  await fx.clock.advance(0);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [4000]);
+  assert.equal(fx.results.get("c1"), "success");
+  await fx.clock.advance(6000);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [4000, 10_000]);
+  fx.worker.stop();
+  await loop;
+});
+
+Deno.test("new ProbeWorker() rejects a container without that probe", () => {
+  assert.throws(
+    () =>
+      new ProbeWorker({ type: "liveness", pod: {}, container: { name: "app" } }, {
+        clock: new FakeClock(),
+        results: new ResultsManager(),
+        statusSource: { getContainerStatus: () => undefined },
+      }),
+    TypeError,
+  );
+});
+
+Deno.test("ProbeWorker.run() keeps probing when a step throws", async () => {
+  const clock = new FakeClock(T0);
+  const errors: unknown[] = [];
+  let calls = 0;
+  const worker = new ProbeWorker({
+    type: "liveness",
+    pod: { metadata: { uid: "u" }, spec: { containers: [] } },
+    container: { name: "app", livenessProbe: { exec: { command: ["x"] }, periodSeconds: 1 } },
+  }, {
+    clock,
+    results: new ResultsManager(),
+    statusSource: {
+      getContainerStatus: () => {
+        if (++calls === 1) throw new Error("cache unavailable");
+        return { containerId: "c1", state: "running", startedAt: T0 };
+      },
+    },
+    probe: () => Promise.resolve(success()),
+    onError: (e) => errors.push(e),
+  });
+  const loop = worker.run();
+  await clock.advance(1000);
+  assert.equal(calls, 2);
+  assert.equal((errors[0] as Error).message, "cache unavailable");
+  worker.stop();
+  await loop;
+});

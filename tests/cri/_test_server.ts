@@ -141,7 +141,8 @@ export function sandboxStatus(id: string) {
     id,
     metadata: { name: "web", namespace: "default", uid: "uid-1", attempt: 0 },
     state: "SANDBOX_READY" as const,
-    createdAt: 1_700_000_000_000_000_000,
+    // Nanoseconds since the epoch.
+    createdAt: 1_700_000_000_000 * 1_000_000,
   };
 }
 
@@ -151,7 +152,8 @@ export function containerStatus(id: string) {
     id,
     metadata: { name: "app", attempt: 0 },
     state: "CONTAINER_RUNNING" as const,
-    createdAt: 1_700_000_000_000_000_000,
+    // Nanoseconds since the epoch.
+    createdAt: 1_700_000_000_000 * 1_000_000,
     image: { image: "busybox:latest" },
     imageRef: "sha256:abc",
   };

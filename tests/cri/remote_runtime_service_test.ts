@@ -369,7 +369,7 @@ Deno.test("getContainerEvents() outlives the request timeout and throws when the
       // Answer after more than runtimeRequestTimeoutMs, then fail the stream.
       setTimeout(() => {
         call.write({ containerId: "late", containerEventType: "CONTAINER_CREATED_EVENT" });
-        call.destroy(Object.assign(new Error("runtime shutting down"), { code: code.UNAVAILABLE }));
+        call.emit("error", { code: code.UNAVAILABLE, details: "runtime shutting down" });
       }, 150);
     },
   });
@@ -391,10 +391,8 @@ Deno.test("getContainerEvents() outlives the request timeout and throws when the
   }
 });
 
-Deno.test("a call after the runtime restarts on the same socket succeeds", async () => {
-  await using dir = await tempSocketDir();
-  const socket = dir.path("cri.sock");
-  const handlers = (name: string) => ({
+function versionHandlers(name: string) {
+  return {
     runtime: {
       Version: () => ({
         version: "0.1.0",
@@ -403,15 +401,48 @@ Deno.test("a call after the runtime restarts on the same socket succeeds", async
         runtimeApiVersion: "v1",
       }),
     },
-  });
-  let server = await TestServer.start(socket, handlers("first"));
+  };
+}
+
+Deno.test("a call after the runtime restarts on the same socket succeeds", async () => {
+  await using dir = await tempSocketDir();
+  const socket = dir.path("cri.sock");
+  let server = await TestServer.start(socket, versionHandlers("first"));
   const client = new RemoteRuntimeService(server.endpoint, { runtimeRequestTimeoutMs: 5000 });
   try {
     assert.equal((await client.version()).runtimeName, "first");
     await server.stop();
-    await assert.rejects(client.version(), UnavailableError);
-    server = await TestServer.start(socket, handlers("second"));
+    server = await TestServer.start(socket, versionHandlers("second"));
     assert.equal((await client.version()).runtimeName, "second");
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("calls fail fast with UnavailableError while the runtime is down and work again once it is back", async () => {
+  await using dir = await tempSocketDir();
+  const socket = dir.path("cri.sock");
+  let server = await TestServer.start(socket, versionHandlers("first"));
+  const client = new RemoteRuntimeService(server.endpoint, { runtimeRequestTimeoutMs: 5000 });
+  try {
+    await client.version();
+    await server.stop();
+    // Fails at once (no wait-for-ready), like the kubelet's gRPC client.
+    await assert.rejects(client.version(), UnavailableError);
+    server = await TestServer.start(socket, versionHandlers("second"));
+    // grpc-js retries the socket on its own back-off (100ms doubling to 3s,
+    // real timers inside the library); poll, bounded, until it is back.
+    let name = "";
+    for (let attempt = 0; attempt < 100 && name === ""; attempt++) {
+      try {
+        name = (await client.version()).runtimeName;
+      } catch (err) {
+        assert(err instanceof UnavailableError, String(err));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    assert.equal(name, "second");
   } finally {
     client.close();
     await server.stop();

@@ -111,7 +111,9 @@ export class PodSyncResult {
    */
   errorText(): string | undefined {
     const lines = this.failures().map((r) =>
-      `failed to "${r.action}" for "${r.target}" with ${r.error}: ${JSON.stringify(r.message ?? "")}`
+      `failed to "${r.action}" for "${r.target}" with ${r.error}: ${
+        JSON.stringify(r.message ?? "")
+      }`
     );
     if (this.syncError) lines.unshift(this.syncError);
     if (lines.length === 0) return undefined;

@@ -23,5 +23,11 @@ Deno.test("createLogger() writes one JSON object per line in json format", () =>
   const lines: string[] = [];
   const log = createLogger({ format: "json", now: () => 1_000, sink: (l) => lines.push(l) });
   log.error("Sync failed", { err: new Error("boom") });
-  assert.deepEqual(JSON.parse(lines[0]), { ts: 1, level: "error", v: 0, msg: "Sync failed", err: "boom" });
+  assert.deepEqual(JSON.parse(lines[0]), {
+    ts: 1,
+    level: "error",
+    v: 0,
+    msg: "Sync failed",
+    err: "boom",
+  });
 });

@@ -431,7 +431,7 @@ export class ContainerGC {
     return result;
   }
 
-  /** Runs {@linkcode collectGarbage} every period until `signal` aborts. */
+  /** Runs {@linkcode collectGarbage} every period (the first one period after start) until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     const clock = this.#options.clock;
     const period = this.#options.periodMs ?? 60_000;

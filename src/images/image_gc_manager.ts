@@ -22,6 +22,7 @@ import type { Runtime } from "../container/runtime.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { type FsStats, statfsStats } from "./_fs_stats.ts";
+import { runEvery } from "../util/run_every.ts";
 
 export type { FsStats } from "./_fs_stats.ts";
 export { statfsStats } from "./_fs_stats.ts";
@@ -262,14 +263,11 @@ export class ImageGCManager {
     } catch (e) {
       this.#logger.info("Failed to monitor images", { err: e });
     }
-    while (!signal.aborted) {
-      try {
-        await this.#clock.sleep(this.#periodMs, signal);
-      } catch {
-        return;
-      }
-      await this.collectGarbage(this.#clock.now());
-    }
+    await runEvery((now) => this.collectGarbage(now), {
+      clock: this.#clock,
+      periodMs: this.#periodMs,
+      signal,
+    });
   }
 
   async #garbageCollect(freeTime: number, result: ImageGCResult): Promise<void> {

@@ -41,6 +41,7 @@ import {
   POD_NAMESPACE_LABEL,
   POD_UID_LABEL,
 } from "./labels.ts";
+import { runEvery } from "../util/run_every.ts";
 
 /** Inputs of {@linkcode decideContainerGC}. */
 export interface ContainerGCInput {
@@ -433,16 +434,11 @@ export class ContainerGC {
 
   /** Runs {@linkcode collectGarbage} every period (the first one period after start) until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    const clock = this.#options.clock;
-    const period = this.#options.periodMs ?? 60_000;
-    while (!signal.aborted) {
-      try {
-        await clock.sleep(period, signal);
-      } catch {
-        return;
-      }
-      await this.collectGarbage(clock.now());
-    }
+    await runEvery((now) => this.collectGarbage(now), {
+      clock: this.#options.clock,
+      periodMs: this.#options.periodMs ?? 60_000,
+      signal,
+    });
   }
 
   async #danglingLogs(dir: string): Promise<string[]> {

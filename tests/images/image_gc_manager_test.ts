@@ -303,16 +303,16 @@ Deno.test("ImageGCManager.collectGarbage() removes images unused for MaxAge", as
   assert.deepEqual(s.removedReasons, ["age:stale"]);
 });
 
-Deno.test("ImageGCManager.run() detects once, then collects every 5 minutes; disabled at high=100", async () => {
+Deno.test("ImageGCManager.run() collects at start, then every 5 minutes; disabled at high=100", async () => {
   const s = setup({}, { capacity: 100, available: 100 });
   const ac = new AbortController();
   const done = s.gc.run(ac.signal);
   await s.clock.advance(0);
-  assert.equal(s.paths.length, 0);
-  await s.clock.advance(5 * MIN);
   assert.equal(s.paths.length, 1);
+  await s.clock.advance(5 * MIN);
+  assert.equal(s.paths.length, 2);
   await s.clock.advance(10 * MIN);
-  assert.equal(s.paths.length, 3);
+  assert.equal(s.paths.length, 4);
   ac.abort();
   await done;
   assert.equal(s.clock.pendingTimers, 0);

@@ -527,18 +527,18 @@ Deno.test("ContainerGC.collectGarbage() removes log directories, log files and d
   }
 });
 
-Deno.test("ContainerGC.run() collects every minute until aborted", async () => {
+Deno.test("ContainerGC.run() collects at start, then every minute until aborted", async () => {
   const clock = new FakeClock(NOW);
   const cri = new FakeCri();
   const gc = gcWith(cri, { clock });
   const ac = new AbortController();
   const done = gc.run(ac.signal);
   await clock.advance(59_999);
-  assert.equal(cri.calls.filter((c) => c === "listContainers").length, 0);
-  await clock.advance(1);
   assert.equal(cri.calls.filter((c) => c === "listContainers").length, 1);
+  await clock.advance(1);
+  assert.equal(cri.calls.filter((c) => c === "listContainers").length, 2);
   await clock.advance(120_000);
-  assert.equal(cri.calls.filter((c) => c === "listContainers").length, 3);
+  assert.equal(cri.calls.filter((c) => c === "listContainers").length, 4);
   ac.abort();
   await done;
   assert.equal(clock.pendingTimers, 0);

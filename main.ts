@@ -17,11 +17,31 @@ import { maskedConfigForLog } from "./src/options/masked_config_for_log.ts";
 import { createLogger, type Logger } from "./src/util/logger.ts";
 import { type Clock, RealClock } from "./src/util/clock.ts";
 import { connectRuntime, type CriConnection } from "./src/cri/connect_runtime.ts";
+import { isUnimplemented } from "./src/cri/errors.ts";
 import { type FakeRuntimeServer, startFakeRuntime } from "./src/cri/fake/mod.ts";
 import { FileSource } from "./src/config/file.ts";
 import { HttpSource } from "./src/config/http.ts";
 import { PodConfig } from "./src/config/pod_config.ts";
-import type { PodSource, PodUpdate } from "./src/config/pod_update.ts";
+import type { PodSource } from "./src/config/pod_update.ts";
+import { PodStatusCache } from "./src/container/cache.ts";
+import { EventRecorder, toRecordEvent } from "./src/container/events.ts";
+import { KubeRuntimeManager } from "./src/kuberuntime/kuberuntime_manager.ts";
+import { ContainerGC } from "./src/kuberuntime/container_gc.ts";
+import { ImageGCManager } from "./src/images/image_gc_manager.ts";
+import { EventChannel } from "./src/pleg/pleg.ts";
+import { GenericPLEG } from "./src/pleg/generic.ts";
+import { EventedPLEG } from "./src/pleg/evented.ts";
+import { ProberManager } from "./src/prober/prober_manager.ts";
+import { runtimeStatusSource } from "./src/prober/status_source.ts";
+import { RuntimeState } from "./src/runtime_state.ts";
+import { StatusManager } from "./src/status/status_manager.ts";
+import { Kubelet } from "./src/kubelet.ts";
+import { MetricsRegistry } from "./src/metrics/registry.ts";
+import { type KubeletMetrics, registerKubeletMetrics } from "./src/metrics/kubelet_metrics.ts";
+import { createHandler } from "./src/server/handler.ts";
+import type { HealthCheck } from "./src/server/healthz.ts";
+import { startServer } from "./src/server/serve.ts";
+import { formatPodLine } from "./src/status/pod_line.ts";
 
 /** The image the embedded fake runtime has from the start (the examples use it). */
 export const EMBEDDED_IMAGES = ["denolet.local/busybox:latest"];
@@ -36,7 +56,6 @@ async function startEmbeddedRuntime(
   logger: Logger,
 ): Promise<FakeRuntimeServer | undefined> {
   if (!options.embeddedRuntime) return undefined;
-  await Deno.mkdir(options.rootDir, { recursive: true });
   const fake = await startFakeRuntime({
     socketPath: options.runtimeSocketPath,
     images: EMBEDDED_IMAGES,
@@ -49,12 +68,23 @@ async function startEmbeddedRuntime(
 }
 
 /** Connects to the runtime and checks its CRI version; the error says what to do. */
-async function connect(options: KubeletOptions): Promise<CriConnection> {
+async function connect(
+  options: KubeletOptions,
+  clock: Clock,
+  metrics: KubeletMetrics,
+): Promise<CriConnection> {
   const endpoint = `unix://${options.runtimeSocketPath}`;
   try {
     return await connectRuntime(endpoint, {
       imageServiceEndpoint: `unix://${options.imageSocketPath}`,
       runtimeRequestTimeoutMs: options.runtimeRequestTimeout,
+      clock,
+      onOperation: (operation, durationMs, err) => {
+        const labels = { operation_type: operation };
+        metrics.runtimeOperations.inc(labels);
+        metrics.runtimeOperationsDuration.observe(labels, durationMs / 1000);
+        if (err !== undefined) metrics.runtimeOperationsErrors.inc(labels);
+      },
     });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
@@ -92,11 +122,187 @@ function podSources(options: KubeletOptions, clock: Clock, logger: Logger): PodS
   return sources;
 }
 
-function logUpdate(logger: Logger, update: PodUpdate): void {
-  const pods = update.pods.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`);
-  logger.info(`Pod update ${update.op} from source ${update.source}`, {
-    pods: pods.length > 0 ? pods.join(",") : "(none)",
+/** Everything the agent runs, built from the options (the composition). */
+interface Agent {
+  kubelet: Kubelet;
+  loops: (signal: AbortSignal) => Promise<unknown>[];
+}
+
+function buildAgent(
+  options: KubeletOptions,
+  cri: CriConnection,
+  clock: Clock,
+  logger: Logger,
+  metrics: KubeletMetrics,
+  registry: MetricsRegistry,
+): Agent {
+  const nodeIps = options.nodeIP ? options.nodeIP.split(",") : ["127.0.0.1"];
+  const events = new EventRecorder({ clock, logger, host: options.nodeName });
+  const recordEvent = toRecordEvent(events);
+  const cache = new PodStatusCache({ dropOlderUpdates: true });
+  const prober = new ProberManager({
+    clock,
+    runtimeService: cri.runtime,
+    statusSource: runtimeStatusSource(cache),
+    recordEvent,
+    onProbe: (labels) => metrics.proberProbeTotal.inc({ ...labels }),
   });
+  const runtime = new KubeRuntimeManager({
+    runtimeService: cri.runtime,
+    imageService: cri.image,
+    clock,
+    logger,
+    rootDir: options.rootDir,
+    podLogsDir: options.podLogsDir,
+    livenessResults: prober.livenessResults,
+    startupResults: prober.startupResults,
+    recordEvent,
+    serializeImagePulls: options.serializeImagePulls,
+    maxParallelImagePulls: options.maxParallelImagePulls ?? undefined,
+    registryPullQPS: options.registryPullQPS,
+    registryBurst: options.registryBurst,
+    env: { nodeName: options.nodeName, hostIps: nodeIps },
+  });
+  const channel = new EventChannel({ onDiscard: () => metrics.plegDiscardEvents.inc() });
+  const pleg = new GenericPLEG(runtime, {
+    clock,
+    cache,
+    channel,
+    logger,
+    onRelist: (durationMs, intervalMs) => {
+      metrics.plegRelistDuration.observe({}, durationMs / 1000);
+      if (intervalMs !== undefined) metrics.plegRelistInterval.observe({}, intervalMs / 1000);
+      metrics.plegLastSeen.set({}, clock.now() / 1000);
+    },
+  });
+  const evented = new EventedPLEG(cri.runtime, {
+    clock,
+    cache,
+    generic: pleg,
+    channel,
+    logger,
+    onStreamError: (err) => {
+      if (!isUnimplemented(err)) logger.warn("Container event stream failed", { err });
+    },
+  });
+  const runtimeState = new RuntimeState(runtime, { clock, logger });
+  runtimeState.addHealthCheck("PLEG", (now) => pleg.healthy(now));
+  const statusManager = new StatusManager();
+  statusManager.watch((change) => {
+    const line = formatPodLine(change.pod, change.status);
+    if (line !== formatPodLine(change.pod, change.previous)) logger.info(line);
+  });
+  const podConfig = new PodConfig({ clock, logger, recordEvent });
+  const sources = podSources(options, clock, logger);
+  for (const source of sources) podConfig.addSource(source.name);
+  if (sources.length === 0) {
+    logger.warn(
+      "No pod source configured: pass --pod-manifest-path or --manifest-url (or staticPodPath / staticPodURL in the config file)",
+    );
+  }
+  const kubelet = new Kubelet({
+    runtime,
+    cache,
+    pleg,
+    clock,
+    logger,
+    statusManager,
+    sourcesReady: podConfig.sourcesReady,
+    podUpdates: (signal) => podConfig.updates(signal),
+    prober,
+    recordEvent,
+    runtimeHealth: runtimeState,
+    sandboxRemover: cri.runtime,
+    maxPods: options.maxPods,
+    syncFrequencyMs: options.syncFrequency,
+    nodeIps,
+    standalone: options.standalone,
+  });
+  const containerGC = new ContainerGC(cri.runtime, {
+    clock,
+    logger,
+    recordEvent,
+    policy: {
+      minAgeMs: options.minimumGCAge,
+      maxPerPodContainer: options.maxPerPodContainerCount,
+      maxContainers: options.maxContainerCount,
+    },
+    allSourcesReady: () => podConfig.sourcesReady.allReady(),
+    isPodDeleted: (uid) => !kubelet.pods().some((p) => p.metadata?.uid === uid),
+    podLogsDir: options.podLogsDir,
+  });
+  const imageGC = new ImageGCManager(runtime, {
+    clock,
+    logger,
+    recordEvent,
+    policy: {
+      highThresholdPercent: options.imageGCHighThresholdPercent,
+      lowThresholdPercent: options.imageGCLowThresholdPercent,
+      minAgeMs: options.imageMinimumGCAge,
+    },
+    onImageRemoved: (reason) => metrics.imageGarbageCollected.inc({ reason }),
+    imageFsPath: options.rootDir,
+  });
+  registry.onCollect(() => {
+    const pods = statusManager.pods();
+    metrics.runningPods.set({}, pods.filter((p) => p.status?.phase === "Running").length);
+    const running = pods.flatMap((p) => p.status?.containerStatuses ?? [])
+      .filter((c) => c.state?.running).length;
+    metrics.runningContainers.set({ container_state: "running" }, running);
+  });
+
+  const healthChecks: HealthCheck[] = [{
+    name: "syncloop",
+    check: () => {
+      const errors = runtimeState.runtimeErrors(clock.now());
+      return errors.length > 0 ? errors.join("; ") : undefined;
+    },
+  }];
+  const healthzHandler = createHandler({ healthChecks, logger });
+  const readOnlyHandler = createHandler({
+    healthChecks,
+    podList: () => statusManager.pods(),
+    metrics: registry,
+    logger,
+  });
+
+  return {
+    kubelet,
+    loops: (signal) => {
+      const loops: Promise<unknown>[] = [
+        kubelet.run(signal),
+        podConfig.run(sources, signal),
+        pleg.run(signal),
+        evented.run(signal),
+        runtimeState.run(signal),
+        containerGC.run(signal),
+        imageGC.run(signal),
+      ];
+      if (options.healthzPort > 0) {
+        loops.push(
+          startServer(healthzHandler, {
+            hostname: options.healthzBindAddress,
+            port: options.healthzPort,
+            signal,
+            logger,
+            name: "healthz",
+          }).then((s) => s.finished),
+        );
+      }
+      if (options.readOnlyPort > 0) {
+        loops.push(
+          startServer(readOnlyHandler, {
+            hostname: options.address,
+            port: options.readOnlyPort,
+            signal,
+            logger,
+            name: "read-only",
+          }).then((s) => s.finished),
+        );
+      }
+      return loops;
+    },
+  };
 }
 
 /** Runs the agent with `args`; resolves with the process exit code. */
@@ -129,11 +335,15 @@ export async function main(args: readonly string[]): Promise<number> {
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
 
+  const registry = new MetricsRegistry();
+  const metrics = registerKubeletMetrics(registry);
   let fake: FakeRuntimeServer | undefined;
   let cri: CriConnection | undefined;
   try {
+    await Deno.mkdir(options.rootDir, { recursive: true });
+    await Deno.mkdir(options.podLogsDir, { recursive: true });
     fake = await startEmbeddedRuntime(options, logger);
-    cri = await connect(options);
+    cri = await connect(options, clock, metrics);
     const v = cri.version;
     logger.info("Connected to the container runtime", {
       runtime: `${v.runtimeName} ${v.runtimeVersion}`,
@@ -148,23 +358,17 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     if (!fake) logger.info(`Using the runtime at unix://${options.runtimeSocketPath}`);
 
-    const sources = podSources(options, clock, logger);
-    if (sources.length === 0) {
-      logger.warn(
-        "No pod source configured: pass --pod-manifest-path or --manifest-url (or staticPodPath / staticPodURL in the config file)",
-      );
-    }
-    const podConfig = new PodConfig({ clock, logger });
-    const updates = podConfig.updates(stop.signal);
-    const merging = podConfig.run(sources, stop.signal);
-    for await (const update of updates) logUpdate(logger, update);
-    await merging;
+    const agent = buildAgent(options, cri, clock, logger, metrics, registry);
+    const results = await Promise.allSettled(agent.loops(stop.signal));
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed && !stop.signal.aborted) throw (failed as PromiseRejectedResult).reason;
     return 0;
   } catch (err) {
     if (stop.signal.aborted) return 0;
     logger.error(err instanceof Error ? err.message : String(err));
     return 1;
   } finally {
+    stop.abort();
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
     cri?.close();

@@ -90,7 +90,10 @@ export interface ImageGCManagerOptions {
   policy: ImageGCPolicy;
   /** Capacity and available bytes of the filesystem holding `path`. @default statfsStats */
   fsStats?: (path: string) => Promise<FsStats>;
-  /** Path used when the runtime reports no image filesystem mountpoint. @default "/var/lib/containerd" */
+  /**
+   * Path whose filesystem stands in when the runtime reports no image filesystem
+   * mountpoint or the agent cannot read it. @default "/var/lib/containerd"
+   */
   imageFsPath?: string;
   /** When GC began watching (for MaxAge). @default clock.now() at construction */
   startedAt?: number;
@@ -136,6 +139,7 @@ export class ImageGCManager {
   #policy: ImageGCPolicy;
   #fsStats: (path: string) => Promise<FsStats>;
   #imageFsPath: string;
+  #warnedFallback = false;
   #startedAt: number;
   #periodMs: number;
   #recordEvent: RecordEvent;
@@ -270,6 +274,36 @@ export class ImageGCManager {
     });
   }
 
+  /**
+   * Capacity of the runtime's image filesystem. When the runtime reports no
+   * mountpoint, or the agent may not read it (its permissions are scoped to its
+   * own directories) or it does not exist here, the filesystem of
+   * `imageFsPath` stands in, logged once.
+   */
+  async #imageFsStats(mountpoint: string | undefined): Promise<FsStats> {
+    if (mountpoint) {
+      try {
+        return await this.#fsStats(mountpoint);
+      } catch (err) {
+        const unreadable = err instanceof Deno.errors.NotCapable ||
+          err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotFound;
+        if (!unreadable) throw err;
+        if (!this.#warnedFallback) {
+          this.#warnedFallback = true;
+          this.#logger.info(
+            "Cannot read the image filesystem the runtime reports; using the filesystem of the fallback path",
+            {
+              mountpoint,
+              fallback: this.#imageFsPath,
+              err,
+            },
+          );
+        }
+      }
+    }
+    return await this.#fsStats(this.#imageFsPath);
+  }
+
   async #garbageCollect(freeTime: number, result: ImageGCResult): Promise<void> {
     let images = await this.#evictionOrder(freeTime);
     const maxAge = this.#policy.maxAgeMs ?? 0;
@@ -278,8 +312,7 @@ export class ImageGCManager {
     }
 
     const stats = await this.#runtime.imageStats();
-    const path = stats.find((s) => s.mountpoint)?.mountpoint || this.#imageFsPath;
-    const fs = await this.#fsStats(path);
+    const fs = await this.#imageFsStats(stats.find((s) => s.mountpoint)?.mountpoint);
     const capacity = Math.max(0, Math.floor(fs.capacity));
     let available = Math.max(0, Math.floor(fs.available));
     if (available > capacity) {

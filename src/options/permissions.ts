@@ -16,7 +16,8 @@ export interface Permissions {
   net: string[];
   env: string[];
   run?: string[];
-  sys?: string[];
+  /** System information; `"all"` grants it unscoped (see computePermissions). */
+  sys?: string[] | "all";
 }
 
 /**
@@ -24,6 +25,9 @@ export interface Permissions {
  * them any YAML parse (config file, manifests) fails with NotCapable.
  */
 export const YAML_ENV_VARS: readonly string[] = ["LOG_TOKENS", "LOG_STREAM"];
+
+/** Read by Deno's node:https when HTTPS probes and hooks open a connection. */
+export const TLS_ENV_VARS: readonly string[] = ["NODE_USE_SYSTEM_CA"];
 
 /** Additions to {@linkcode computePermissions}'s result. */
 export interface PermissionsExtra {
@@ -68,7 +72,10 @@ function minimalPaths(paths: readonly string[]): string[] {
  *   `address:readOnlyPort` when those ports are on;
  * - env: the names grpc-js (GRPC_ENV_VARS from src/cri; no proxy variables, the CRI
  *   client dials Unix sockets with proxies off) and yaml read, never a wildcard;
- * - sys: `hostname` when `--hostname-override` is not set.
+ * - net also: 127.0.0.1 and `--node-ip` on any port, for probes and hooks of
+ *   host-network pods;
+ * - sys: unscoped (hostname, statfs for image GC, and the CA store HTTPS probes
+ *   need, which Deno cannot grant by name).
  *
  * The API server from a kubeconfig is not known here: pass it in `extra.net`.
  */
@@ -97,16 +104,24 @@ export function computePermissions(
   if (options.staticPodURL !== "") net.push(urlHostPort(options.staticPodURL));
   if (options.healthzPort > 0) net.push(hostPort(options.healthzBindAddress, options.healthzPort));
   if (options.readOnlyPort > 0) net.push(hostPort(options.address, options.readOnlyPort));
+  // Probes and lifecycle hooks of host-network pods reach the node itself, on
+  // any port the manifests name. Pod-network IPs are not known in advance:
+  // pass them (or their hosts) in extra.net.
+  net.push("127.0.0.1");
+  if (options.nodeIP) net.push(...options.nodeIP.split(",").map((ip) => ip.trim()));
   net.push(...(extra.net ?? []));
   const perms: Permissions = {
     read,
     write,
     net: [...new Set(net)],
-    env: [...(extra.env ?? [...GRPC_ENV_VARS, ...YAML_ENV_VARS])],
+    env: [...(extra.env ?? [...GRPC_ENV_VARS, ...YAML_ENV_VARS, ...TLS_ENV_VARS])],
   };
-  if (options.hostnameOverride === undefined || options.hostnameOverride.trim() === "") {
-    perms.sys = ["hostname"];
-  }
+  // hostname (without --hostname-override), statfs (image GC) and the system CA
+  // store that node:https loads for HTTPS probes and hooks: Deno cannot grant
+  // that last one by name ("ca" is refused on the command line), so system
+  // information is granted unscoped. It reveals facts about the host, never
+  // files, sockets or the environment.
+  perms.sys = "all";
   return perms;
 }
 
@@ -122,7 +137,12 @@ export function permissionFlags(perms: Permissions): string[] {
   const flags: string[] = [];
   const kinds = ["read", "write", "net", "env", "sys", "run"] as const;
   for (const kind of kinds) {
-    const list = perms[kind] ?? [];
+    const value = perms[kind];
+    if (value === "all") {
+      flags.push(`--allow-${kind}`);
+      continue;
+    }
+    const list = value ?? [];
     for (const entry of list) {
       if (entry === "" || entry.includes(",")) {
         throw new RangeError(

@@ -3,12 +3,13 @@ import { type KubeletOptions, loadKubeletOptions } from "../../src/options/kubel
 import {
   computePermissions,
   permissionFlags,
+  TLS_ENV_VARS,
   YAML_ENV_VARS,
 } from "../../src/options/permissions.ts";
 import { GRPC_ENV_VARS } from "../../src/cri/permissions_env.ts";
 
 const HEAD = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n";
-const ENV = [...GRPC_ENV_VARS, ...YAML_ENV_VARS];
+const ENV = [...GRPC_ENV_VARS, ...YAML_ENV_VARS, ...TLS_ENV_VARS];
 
 async function load(args: string[], files: Record<string, string> = {}): Promise<KubeletOptions> {
   const r = await loadKubeletOptions(args, {
@@ -32,16 +33,16 @@ Deno.test("computePermissions() for the defaults grants the containerd socket an
   assert.deepEqual(perms, {
     read: ["/var/lib/kubelet", "/var/log/pods", "/run/containerd/containerd.sock"],
     write: ["/var/lib/kubelet", "/var/log/pods", "/run/containerd/containerd.sock"],
-    net: ["unix:/run/containerd/containerd.sock", "127.0.0.1:10248", "0.0.0.0:10255"],
+    net: ["unix:/run/containerd/containerd.sock", "127.0.0.1:10248", "0.0.0.0:10255", "127.0.0.1"],
     env: ENV,
-    sys: ["hostname"],
+    sys: "all",
   });
   assert.deepEqual(permissionFlags(perms), [
     "--allow-read=/var/lib/kubelet,/var/log/pods,/run/containerd/containerd.sock",
     "--allow-write=/var/lib/kubelet,/var/log/pods,/run/containerd/containerd.sock",
-    "--allow-net=unix:/run/containerd/containerd.sock,127.0.0.1:10248,0.0.0.0:10255",
+    "--allow-net=unix:/run/containerd/containerd.sock,127.0.0.1:10248,0.0.0.0:10255,127.0.0.1",
     `--allow-env=${ENV.join(",")}`,
-    "--allow-sys=hostname",
+    "--allow-sys",
   ]);
   assert.ok(perms.env.includes("LOG_TOKENS") && perms.env.includes("LOG_STREAM"));
   assert.ok(perms.env.includes("GRPC_TRACE"));
@@ -85,8 +86,10 @@ Deno.test("computePermissions() for a full config scopes every path, socket and 
       "unix:/run/crio/images.sock",
       "pods.example.com:443",
       "[::1]:10248",
+      "127.0.0.1",
     ],
     env: ENV,
+    sys: "all",
   });
 });
 
@@ -105,8 +108,9 @@ Deno.test("computePermissions() for the embedded runtime grants its socket in th
     // the socket and manifest dir are inside the root dir, which is granted whole
     read: ["/tmp/denolet", "/var/log/pods"],
     write: ["/tmp/denolet", "/var/log/pods"],
-    net: ["unix:/tmp/denolet/embedded-cri.sock", "127.0.0.1:8080", "127.0.0.1:10255"],
+    net: ["unix:/tmp/denolet/embedded-cri.sock", "127.0.0.1:8080", "127.0.0.1:10255", "127.0.0.1"],
     env: ENV,
+    sys: "all",
   });
 });
 
@@ -126,13 +130,13 @@ Deno.test("computePermissions() adds extra entries and takes a replacement env l
   ]);
   assert.deepEqual(perms.net.at(-1), "10.0.0.1:6443");
   assert.deepEqual(perms.env, ["GRPC_TRACE"]);
-  assert.equal(perms.sys, undefined);
+  assert.equal(perms.sys, "all");
 });
 
 Deno.test("computePermissions() never grants unscoped net or env", async () => {
   for (const args of [[], ["--container-runtime-endpoint=embedded"], ["--healthz-port=0"]]) {
     const flags = permissionFlags(computePermissions(await load(args)));
-    for (const f of flags) assert.match(f, /^--allow-[a-z]+=.+/);
+    for (const f of flags.filter((f) => f !== "--allow-sys")) assert.match(f, /^--allow-[a-z]+=.+/);
     assert.ok(!flags.includes("-A") && !flags.includes("--allow-all"));
   }
 });

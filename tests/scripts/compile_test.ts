@@ -5,10 +5,10 @@ import {
   explainCompileFailure,
 } from "../../scripts/compile.ts";
 import { type KubeletOptions, loadKubeletOptions } from "../../src/options/kubelet_options.ts";
-import { computePermissions, YAML_ENV_VARS } from "../../src/options/permissions.ts";
+import { computePermissions, TLS_ENV_VARS, YAML_ENV_VARS } from "../../src/options/permissions.ts";
 import { GRPC_ENV_VARS } from "../../src/cri/permissions_env.ts";
 
-const ENV = [...GRPC_ENV_VARS, ...YAML_ENV_VARS].join(",");
+const ENV = [...GRPC_ENV_VARS, ...YAML_ENV_VARS, ...TLS_ENV_VARS].join(",");
 const SCRIPT = new URL("../../scripts/compile.ts", import.meta.url).pathname;
 
 async function optionsFor(args: string[]): Promise<KubeletOptions> {
@@ -26,9 +26,9 @@ Deno.test("buildCompileCommand() builds deno compile with the default permission
     "dist/denolet",
     "--allow-read=/var/lib/kubelet,/var/log/pods,/run/containerd/containerd.sock",
     "--allow-write=/var/lib/kubelet,/var/log/pods,/run/containerd/containerd.sock",
-    "--allow-net=unix:/run/containerd/containerd.sock,127.0.0.1:10248,0.0.0.0:10255",
+    "--allow-net=unix:/run/containerd/containerd.sock,127.0.0.1:10248,0.0.0.0:10255,127.0.0.1",
     `--allow-env=${ENV}`,
-    "--allow-sys=hostname",
+    "--allow-sys",
     "main.ts",
   ]);
 });
@@ -60,8 +60,9 @@ Deno.test("buildCompileCommand() takes the deno path, target, output and entry",
       "/out/denolet-arm64",
       "--allow-read=/tmp/denolet,/var/log/pods",
       "--allow-write=/tmp/denolet,/var/log/pods",
-      "--allow-net=unix:/tmp/denolet/embedded-cri.sock",
+      "--allow-net=unix:/tmp/denolet/embedded-cri.sock,127.0.0.1",
       `--allow-env=${ENV}`,
+      "--allow-sys",
       "./main.ts",
     ],
   );

@@ -145,7 +145,11 @@ function buildAgent(
     runtimeService: cri.runtime,
     statusSource: runtimeStatusSource(cache),
     recordEvent,
-    onProbe: (labels) => metrics.proberProbeTotal.inc({ ...labels }),
+    onProbe: (labels, outcome) => {
+      metrics.proberProbeTotal.inc({ ...labels });
+      logger.debug(4, "Probe", { ...labels, output: outcome.output });
+    },
+    onError: (err) => logger.error("Probe worker failed", { err }),
   });
   const runtime = new KubeRuntimeManager({
     runtimeService: cri.runtime,

@@ -62,6 +62,7 @@ export interface ProbeMetricLabels {
   container: string;
   pod: string;
   namespace: string;
+  pod_uid: string;
 }
 
 /** Counts one probe: `prober_probe_total{...labels}`. */
@@ -275,6 +276,10 @@ export class ProbeWorker {
         if (now >= next) {
           next += period;
           if (next <= now) next = now + period;
+        } else {
+          // Woken early (the initial delay ended, or a trigger): the period
+          // counts from this probe, so two probes are never closer than it.
+          next = now + period;
         }
         let keepGoing = true;
         try {
@@ -328,6 +333,7 @@ export class ProbeWorker {
       container: this.container.name,
       pod: pod.metadata?.name ?? "",
       namespace: pod.metadata?.namespace ?? "",
+      pod_uid: pod.metadata?.uid ?? "",
     }, outcome);
     if (!recordEvent) return;
     let reason: string;

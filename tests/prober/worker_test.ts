@@ -280,6 +280,7 @@ Deno.test("ProbeWorker counts a warning as success with a ProbeWarning event and
     container: "app",
     pod: "web",
     namespace: "ns1",
+    pod_uid: "uid-1",
   }]);
 });
 
@@ -326,7 +327,7 @@ Deno.test("ProbeWorker.run() jitters the first probe when the agent has just sta
   });
 });
 
-Deno.test("ProbeWorker.run() wakes when the initial delay ends, not at the next tick", async () => {
+Deno.test("ProbeWorker.run() wakes when the initial delay ends, then probes one period later", async () => {
   const fx = setup("readiness", {
     exec: { command: ["x"] },
     periodSeconds: 10,
@@ -338,12 +339,14 @@ Deno.test("ProbeWorker.run() wakes when the initial delay ends, not at the next 
   await fx.clock.advance(3000);
   assert.deepEqual(fx.probes.map((t) => t - T0), [3000]);
   await fx.clock.advance(7000);
-  assert.deepEqual(fx.probes.map((t) => t - T0), [3000, 10_000], "back on the period grid");
+  assert.deepEqual(fx.probes.map((t) => t - T0), [3000], "never closer than one period");
+  await fx.clock.advance(3000);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [3000, 13_000]);
   fx.worker.stop();
   await loop;
 });
 
-Deno.test("ProbeWorker.trigger() runs a probe at once without moving the period grid", async () => {
+Deno.test("ProbeWorker.trigger() runs a probe at once and the period counts from it", async () => {
   const fx = setup("readiness", { exec: { command: ["x"] }, periodSeconds: 10 });
   fx.status.current = undefined;
   const loop = fx.worker.run();
@@ -355,7 +358,9 @@ Deno.test("ProbeWorker.trigger() runs a probe at once without moving the period 
   assert.deepEqual(fx.probes.map((t) => t - T0), [4000]);
   assert.equal(fx.results.get("c1"), "success");
   await fx.clock.advance(6000);
-  assert.deepEqual(fx.probes.map((t) => t - T0), [4000, 10_000]);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [4000]);
+  await fx.clock.advance(4000);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [4000, 14_000]);
   fx.worker.stop();
   await loop;
 });

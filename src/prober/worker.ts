@@ -232,7 +232,12 @@ export class ProbeWorker {
       containerId: id,
       podIP: statusSource.getPodIP?.(uid),
     });
-    this.#report(outcome);
+    try {
+      this.#report(outcome);
+    } catch (e) {
+      // Metrics and events must never cost a probe its result.
+      this.#options.onError?.(e);
+    }
     if (this.#stopped || this.#containerId !== id) return !this.#stopped;
     if (outcome.error || outcome.result === "unknown") return true; // errors are thrown away
     const verdict: ProbeVerdict = outcome.result === "failure" ? "failure" : "success";

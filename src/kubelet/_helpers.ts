@@ -1,0 +1,84 @@
+/**
+ * Small pure helpers of the sync loop: pod naming for logs, the kubelet's
+ * retry periods and jitter, and the part of a pod status that is left to kill.
+ *
+ * @module
+ */
+
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import type { PodStatus, RuntimePod } from "../container/runtime.ts";
+
+/** A pod being killed: removed from the sources, deleted, or an orphan. */
+export interface Termination {
+  /** The last pod object, or undefined for an orphan. */
+  pod?: Pod;
+  name: string;
+  namespace: string;
+  gracePeriodOverride?: number;
+}
+
+/** Kubelet's backOffPeriod: retry after a failed sync. */
+export const ERROR_RETRY_MS = 10_000;
+/** Retry after a transient failure (the runtime did not answer). */
+export const TRANSIENT_RETRY_MS = 1_000;
+
+/** kubelet's wait.Jitter(d, 0.5): `ms` plus up to half of it. */
+export function jitter(ms: number, random: () => number): number {
+  return ms + random() * 0.5 * ms;
+}
+
+/** The message of any thrown value. */
+export function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** `name_namespace(uid)`, kubelet's format.Pod. */
+export function format(name: string, namespace: string, uid: string): string {
+  return `${name}_${namespace}(${uid})`;
+}
+
+/** {@linkcode format} of a pod object. */
+export function formatPod(pod: Pod): string {
+  const m = pod.metadata ?? {};
+  return format(m.name ?? "", m.namespace ?? "", m.uid ?? "");
+}
+
+/** The pod's UID; TypeError when it has none. */
+export function uidOf(pod: Pod): string {
+  const uid = pod.metadata?.uid;
+  if (!uid) {
+    throw new TypeError(
+      `Cannot sync pod '${pod.metadata?.name ?? ""}': field 'metadata.uid' is empty`,
+    );
+  }
+  return uid;
+}
+
+/**
+ * What is left to kill of a pod (kubelet's ConvertPodStatusToRunningPod, but
+ * keeping created and unknown containers too: they must be stopped as well).
+ */
+export function runningPodOf(status: PodStatus): RuntimePod {
+  return {
+    uid: status.uid,
+    name: status.name,
+    namespace: status.namespace,
+    createdAt: status.sandboxStatuses[0]?.createdAt ?? 0,
+    containers: status.containerStatuses.filter((c) => c.state !== "exited").map((c) => ({
+      id: c.id,
+      name: c.name,
+      image: c.image,
+      imageRef: c.imageRef,
+      hash: c.hash,
+      state: c.state,
+      createdAt: c.createdAt,
+      attempt: c.restartCount,
+    })),
+    sandboxes: status.sandboxStatuses.map((s) => ({
+      id: s.id,
+      state: s.state,
+      createdAt: s.createdAt,
+      attempt: s.attempt,
+    })),
+  };
+}

@@ -31,7 +31,7 @@ Deno.test("helpText() lists every flag with its default and config field", () =>
   const text = helpText();
   for (const s of SETTINGS) {
     if (s.flag !== undefined) assert.ok(text.includes(`--${s.flag}`), s.flag);
-    else assert.ok(text.includes(`${s.field} (config file field only)`), s.field);
+    else assert.ok(text.includes(`${s.field} (config file field only)`), String(s.field));
   }
   assert.match(text, /--runtime-request-timeout duration\n\s+.*\(default 2m0s\)/);
   assert.match(text, /default unix:\/\/\/run\/containerd\/containerd\.sock/);

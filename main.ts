@@ -38,6 +38,7 @@ import { StatusManager } from "./src/status/status_manager.ts";
 import { Kubelet } from "./src/kubelet.ts";
 import { MetricsRegistry } from "./src/metrics/registry.ts";
 import { type KubeletMetrics, registerKubeletMetrics } from "./src/metrics/kubelet_metrics.ts";
+import { eventCounter, podStartObserver, timedRuntime } from "./src/metrics/agent_observers.ts";
 import { createHandler } from "./src/server/handler.ts";
 import type { HealthCheck } from "./src/server/healthz.ts";
 import { startServer } from "./src/server/serve.ts";
@@ -139,6 +140,8 @@ function buildAgent(
   const nodeIps = options.nodeIP ? options.nodeIP.split(",") : ["127.0.0.1"];
   const events = new EventRecorder({ clock, logger, host: options.nodeName });
   const recordEvent = toRecordEvent(events);
+  const countEvent = eventCounter(metrics);
+  events.watch((e) => countEvent({ reason: e.reason, fieldPath: e.involvedObject.fieldPath }));
   const cache = new PodStatusCache({ dropOlderUpdates: true });
   const prober = new ProberManager({
     clock,
@@ -168,11 +171,16 @@ function buildAgent(
     env: { nodeName: options.nodeName, hostIps: nodeIps },
   });
   const channel = new EventChannel({ onDiscard: () => metrics.plegDiscardEvents.inc() });
+  // With the evented PLEG the generic one only relists every 5 minutes (the
+  // kubelet's settings); the evented PLEG sets it back to 1 s / 3 min when the
+  // runtime has no event stream (containerd 1.6) or the stream keeps failing.
   const pleg = new GenericPLEG(runtime, {
     clock,
     cache,
     channel,
     logger,
+    relistPeriodMs: 300_000,
+    relistThresholdMs: 600_000,
     onRelist: (durationMs, intervalMs) => {
       metrics.plegRelistDuration.observe({}, durationMs / 1000);
       if (intervalMs !== undefined) metrics.plegRelistInterval.observe({}, intervalMs / 1000);
@@ -192,6 +200,7 @@ function buildAgent(
   const runtimeState = new RuntimeState(runtime, { clock, logger });
   runtimeState.addHealthCheck("PLEG", (now) => pleg.healthy(now));
   const statusManager = new StatusManager();
+  statusManager.watch(podStartObserver(metrics, clock));
   statusManager.watch((change) => {
     const line = formatPodLine(change.pod, change.status);
     if (line !== formatPodLine(change.pod, change.previous)) logger.info(line);
@@ -205,7 +214,7 @@ function buildAgent(
     );
   }
   const kubelet = new Kubelet({
-    runtime,
+    runtime: timedRuntime(runtime, metrics, clock),
     cache,
     pleg,
     clock,

@@ -130,6 +130,38 @@ export function emptyPodStatus(uid: string, name = "", namespace = "", timestamp
   };
 }
 
+/**
+ * The RuntimePod view of an inspected status (kubelet's
+ * ConvertPodStatusToRunningPod), keeping the containers `keep` accepts.
+ */
+export function runtimePodFromStatus(
+  status: PodStatus,
+  keep: (c: ContainerStatus) => boolean = () => true,
+): RuntimePod {
+  return {
+    uid: status.uid,
+    name: status.name,
+    namespace: status.namespace,
+    createdAt: status.sandboxStatuses.reduce((m, s) => Math.max(m, s.createdAt), 0),
+    containers: status.containerStatuses.filter(keep).map((c) => ({
+      id: c.id,
+      name: c.name,
+      image: c.image,
+      imageRef: c.imageRef,
+      hash: c.hash,
+      state: c.state,
+      createdAt: c.createdAt,
+      attempt: c.restartCount,
+    })),
+    sandboxes: status.sandboxStatuses.map((s) => ({
+      id: s.id,
+      state: s.state,
+      createdAt: s.createdAt,
+      attempt: s.attempt,
+    })),
+  };
+}
+
 /** The newest status of the container named `name`, if any. */
 export function findContainerStatus(
   status: PodStatus,

@@ -6,7 +6,7 @@
  */
 
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import type { PodStatus, RuntimePod } from "../container/runtime.ts";
+import { type PodStatus, type RuntimePod, runtimePodFromStatus } from "../container/runtime.ts";
 
 /** A pod being killed: removed from the sources, deleted, or an orphan. */
 export interface Termination {
@@ -59,26 +59,5 @@ export function uidOf(pod: Pod): string {
  * keeping created and unknown containers too: they must be stopped as well).
  */
 export function runningPodOf(status: PodStatus): RuntimePod {
-  return {
-    uid: status.uid,
-    name: status.name,
-    namespace: status.namespace,
-    createdAt: status.sandboxStatuses[0]?.createdAt ?? 0,
-    containers: status.containerStatuses.filter((c) => c.state !== "exited").map((c) => ({
-      id: c.id,
-      name: c.name,
-      image: c.image,
-      imageRef: c.imageRef,
-      hash: c.hash,
-      state: c.state,
-      createdAt: c.createdAt,
-      attempt: c.restartCount,
-    })),
-    sandboxes: status.sandboxStatuses.map((s) => ({
-      id: s.id,
-      state: s.state,
-      createdAt: s.createdAt,
-      attempt: s.attempt,
-    })),
-  };
+  return runtimePodFromStatus(status, (c) => c.state !== "exited");
 }

@@ -7,7 +7,7 @@
  */
 
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import type { PodStatus, RuntimePod } from "../container/runtime.ts";
+import { type PodStatus, type RuntimePod, runtimePodFromStatus } from "../container/runtime.ts";
 import { failResult, PodSyncResult, syncResult } from "../container/sync_result.ts";
 import { isNotFound } from "../cri/errors.ts";
 import { errText, hookIps, type RuntimeContext } from "./_context.ts";
@@ -15,28 +15,7 @@ import { killContainer } from "./kill_container.ts";
 
 /** The running part of a pod status (kubelet's ConvertPodStatusToRunningPod). */
 export function runningPodOf(status: PodStatus): RuntimePod {
-  return {
-    uid: status.uid,
-    name: status.name,
-    namespace: status.namespace,
-    createdAt: status.sandboxStatuses[0]?.createdAt ?? 0,
-    containers: status.containerStatuses.filter((c) => c.state === "running").map((c) => ({
-      id: c.id,
-      name: c.name,
-      image: c.image,
-      imageRef: c.imageRef,
-      hash: c.hash,
-      state: c.state,
-      createdAt: c.createdAt,
-      attempt: c.restartCount,
-    })),
-    sandboxes: status.sandboxStatuses.map((s) => ({
-      id: s.id,
-      state: s.state,
-      createdAt: s.createdAt,
-      attempt: s.attempt,
-    })),
-  };
+  return runtimePodFromStatus(status, (c) => c.state === "running");
 }
 
 /**

@@ -3,7 +3,12 @@
  * events a state change implies, and the pod IP rule.
  */
 
-import type { ContainerState, PodStatus, RuntimePod } from "../container/runtime.ts";
+import {
+  type ContainerState,
+  type PodStatus,
+  type RuntimePod,
+  runtimePodFromStatus,
+} from "../container/runtime.ts";
 import type { PodLifecycleEvent, PodLifecycleEventType } from "./pleg.ts";
 
 /** kubelet's plegContainerState: "created" counts as unknown. */
@@ -66,28 +71,7 @@ export function generateEvents(
  * can compare it with the last listing.
  */
 export function runtimePodOf(status: PodStatus): RuntimePod {
-  return {
-    uid: status.uid,
-    name: status.name,
-    namespace: status.namespace,
-    createdAt: status.sandboxStatuses.reduce((m, s) => Math.max(m, s.createdAt), 0),
-    containers: status.containerStatuses.map((c) => ({
-      id: c.id,
-      name: c.name,
-      image: c.image,
-      imageRef: c.imageRef,
-      hash: c.hash,
-      state: c.state,
-      createdAt: c.createdAt,
-      attempt: c.restartCount,
-    })),
-    sandboxes: status.sandboxStatuses.map((s) => ({
-      id: s.id,
-      state: s.state,
-      createdAt: s.createdAt,
-      attempt: s.attempt,
-    })),
-  };
+  return runtimePodFromStatus(status);
 }
 
 /**

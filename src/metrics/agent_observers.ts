@@ -26,36 +26,41 @@ type SyncMetrics = Pick<KubeletMetrics, "podWorkerDuration" | "startedPods" | "s
  * sandbox creation counts in `kubelet_started_pods_total` (or its errors).
  */
 export function timedRuntime(runtime: Runtime, metrics: SyncMetrics, clock: Clock): Runtime {
-  const timed = Object.create(runtime) as Runtime;
-  timed.syncPod = async (pod, status, options) => {
+  const timed = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
     const start = clock.now();
     try {
-      const result = await runtime.syncPod(pod, status, options);
-      for (const r of result.results) {
-        if (r.action !== "CreatePodSandbox") continue;
-        if (r.error) metrics.startedPodsErrors.inc();
-        else metrics.startedPods.inc();
-      }
-      return result;
+      return await work();
     } finally {
       metrics.podWorkerDuration.observe(
-        { operation_type: "sync" },
+        { operation_type: operation },
         (clock.now() - start) / 1000,
       );
     }
   };
-  timed.killPod = async (pod, runningPod, gracePeriodOverride) => {
-    const start = clock.now();
-    try {
-      return await runtime.killPod(pod, runningPod, gracePeriodOverride);
-    } finally {
-      metrics.podWorkerDuration.observe(
-        { operation_type: "kill" },
-        (clock.now() - start) / 1000,
-      );
-    }
+  return {
+    type: () => runtime.type(),
+    version: () => runtime.version(),
+    apiVersion: () => runtime.apiVersion(),
+    status: () => runtime.status(),
+    getPods: (all) => runtime.getPods(all),
+    getPodStatus: (uid, name, namespace) => runtime.getPodStatus(uid, name, namespace),
+    pullImage: (image, pod, signal) => runtime.pullImage(image, pod, signal),
+    listImages: () => runtime.listImages(),
+    removeImage: (id) => runtime.removeImage(id),
+    imageStats: () => runtime.imageStats(),
+    syncPod: (pod, status, options) =>
+      timed("sync", async () => {
+        const result = await runtime.syncPod(pod, status, options);
+        for (const r of result.results) {
+          if (r.action !== "CreatePodSandbox") continue;
+          if (r.error) metrics.startedPodsErrors.inc();
+          else metrics.startedPods.inc();
+        }
+        return result;
+      }),
+    killPod: (pod, runningPod, gracePeriodOverride) =>
+      timed("kill", () => runtime.killPod(pod, runningPod, gracePeriodOverride)),
   };
-  return timed;
 }
 
 function allStarted(pod: Pod, status: V1PodStatus | undefined): boolean {

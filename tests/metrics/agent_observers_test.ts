@@ -16,8 +16,15 @@ function setup() {
 
 Deno.test("timedRuntime() times syncPod and killPod and counts sandbox creations", async () => {
   const { registry, metrics, clock } = setup();
+  class Inner {
+    #name = "fake";
+    type() {
+      return this.#name;
+    }
+  }
+  const base = new Inner();
   const inner = {
-    type: () => "fake",
+    type: () => base.type(),
     syncPod: () => {
       clock.step(1500);
       const r = new PodSyncResult();
@@ -32,6 +39,8 @@ Deno.test("timedRuntime() times syncPod and killPod and counts sandbox creations
   } as unknown as Runtime;
   const timed = timedRuntime(inner, metrics, clock);
   assert.equal(timed.type(), "fake", "other methods pass through");
+  const withPrivate = timedRuntime(base as unknown as Runtime, metrics, clock);
+  assert.equal(withPrivate.type(), "fake", "methods keep their own receiver (private fields work)");
   await timed.syncPod({}, emptyPodStatus("u"), { backOff: new Backoff() });
   await timed.killPod(undefined, {
     uid: "u",

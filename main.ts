@@ -126,7 +126,7 @@ function podSources(options: KubeletOptions, clock: Clock, logger: Logger): PodS
 /** Everything the agent runs, built from the options (the composition). */
 interface Agent {
   kubelet: Kubelet;
-  loops: (signal: AbortSignal) => Promise<unknown>[];
+  loops: (signal: AbortSignal) => Record<string, Promise<unknown>>;
 }
 
 function buildAgent(
@@ -282,40 +282,81 @@ function buildAgent(
   return {
     kubelet,
     loops: (signal) => {
-      const loops: Promise<unknown>[] = [
-        kubelet.run(signal),
-        podConfig.run(sources, signal),
-        pleg.run(signal),
-        evented.run(signal),
-        runtimeState.run(signal),
-        containerGC.run(signal),
-        imageGC.run(signal),
-      ];
+      const loops: Record<string, Promise<unknown>> = {
+        kubelet: kubelet.run(signal),
+        sources: podConfig.run(sources, signal),
+        pleg: pleg.run(signal),
+        eventedPleg: evented.run(signal),
+        runtimeState: runtimeState.run(signal),
+        containerGC: containerGC.run(signal),
+        imageGC: imageGC.run(signal),
+      };
+      signal.addEventListener("abort", () => void prober.stop(), { once: true });
       if (options.healthzPort > 0) {
-        loops.push(
-          startServer(healthzHandler, {
-            hostname: options.healthzBindAddress,
-            port: options.healthzPort,
-            signal,
-            logger,
-            name: "healthz",
-          }).then((s) => s.finished),
-        );
+        loops.healthz = startServer(healthzHandler, {
+          hostname: options.healthzBindAddress,
+          port: options.healthzPort,
+          signal,
+          logger,
+          name: "healthz",
+        }).then((s) => s.finished);
       }
       if (options.readOnlyPort > 0) {
-        loops.push(
-          startServer(readOnlyHandler, {
-            hostname: options.address,
-            port: options.readOnlyPort,
-            signal,
-            logger,
-            name: "read-only",
-          }).then((s) => s.finished),
-        );
+        loops.readOnly = startServer(readOnlyHandler, {
+          hostname: options.address,
+          port: options.readOnlyPort,
+          signal,
+          logger,
+          name: "read-only",
+        }).then((s) => s.finished);
       }
       return loops;
     },
   };
+}
+
+/** How long the loops get to finish after SIGTERM before the agent exits anyway. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/**
+ * Waits for every loop; once `signal` aborted, gives them
+ * {@linkcode SHUTDOWN_GRACE_MS} and names the ones still running. Rejects with
+ * the first loop failure that happened before the abort.
+ */
+async function superviseLoops(
+  loops: Record<string, Promise<unknown>>,
+  signal: AbortSignal,
+  clock: Clock,
+  logger: Logger,
+): Promise<void> {
+  const pending = new Set(Object.keys(loops));
+  let failure: unknown;
+  const all = Promise.all(
+    Object.entries(loops).map(([name, p]) =>
+      p.then(
+        () => void pending.delete(name),
+        (err) => {
+          pending.delete(name);
+          if (!signal.aborted) {
+            logger.error(`The ${name} loop failed`, { err });
+            failure ??= err;
+          }
+        },
+      )
+    ),
+  );
+  const aborted = new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await Promise.race([all, aborted]);
+  if (signal.aborted) {
+    const grace = clock.sleep(SHUTDOWN_GRACE_MS).then(() => "timeout" as const);
+    if (await Promise.race([all.then(() => "done" as const), grace]) === "timeout") {
+      logger.warn("Stopping without waiting longer for", { loops: [...pending].join(",") });
+    }
+  }
+  if (failure !== undefined) throw failure;
 }
 
 /** Runs the agent with `args`; resolves with the process exit code. */
@@ -372,9 +413,7 @@ export async function main(args: readonly string[]): Promise<number> {
     if (!fake) logger.info(`Using the runtime at unix://${options.runtimeSocketPath}`);
 
     const agent = buildAgent(options, cri, clock, logger, metrics, registry);
-    const results = await Promise.allSettled(agent.loops(stop.signal));
-    const failed = results.find((r) => r.status === "rejected");
-    if (failed && !stop.signal.aborted) throw (failed as PromiseRejectedResult).reason;
+    await superviseLoops(agent.loops(stop.signal), stop.signal, clock, logger);
     return 0;
   } catch (err) {
     if (stop.signal.aborted) return 0;

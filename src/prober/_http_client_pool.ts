@@ -1,10 +1,15 @@
 /**
  * Deno HTTP clients for `http:` probe targets, one per host:port, reused
- * across probes. Each client sends everything straight to its target (a TCP
- * "proxy" that is the target itself, so no `HTTP_PROXY` applies) and keeps no
- * idle connections, so every probe still opens and closes its own connection
- * (keep-alive off); reusing the client only saves building it, which costs
- * more than the probe's request. Clients idle for `idleMs` are closed.
+ * across probes. Each client keeps no idle connections, so every probe still
+ * opens and closes its own connection (keep-alive off); reusing the client only
+ * saves building it, which costs more than the probe's request. Clients idle
+ * for `idleMs` are closed.
+ *
+ * Requests use the origin form (`GET /path HTTP/1.1`) that servers expect; an
+ * earlier version routed them through a "proxy" that was the target itself,
+ * which sends the absolute form and made busybox httpd answer 400. Note that
+ * Deno's fetch honours `HTTP_PROXY`/`NO_PROXY` from the agent's environment
+ * (the kubelet's probes never use a proxy): do not set them for the agent.
  *
  * @module
  */
@@ -28,10 +33,9 @@ export interface HttpClientPoolOptions {
   idleMs?: number;
 }
 
-/** Makes the client for one target. */
-export function createTargetClient(hostname: string, port: number): Deno.HttpClient {
+/** Makes a client for one target (origin-form requests, no idle connections). */
+export function createTargetClient(): Deno.HttpClient {
   return Deno.createHttpClient({
-    proxy: { transport: "tcp", hostname, port },
     allowHost: true,
     poolMaxIdlePerHost: 0,
     http2: false,
@@ -55,7 +59,7 @@ export class HttpClientPool {
   /** Borrows the client for hostname:port; call `release` when the exchange is over. */
   acquire(hostname: string, port: number): { client: Deno.HttpClient; release: () => void } {
     if (this.#closed) {
-      const client = createTargetClient(hostname, port);
+      const client = createTargetClient();
       return { client, release: () => client.close() };
     }
     const now = this.#clock.now();
@@ -64,7 +68,7 @@ export class HttpClientPool {
     let entry = this.#entries.get(key);
     if (!entry) {
       entry = {
-        client: createTargetClient(hostname, port),
+        client: createTargetClient(),
         lastUsed: now,
         inFlight: 0,
         orphaned: false,

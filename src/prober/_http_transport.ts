@@ -80,7 +80,7 @@ export function createFetchTransport(pool?: HttpClientPool): HttpTransport {
     let lease: { client: Deno.HttpClient; release: () => void };
     if (pool) lease = pool.acquire(hostname, port);
     else {
-      const client = createTargetClient(hostname, port);
+      const client = createTargetClient();
       lease = { client, release: () => client.close() };
     }
     let response: Response;

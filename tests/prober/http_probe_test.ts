@@ -362,3 +362,37 @@ Deno.test("httpProbe() probes HTTPS targets without verifying a self-signed cert
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("httpProbe() sends an origin-form request line, as servers like busybox httpd require", async () => {
+  // A raw HTTP/1.1 server that, like busybox httpd, refuses the absolute form
+  // (`GET http://host:port/path`) that only proxies accept.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const lines: string[] = [];
+  const serving = (async () => {
+    for await (const conn of listener) {
+      const buf = new Uint8Array(4096);
+      const n = await conn.read(buf) ?? 0;
+      const line = new TextDecoder().decode(buf.subarray(0, n)).split("\r\n")[0];
+      lines.push(line);
+      const ok = line === "GET /ready?x=1 HTTP/1.1";
+      const body = ok ? "ok" : "bad request line";
+      await conn.write(
+        new TextEncoder().encode(
+          `HTTP/1.1 ${
+            ok ? "200 OK" : "400 Bad Request"
+          }\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        ),
+      );
+      conn.close();
+    }
+  })().catch(() => {});
+  try {
+    const out = await httpProbe({ host: "127.0.0.1", port, path: "/ready?x=1" });
+    assert.deepEqual(lines, ["GET /ready?x=1 HTTP/1.1"]);
+    assert.equal(out.result, "success", out.output);
+  } finally {
+    listener.close();
+    await serving;
+  }
+});

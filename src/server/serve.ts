@@ -57,6 +57,9 @@ export function startServer(handler: Handler, options: ServeOptions): Promise<Ru
   } catch (e) {
     return Promise.reject(e);
   }
+  // Deno.serve ignores a signal that aborted before it started listening.
+  if (options.signal.aborted) void server.shutdown();
+  else options.signal.addEventListener("abort", () => void server.shutdown(), { once: true });
   const a = { hostname: server.addr.hostname, port: server.addr.port };
   if (options.onListen) options.onListen(a);
   else logger.info("Starting to listen", { server: name, address: `${a.hostname}:${a.port}` });

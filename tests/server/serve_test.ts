@@ -71,3 +71,19 @@ Deno.test("startServer() rejects when the port is taken", async () => {
     await first.finished;
   }
 });
+
+Deno.test("startServer() with an already-aborted signal finishes at once (SIGTERM during start-up)", async () => {
+  const ac = new AbortController();
+  ac.abort();
+  const server = await startServer(createHandler(), {
+    hostname: "127.0.0.1",
+    port: 0,
+    signal: ac.signal,
+    onListen: () => {},
+  });
+  await server.finished;
+  await assert.rejects(
+    fetch(`http://127.0.0.1:${server.port}/healthz`),
+    "nothing listens once it finished",
+  );
+});

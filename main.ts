@@ -36,6 +36,7 @@ import { runtimeStatusSource } from "./src/prober/status_source.ts";
 import { RuntimeState } from "./src/runtime_state.ts";
 import { StatusManager } from "./src/status/status_manager.ts";
 import { Kubelet } from "./src/kubelet.ts";
+import { PodContainerDeletor } from "./src/kubelet/pod_container_deletor.ts";
 import { MetricsRegistry } from "./src/metrics/registry.ts";
 import { type KubeletMetrics, registerKubeletMetrics } from "./src/metrics/kubelet_metrics.ts";
 import { eventCounter, podStartObserver, timedRuntime } from "./src/metrics/agent_observers.ts";
@@ -226,6 +227,11 @@ function buildAgent(
     recordEvent,
     runtimeHealth: runtimeState,
     sandboxRemover: cri.runtime,
+    containerDeletor: new PodContainerDeletor({
+      removeContainer: (id) => cri.runtime.removeContainer(id),
+      keep: options.maxPerPodContainerCount,
+      logger,
+    }),
     maxPods: options.maxPods,
     syncFrequencyMs: options.syncFrequency,
     nodeIps,

@@ -168,6 +168,10 @@ export class Kubelet {
     if (this.#pods.has(event.podUid) || this.#terminating.has(event.podUid)) {
       this.#workers.wake(event.podUid);
     }
+    if (event.type === "ContainerDied" && this.#o.containerDeletor) {
+      const status = this.#o.cache.get(event.podUid).status;
+      void this.#o.containerDeletor.deleteDeadContainers(status, event.data);
+    }
   }
 
   /**

@@ -9,7 +9,7 @@
 import type { Pod, PodStatus as V1PodStatus } from "kubernetes-types/core/v1.d.ts";
 import type { PodStatusCache } from "../container/cache.ts";
 import type { RecordEvent } from "../container/events.ts";
-import type { ProbeVerdicts, Runtime } from "../container/runtime.ts";
+import type { PodStatus, ProbeVerdicts, Runtime } from "../container/runtime.ts";
 import type { PodSyncResult } from "../container/sync_result.ts";
 import type { PodUpdate } from "../config/pod_update.ts";
 import type { SourcesReady } from "../config/sources_ready.ts";
@@ -74,6 +74,13 @@ export interface KubeletLoopOptions {
   runtimeHealth?: RuntimeHealth;
   /** Removes sandboxes of removed pods and orphans. @default sandboxes are only stopped */
   sandboxRemover?: SandboxRemover;
+  /**
+   * Removes surplus dead instances after ContainerDied events (the kubelet's
+   * podContainerDeletor). @default dead instances wait for container GC
+   */
+  containerDeletor?: {
+    deleteDeadContainers(status: PodStatus, containerId: string): Promise<void>;
+  };
   /** `--max-pods`. @default 110 */
   maxPods?: number;
   /** `--sync-frequency`: resync period of every pod, in ms (0.5 jitter). @default 60_000 */

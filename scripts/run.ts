@@ -9,8 +9,8 @@
  *   scripts/run.ts --pod-manifest-path=/etc/kubernetes/manifests
  * ```
  *
- * `--help`/`--version` and bad flags are answered by the agent itself, so the
- * messages are the same as the compiled binary's.
+ * `--help`/`--version` are answered by the agent itself; bad flags get the
+ * same one-line message the agent prints, and exit 1.
  *
  * @module
  */
@@ -18,32 +18,42 @@
 import { fileURLToPath } from "node:url";
 import { loadKubeletOptions } from "../src/options/kubelet_options.ts";
 import { OptionsError } from "../src/options/options_error.ts";
-import { computePermissions, permissionFlags } from "../src/options/permissions.ts";
+import {
+  computePermissions,
+  DEFAULT_ENV_VARS,
+  permissionFlags,
+} from "../src/options/permissions.ts";
 
-/** The `deno run` command line for `args`, or undefined when options cannot be read. */
+/**
+ * The `deno run` command line for `args`, with the permissions computed from
+ * them; `--help` and `--version` need none.
+ *
+ * @throws {OptionsError} for bad flags or config (one line naming what is wrong).
+ */
 export async function buildRunCommand(
   args: readonly string[],
   denoPath: string,
 ): Promise<string[]> {
   const mainPath = fileURLToPath(new URL("../main.ts", import.meta.url));
-  let flags: string[] = [];
-  try {
-    const result = await loadKubeletOptions(args, { hostname: Deno.hostname });
-    if (result.kind === "run") {
-      const perms = computePermissions(result.options);
-      // main.ts creates the root dir and the pod log dir on first start.
-      flags = permissionFlags(perms);
-    }
-  } catch (err) {
-    // The agent reports bad flags itself (one clear line, exit 1); it needs no
-    // permissions to do that.
-    if (!(err instanceof OptionsError)) throw err;
-  }
+  const result = await loadKubeletOptions(args, { hostname: Deno.hostname });
+  // --help/--version only print, but loading main.ts needs the env names the
+  // gRPC and YAML libraries read at import.
+  const flags = result.kind === "run"
+    ? permissionFlags(computePermissions(result.options))
+    : permissionFlags({ read: [], write: [], net: [], env: [...DEFAULT_ENV_VARS] });
   return [denoPath, "run", "--no-prompt", ...flags, mainPath, ...args];
 }
 
 if (import.meta.main) {
-  const cmd = await buildRunCommand(Deno.args, Deno.execPath());
+  let cmd: string[];
+  try {
+    cmd = await buildRunCommand(Deno.args, Deno.execPath());
+  } catch (err) {
+    if (!(err instanceof OptionsError)) throw err;
+    // The same one line the agent prints for bad input.
+    console.error(`denolet: ${err.message}`);
+    Deno.exit(1);
+  }
   const child = new Deno.Command(cmd[0], {
     args: cmd.slice(1),
     stdin: "inherit",

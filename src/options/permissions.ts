@@ -29,6 +29,13 @@ export const YAML_ENV_VARS: readonly string[] = ["LOG_TOKENS", "LOG_STREAM"];
 /** Read by Deno's node:https when HTTPS probes and hooks open a connection. */
 export const TLS_ENV_VARS: readonly string[] = ["NODE_USE_SYSTEM_CA"];
 
+/** Every environment variable name the agent reads (through its libraries). */
+export const DEFAULT_ENV_VARS: readonly string[] = [
+  ...GRPC_ENV_VARS,
+  ...YAML_ENV_VARS,
+  ...TLS_ENV_VARS,
+];
+
 /** Additions to {@linkcode computePermissions}'s result. */
 export interface PermissionsExtra {
   /** More paths to read, e.g. the API server CA from the kubeconfig. @default [] */
@@ -114,7 +121,7 @@ export function computePermissions(
     read,
     write,
     net: [...new Set(net)],
-    env: [...(extra.env ?? [...GRPC_ENV_VARS, ...YAML_ENV_VARS, ...TLS_ENV_VARS])],
+    env: [...(extra.env ?? DEFAULT_ENV_VARS)],
   };
   // hostname (without --hostname-override), statfs (image GC) and the system CA
   // store that node:https loads for HTTPS probes and hooks: Deno cannot grant

@@ -66,23 +66,17 @@ export function containerEvent(
   reason: string,
   message: string,
 ): void {
-  ctx.recordEvent({
-    type,
-    reason,
-    message,
-    pod: `${pod.metadata?.name ?? ""}_${pod.metadata?.namespace ?? ""}`,
-    uid: pod.metadata?.uid,
-    fieldPath: containerFieldPath(pod, containerName),
-  });
+  podEvent(ctx, pod, type, reason, message, containerFieldPath(pod, containerName));
 }
 
-/** Records an event about `pod` itself. */
+/** Records an event about `pod` itself, or about the object at `fieldPath` within it. */
 export function podEvent(
   ctx: RuntimeContext,
   pod: Pod,
   type: RuntimeEvent["type"],
   reason: string,
   message: string,
+  fieldPath?: string,
 ): void {
   ctx.recordEvent({
     type,
@@ -90,6 +84,7 @@ export function podEvent(
     message,
     pod: `${pod.metadata?.name ?? ""}_${pod.metadata?.namespace ?? ""}`,
     uid: pod.metadata?.uid,
+    ...(fieldPath !== undefined ? { fieldPath } : {}),
   });
 }
 

@@ -59,3 +59,38 @@ Deno.test("scripts/run.ts prints one line for bad flags and exits 1, and prints 
     assert.match(new TextDecoder().decode(out.stdout), /^denolet v\d+\.\d+\.\d+/);
   });
 });
+
+Deno.test("the agent reports a dead runtime socket clearly, exits 1, and never falls back to the fake", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denolet-dead-socket-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/kubelet.yaml`,
+      `apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\npodLogsDir: ${dir}/logs\n`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...LAUNCHER_FLAGS,
+        SCRIPT,
+        `--container-runtime-endpoint=unix://${dir}/none.sock`,
+        `--root-dir=${dir}/root`,
+        `--config=${dir}/kubelet.yaml`,
+        "--hostname-override=n1",
+        "--healthz-port=0",
+        "--read-only-port=0",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 1, text);
+    assert.match(
+      text,
+      new RegExp(`Cannot connect to the container runtime at unix://${dir}/none.sock`),
+    );
+    assert.match(text, /--container-runtime-endpoint=embedded/);
+    assert.doesNotMatch(text, /Started the embedded fake CRI runtime/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -14,6 +14,7 @@ import { loadKubeletOptions } from "./src/options/kubelet_options.ts";
 import type { KubeletOptions } from "./src/options/kubelet_options.ts";
 import { OptionsError } from "./src/options/options_error.ts";
 import { maskedConfigForLog } from "./src/options/masked_config_for_log.ts";
+import { versionText } from "./src/options/version.ts";
 import { createLogger, type Logger } from "./src/util/logger.ts";
 import { type Clock, RealClock } from "./src/util/clock.ts";
 import { connectRuntime, type CriConnection } from "./src/cri/connect_runtime.ts";
@@ -387,7 +388,13 @@ export async function main(args: readonly string[]): Promise<number> {
     format: options.logging.format,
   });
   for (const w of loaded.warnings) logger.warn(w);
-  logger.info("Starting denolet", { config: maskedConfigForLog(options) });
+  logger.info(`Starting ${versionText()}`, {
+    node: options.nodeName,
+    runtime: options.containerRuntimeEndpoint,
+    manifests: options.staticPodPath || "(none)",
+    url: options.staticPodURL || "(none)",
+  });
+  logger.debug(1, "Configuration", { config: maskedConfigForLog(options) });
 
   const clock = new RealClock();
   const stop = new AbortController();

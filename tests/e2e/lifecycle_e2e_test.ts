@@ -1,46 +1,41 @@
 /**
- * The agent (in-process, built like main.ts builds it) against a private
- * containerd: a manifest dropped into the watched directory runs and its
- * busybox httpd answers on the host port; editing one container's command
- * restarts only that container; a crash-looping container backs off; a new
- * agent instance adopts the running containers; a containerd restart loses
- * no pod; deleting the file removes containers and sandbox.
+ * The REAL agent process (scripts/run.ts's command line: `deno run` with the
+ * permissions computed from its flags, main.ts) against a private containerd:
+ * a manifest dropped into the watched directory runs and its busybox httpd
+ * answers on the host port; editing one container's command restarts only
+ * that container; a crash-looping container backs off; an agent killed with
+ * SIGKILL and started again adopts the running containers; with containerd
+ * stopped the agent reports it down and keeps its pods, and reconciles
+ * without restarts when it is back; deleting the file removes containers and
+ * sandbox.
  *
- * Every wait is a bounded poll for a condition. Skipped LOUDLY when
- * containerd cannot run here (scripts/e2e_deps.sh installs it).
+ * Every wait is a bounded poll of real state (`/pods`, `/healthz`, the CRI,
+ * the agent's log). Skipped LOUDLY when containerd cannot run here
+ * (scripts/e2e_deps.sh installs it).
  */
 
 import assert from "node:assert/strict";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { startContainerd } from "./harness/containerd_harness.ts";
+import {
+  type AgentProcess,
+  freePort,
+  startAgent,
+  waitFor,
+  writeAgentConfig,
+} from "./harness/agent_process.ts";
 import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
-import { type RunningAgent, startAgent } from "../kubelet/_agent_fixture.ts";
 
-const NAME = "agent on containerd: run, edit, crash loop, agent restart, runtime restart, delete";
+const NAME =
+  "agent process on containerd: run, edit, crash loop, agent SIGKILL and restart, runtime restart, delete";
+const NODE = "e2e-node";
+/** How long "nothing changes" is watched after a restart (agent or runtime), ms. */
+const STABLE_WINDOW_MS = 5_000;
+
 const harness = await startContainerd();
 
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (true) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Timed out after ${timeoutMs} ms waiting for ${what}${
-          lastError ? ` (last error: ${lastError})` : ""
-        }`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+interface PodList {
+  items: Pod[];
 }
 
 async function httpAnswers(port: number): Promise<boolean> {
@@ -53,33 +48,56 @@ async function httpAnswers(port: number): Promise<boolean> {
   }
 }
 
+function summary(pod: Pod | undefined): string {
+  if (!pod) return "(absent)";
+  const cs = (pod.status?.containerStatuses ?? []).map((c) =>
+    `${c.name}: ready=${c.ready} restarts=${c.restartCount} state=${JSON.stringify(c.state ?? {})}`
+  );
+  return `phase=${pod.status?.phase} [${cs.join("; ")}]`;
+}
+
+function timing(what: string, startedAt: number): void {
+  console.log(`[lifecycle e2e timing] ${what}: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+}
+
 if (typeof harness === "string") {
   console.error(`\n!!! E2E SKIPPED: containerd unavailable: ${harness}\n`);
   Deno.test({ name: NAME, ignore: true, fn() {} });
 } else {
   Deno.test({
     name: NAME,
-    // The daemon, its shims and the agent's sockets outlive single steps; finally cleans them.
+    // The daemon, its shims and the agent process outlive single steps; finally cleans them.
     sanitizeOps: false,
     sanitizeResources: false,
     async fn(t) {
+      const testStart = Date.now();
       const dir = await Deno.makeTempDir({ prefix: "denolet-lifecycle-" });
       const manifestDir = `${dir}/manifests`;
-      const rootDir = `${dir}/root`;
       await Deno.mkdir(manifestDir, { recursive: true });
+      await Deno.mkdir(`${dir}/logs`, { recursive: true });
+      const config = `${dir}/kubelet.yaml`;
+      await writeAgentConfig(config, {
+        podLogsDir: `${dir}/logs`,
+        readOnlyPort: freePort(),
+        healthzPort: freePort(),
+        fileCheckFrequency: "1s",
+      });
+      const args = [
+        `--container-runtime-endpoint=${harness.endpoint}`,
+        `--pod-manifest-path=${manifestDir}`,
+        `--root-dir=${dir}/root`,
+        `--config=${config}`,
+        `--hostname-override=${NODE}`,
+        "--v=2",
+      ];
       const cri = new RemoteRuntimeService(harness.endpoint);
-      const port = 20_000 + Math.floor(Math.random() * 20_000);
+      const port = freePort();
       const webPath = `${manifestDir}/web.json`;
       const crashPath = `${manifestDir}/crash.json`;
-      const webPodName = "web-e2e-node";
-      let agent: RunningAgent | undefined;
-      const agentOptions = {
-        endpoint: harness.endpoint,
-        manifestDir,
-        rootDir,
-        runtimeSyncThresholdMs: 3000,
-        runtimeStatePeriodMs: 500,
-      };
+      const webPodName = `web-${NODE}`;
+      const crashPodName = `crash-${NODE}`;
+      let agent: AgentProcess | undefined;
+      let failed = true;
 
       const web = (sideCommand: string[]) => ({
         apiVersion: "v1",
@@ -109,37 +127,86 @@ if (typeof harness === "string") {
       const allContainers = async (podName: string) =>
         (await cri.listContainers({ labelSelector: { "io.kubernetes.pod.name": podName } }))
           .length;
-      const statusOf = (a: RunningAgent, podName: string) =>
-        a.statusManager.podStatuses().find((p) => p.pod.metadata?.name === podName);
-      const podRunning = (a: RunningAgent, podName: string) => {
-        const s = statusOf(a, podName)?.status;
-        return s?.phase === "Running" && (s.containerStatuses ?? []).every((c) => c.ready);
+      const sandboxes = async (podName: string) =>
+        (await cri.listPodSandbox({ labelSelector: { "io.kubernetes.pod.name": podName } }))
+          .length;
+      /** The pod as the agent's `/pods` shows it now; undefined when absent. */
+      const podOf = async (a: AgentProcess, podName: string): Promise<Pod | undefined> =>
+        (await a.getJson<PodList>("/pods")).items.find((p) => p.metadata?.name === podName);
+      const isRunning = (pod: Pod | undefined): boolean => {
+        const s = pod?.status;
+        const cs = s?.containerStatuses ?? [];
+        return s?.phase === "Running" && cs.length > 0 &&
+          cs.every((c) => c.ready && c.state?.running !== undefined);
+      };
+      const podRunning = async (a: AgentProcess, podName: string) =>
+        isRunning(await podOf(a, podName));
+      const details = () => `agent log tail:\n${agent?.logTail(60) ?? "(no agent)"}`;
+      /** Over the window: the pod stays Running, its running containers and container count stay put. */
+      const staysPut = async (
+        a: AgentProcess,
+        ids: Map<string, string>,
+        count: number,
+      ): Promise<void> => {
+        const until = Date.now() + STABLE_WINDOW_MS;
+        while (Date.now() < until) {
+          assert.deepEqual(await running(webPodName), ids);
+          assert.equal(await allContainers(webPodName), count);
+          const pod = await podOf(a, webPodName);
+          assert.ok(isRunning(pod), `web pod not Running: ${summary(pod)}`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      };
+
+      /** Runs a step; a failed step ends the test (the later steps build on it). */
+      const step = async (name: string, fn: () => Promise<void>): Promise<void> => {
+        if (!(await t.step(name, fn))) throw new Error(`Step failed: ${name}`);
       };
 
       try {
-        agent = startAgent(agentOptions);
+        agent = await startAgent(args);
         let ids = new Map<string, string>();
 
-        await t.step("a manifest dropped into the directory runs and httpd answers", async () => {
+        await step("a manifest dropped into the directory runs and httpd answers", async () => {
+          const start = Date.now();
           await Deno.writeTextFile(webPath, JSON.stringify(web(["sleep", "3600"])));
-          await waitFor(`httpd on port ${port}`, () => httpAnswers(port));
-          await waitFor("pod Running", () => podRunning(agent!, webPodName));
+          await waitFor(() => httpAnswers(port), {
+            what: `httpd on port ${port}`,
+            timeoutMs: 60_000,
+            details,
+          });
+          await waitFor(() => podRunning(agent!, webPodName), {
+            what: "web pod Running in /pods",
+            details,
+          });
           ids = await running(webPodName);
           assert.deepEqual([...ids.keys()].sort(), ["httpd", "side"]);
+          assert.equal(await allContainers(webPodName), 2);
+          assert.equal(await sandboxes(webPodName), 1);
+          timing("manifest to running", start);
         });
 
-        await t.step("editing one container's command restarts only that container", async () => {
+        await step("editing one container's command restarts only that container", async () => {
+          const start = Date.now();
           await Deno.writeTextFile(webPath, JSON.stringify(web(["sleep", "3601"])));
-          const now = await waitFor("a new side container", async () => {
+          const now = await waitFor(async () => {
             const r = await running(webPodName);
             return r.get("side") && r.get("side") !== ids.get("side") ? r : undefined;
-          });
+          }, { what: "a new side container", details });
           assert.equal(now.get("httpd"), ids.get("httpd"));
           assert.ok(await httpAnswers(port));
+          await waitFor(async () => {
+            const pod = await podOf(agent!, webPodName);
+            return isRunning(pod) &&
+              pod?.status?.containerStatuses?.find((c) => c.name === "side")?.containerID
+                ?.endsWith(now.get("side")!);
+          }, { what: "web pod Running with the new side container", details });
           ids = now;
+          timing("edit restarts one container", start);
         });
 
-        await t.step("a crash-looping container backs off", async () => {
+        await step("a crash-looping container backs off", async () => {
+          const start = Date.now();
           await Deno.writeTextFile(
             crashPath,
             JSON.stringify({
@@ -157,81 +224,138 @@ if (typeof harness === "string") {
               },
             }),
           );
-          const cs = await waitFor("CrashLoopBackOff", () => {
-            const c = statusOf(agent!, "crash-e2e-node")?.status.containerStatuses?.[0];
+          const cs = await waitFor(async () => {
+            const c = (await podOf(agent!, crashPodName))?.status?.containerStatuses?.[0];
             return c?.state?.waiting?.reason === "CrashLoopBackOff" ? c : undefined;
-          });
+          }, { what: "CrashLoopBackOff in /pods", timeoutMs: 45_000, details });
           // First restart at once, then 10 s of back-off: two instances so far.
           assert.equal(cs.restartCount, 1);
           assert.equal(cs.lastState?.terminated?.exitCode, 3);
-          assert.ok((await allContainers("crash-e2e-node")) <= 2);
+          assert.ok((await allContainers(crashPodName)) <= 2);
           await Deno.remove(crashPath);
-          await waitFor("crash pod removed", async () =>
-            (await cri.listPodSandbox({
-              labelSelector: { "io.kubernetes.pod.name": "crash-e2e-node" },
-            })).length === 0);
+          await waitFor(async () => (await sandboxes(crashPodName)) === 0, {
+            what: "crash pod's sandbox removed",
+            details,
+          });
+          await waitFor(async () => (await podOf(agent!, crashPodName)) === undefined, {
+            what: "crash pod gone from /pods",
+            details,
+          });
+          timing("crash loop backs off", start);
         });
 
-        await t.step("a new agent instance keeps the running containers", async () => {
-          const before = await allContainers(webPodName);
-          await agent!.stop();
-          agent = startAgent(agentOptions);
-          await waitFor("pod Running under the new agent", () => podRunning(agent!, webPodName));
-          await agent.kubelet.housekeeping();
-          assert.deepEqual(await running(webPodName), ids);
-          assert.equal(await allContainers(webPodName), before);
-          assert.ok(await httpAnswers(port));
-        });
+        await step(
+          "an agent killed with SIGKILL and started again keeps the running containers",
+          async () => {
+            const start = Date.now();
+            const before = await allContainers(webPodName);
+            const status = await agent!.kill();
+            assert.equal(status.signal, "SIGKILL");
+            // The containers do not depend on the agent process.
+            assert.deepEqual(await running(webPodName), ids);
+            assert.ok(await httpAnswers(port));
+            agent = await startAgent(args);
+            await agent.waitForLog(/Connected to the container runtime/, 30_000);
+            await waitFor(() => podRunning(agent!, webPodName), {
+              what: "web pod Running under the new agent",
+              details,
+            });
+            // A few relists, syncs and housekeeping passes: nothing is restarted or created.
+            await staysPut(agent, ids, before);
+            assert.equal(await sandboxes(webPodName), 1);
+            assert.ok(await httpAnswers(port));
+            timing("agent SIGKILL and restart", start);
+          },
+        );
 
-        await t.step(
+        await step(
           "with containerd stopped the agent reports it down and keeps its pods; on return it reconciles without restarts",
           async () => {
+            const start = Date.now();
             const a = agent!;
             const before = await allContainers(webPodName);
+            const healthz = async () => {
+              try {
+                return await a.get("/healthz");
+              } catch (e) {
+                return { status: -1, body: String(e) };
+              }
+            };
+            assert.equal((await healthz()).status, 200);
             await harness.kill();
-            await waitFor(
-              "the runtime reported down",
-              () => a.runtimeState.runtimeErrors(Date.now()).includes("container runtime is down"),
-            );
-            for (const uid of a.kubelet.podWorkers.uids()) a.kubelet.podWorkers.wake(uid);
-            await waitFor("pod syncs paused", () => a.kubelet.runtimeDown);
+            let last = "";
+            await waitFor(async () => {
+              const res = await healthz();
+              last = `${res.status} ${res.body.trim()}`;
+              return res.status === 500;
+            }, {
+              what: "/healthz 500 with containerd down",
+              timeoutMs: 60_000,
+              intervalMs: 500,
+              details: () => `last answer: ${last}\n${details()}`,
+            });
+            timing("/healthz 500 after containerd was killed", start);
+            await a.waitForLog(/Skipping pod synchronization/, 15_000);
+            assert.equal(a.exited, false, "the agent must keep running while the runtime is down");
             // Nothing is dropped: the pod keeps its status, its containers keep running.
-            assert.ok(podRunning(a, webPodName));
+            const pod = await podOf(a, webPodName);
+            assert.ok(isRunning(pod), `web pod not Running in /pods: ${summary(pod)}`);
             assert.ok(await httpAnswers(port));
 
             const restartedAt = Date.now();
             await harness.restart();
-            await waitFor(
-              "the agent to see the runtime again",
-              () =>
-                a.runtimeState.lastBaseRuntimeSync > restartedAt &&
-                a.runtimeState.runtimeErrors(Date.now()).length === 0,
-            );
-            await waitFor("pod syncs resumed", () => !a.kubelet.runtimeDown);
-            await waitFor("pod Running after the runtime restart", () => podRunning(a, webPodName));
-            await a.kubelet.podWorkers.whenIdle();
-            assert.deepEqual(await running(webPodName), ids);
-            assert.equal(await allContainers(webPodName), before);
+            await waitFor(async () => (await healthz()).status === 200, {
+              what: "/healthz 200 after containerd restart",
+              timeoutMs: 30_000,
+              intervalMs: 500,
+              details,
+            });
+            await a.waitForLog(/resuming pod synchronization/, 15_000);
+            timing("/healthz 200 after containerd was restarted", restartedAt);
+            await waitFor(() => podRunning(a, webPodName), {
+              what: "web pod Running after the runtime restart",
+              details,
+            });
+            await staysPut(a, ids, before);
+            assert.equal(await sandboxes(webPodName), 1);
             assert.ok(await httpAnswers(port));
+            timing("containerd down and back", start);
           },
         );
 
-        await t.step("deleting the file removes containers and sandbox", async () => {
+        await step("deleting the file removes containers and sandbox", async () => {
+          const start = Date.now();
           await Deno.remove(webPath);
-          await waitFor("sandbox and containers removed", async () =>
-            (await cri.listPodSandbox({
-                labelSelector: { "io.kubernetes.pod.name": webPodName },
-              })).length === 0 && (await allContainers(webPodName)) === 0);
+          await waitFor(
+            async () =>
+              (await sandboxes(webPodName)) === 0 && (await allContainers(webPodName)) === 0,
+            { what: "sandbox and containers removed", details },
+          );
           assert.equal(await httpAnswers(port), false);
-          await waitFor("status forgotten", () => statusOf(agent!, webPodName) === undefined);
+          await waitFor(async () => (await podOf(agent!, webPodName)) === undefined, {
+            what: "web pod gone from /pods",
+            details,
+          });
+          timing("delete removes the pod", start);
         });
+        failed = false;
       } finally {
+        if (failed && agent) {
+          console.error(
+            `\n----- agent log tail (pid ${agent.pid}) -----\n${agent.logTail(250)}\n-----\n`,
+          );
+        }
         await agent?.stop();
-        cri.close();
         // A daemon killed by a failed step must run again for stop() to find its tasks.
         if (harness.pid === -1) await harness.restart().catch(() => {});
+        for (const s of await cri.listPodSandbox().catch(() => [])) {
+          await cri.stopPodSandbox(s.id).catch(() => {});
+          await cri.removePodSandbox(s.id).catch(() => {});
+        }
+        cri.close();
         await harness.stop();
         await Deno.remove(dir, { recursive: true }).catch(() => {});
+        timing("whole lifecycle test", testStart);
       }
     },
   });

@@ -248,7 +248,7 @@ function buildAgent(
       maxContainers: options.maxContainerCount,
     },
     allSourcesReady: () => podConfig.sourcesReady.allReady(),
-    isPodDeleted: (uid) => !kubelet.pods().some((p) => p.metadata?.uid === uid),
+    isPodDeleted: (uid) => !kubelet.hasPod(uid),
     podLogsDir: options.podLogsDir,
   });
   const imageGC = new ImageGCManager(runtime, {

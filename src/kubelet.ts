@@ -116,6 +116,11 @@ export class Kubelet {
     return [...this.#pods.values()];
   }
 
+  /** Whether a source declares the pod with `uid` (and it was admitted). */
+  hasPod(uid: string): boolean {
+    return this.#pods.has(uid);
+  }
+
   /** UIDs of pods being killed. */
   terminatingPods(): string[] {
     return [...this.#terminating.keys()];

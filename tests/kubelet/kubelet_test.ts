@@ -449,6 +449,8 @@ Deno.test("handlePodUpdate() SET kills the source's pods missing from it and add
   const names = a.fake.runtime.sandboxes().map((s) => s.config.metadata?.name).sort();
   assert.deepEqual(names, ["p1", "p3"]);
   assert.deepEqual(a.kubelet.pods().map((p) => p.metadata?.name).sort(), ["p1", "p3"]);
+  assert.equal(a.kubelet.hasPod(p1.metadata!.uid!), true);
+  assert.equal(a.kubelet.hasPod(p2.metadata!.uid!), false, "removed by the SET");
 });
 
 Deno.test("admitPod() admits below --max-pods and refuses at it with OutOfpods", async (t) => {

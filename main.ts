@@ -74,6 +74,7 @@ async function startEmbeddedRuntime(
 async function connect(
   options: KubeletOptions,
   clock: Clock,
+  logger: Logger,
   metrics: KubeletMetrics,
 ): Promise<CriConnection> {
   const endpoint = `unix://${options.runtimeSocketPath}`;
@@ -83,6 +84,7 @@ async function connect(
       runtimeRequestTimeoutMs: options.runtimeRequestTimeout,
       clock,
       onOperation: (operation, durationMs, err) => {
+        logger.debug(6, "CRI call", { operation, ms: durationMs, ...(err ? { err } : {}) });
         const labels = { operation_type: operation };
         metrics.runtimeOperations.inc(labels);
         metrics.runtimeOperationsDuration.observe(labels, durationMs / 1000);
@@ -410,7 +412,7 @@ export async function main(args: readonly string[]): Promise<number> {
     await Deno.mkdir(options.rootDir, { recursive: true });
     await Deno.mkdir(options.podLogsDir, { recursive: true });
     fake = await startEmbeddedRuntime(options, logger);
-    cri = await connect(options, clock, metrics);
+    cri = await connect(options, clock, logger, metrics);
     const v = cri.version;
     logger.info("Connected to the container runtime", {
       runtime: `${v.runtimeName} ${v.runtimeVersion}`,

@@ -13,6 +13,7 @@ import type { PodStatus } from "../container/runtime.ts";
 import { findContainerStatus } from "../container/runtime.ts";
 import type { SyncErrorName } from "../container/sync_result.ts";
 import type { PodSandboxConfig } from "../cri/types.ts";
+import type { EnsureImageResult } from "../images/image_manager.ts";
 import { containerEvent, errText, type RuntimeContext } from "./_context.ts";
 import { generateContainerConfig } from "./container_config.ts";
 import { ContainerConfigError } from "./container_env.ts";
@@ -26,6 +27,8 @@ export type StartFailure = { error: SyncErrorName; message: string; backOffUntil
 
 /** What {@linkcode startContainer} needs besides the pod and container. */
 export interface StartContainerRequest {
+  /** The image check already under way for this container, if any. */
+  image?: Promise<EnsureImageResult>;
   podStatus: PodStatus;
   sandboxId: string;
   sandboxConfig: PodSandboxConfig;
@@ -73,10 +76,10 @@ export async function startContainer(
   const ev = (type: "Normal" | "Warning", reason: string, message: string) =>
     containerEvent(ctx, pod, container.name, type, reason, message);
 
-  const image = await ctx.images.ensureImageExists(pod, container, {
+  const image = await (request.image ?? ctx.images.ensureImageExists(pod, container, {
     sandboxConfig: request.sandboxConfig,
     signal: request.signal,
-  });
+  }));
   if (!image.ok) {
     return { error: image.error, message: image.message, backOffUntil: image.backOffUntil };
   }

@@ -9,7 +9,12 @@
  */
 
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import type { PodStatus, ProbeVerdicts, SyncPodOptions } from "../container/runtime.ts";
+import {
+  findContainerStatus,
+  type PodStatus,
+  type ProbeVerdicts,
+  type SyncPodOptions,
+} from "../container/runtime.ts";
 import { failResult, PodSyncResult, syncResult } from "../container/sync_result.ts";
 import {
   containerEvent,
@@ -106,6 +111,18 @@ export async function syncPod(
   let sandboxId = actions.sandboxId;
   let podIps = podStatus.ips;
   const fullName = `${pod.metadata?.name ?? ""}_${pod.metadata?.namespace ?? ""}`;
+  // Better than the kubelet: the image of the first container to start (one
+  // that never ran, so no crash-loop back-off can apply) is checked — and
+  // pulled if need be — while the runtime creates the sandbox, not after.
+  const first = init ?? pod.spec?.containers?.[actions.containersToStart[0] ?? -1];
+  const prefetch = actions.createSandbox && first && !findContainerStatus(podStatus, first.name)
+    ? {
+      name: first.name,
+      image: ctx.images.ensureImageExists(pod, first, { sandboxConfig, signal: options.signal }),
+    }
+    : undefined;
+  // Not awaited when the sandbox fails: never an unhandled rejection.
+  prefetch?.image.catch(() => {});
   if (actions.createSandbox) {
     const r = result.add(syncResult("CreatePodSandbox", fullName));
     try {
@@ -117,14 +134,19 @@ export async function syncPod(
       podEvent(ctx, pod, "Warning", "FailedCreatePodSandBox", message);
       return result;
     }
-    try {
-      const sb = toSandboxStatus((await ctx.runtime.podSandboxStatus(sandboxId)).status);
-      podIps = [sb.ip, ...sb.additionalIps].filter((ip) => ip !== "");
-      if (podIps.length > 0) ctx.podIps.set(pod.metadata?.uid ?? "", podIps);
-    } catch (e) {
-      const c = result.add(syncResult("ConfigPodSandbox", fullName));
-      failResult(c, "ConfigPodSandboxError", errText(e));
-      return result;
+    // A host-network sandbox has the node's IPs (hookIps below): its status
+    // adds nothing, so the agent saves that call on the pod's start path (the
+    // kubelet makes it and then ignores the IPs for such pods).
+    if (!pod.spec?.hostNetwork) {
+      try {
+        const sb = toSandboxStatus((await ctx.runtime.podSandboxStatus(sandboxId)).status);
+        podIps = [sb.ip, ...sb.additionalIps].filter((ip) => ip !== "");
+        if (podIps.length > 0) ctx.podIps.set(pod.metadata?.uid ?? "", podIps);
+      } catch (e) {
+        const c = result.add(syncResult("ConfigPodSandbox", fullName));
+        failResult(c, "ConfigPodSandboxError", errText(e));
+        return result;
+      }
     }
   }
   podIps = hookIps(ctx, pod, podIps);
@@ -146,6 +168,7 @@ export async function syncPod(
       return false;
     }
     const failure = await startContainer(ctx, pod, container, {
+      image: prefetch?.name === container.name ? prefetch.image : undefined,
       podStatus,
       sandboxId,
       sandboxConfig,

@@ -509,3 +509,27 @@ Deno.test("syncPod() restarts a container whose liveness probe fails", async () 
   const created = env.fake.recorder.requestsOf("CreateContainer") as { config: ContainerConfig }[];
   assert.equal(created.at(-1)?.config.metadata.attempt, 1);
 });
+
+Deno.test("syncPod() checks the first image while the sandbox is created, and skips a host-network sandbox's status", async (t) => {
+  await t.step(
+    "the image check starts before the sandbox exists (seen when creating it fails)",
+    async () => {
+      await using env = await fakeEnv();
+      env.fake.injectError("RunPodSandbox", 14, "runtime busy", { times: 1 });
+      env.takeMethods();
+      const result = await sync(env, pod([a]));
+      assert.match(result.errorText() ?? "", /CreatePodSandboxError/);
+      await until(() => env.fake.calls.some((c) => c.method === "ImageStatus"), env);
+      assert.ok(!env.takeMethods().includes("CreateContainer"));
+    },
+  );
+  await t.step("host network: no PodSandboxStatus on the start path", async () => {
+    await using env = await fakeEnv();
+    env.takeMethods();
+    assert.equal((await sync(env, pod([a], { hostNetwork: true }))).errorText(), undefined);
+    const calls = env.takeMethods();
+    const upToCreate = calls.slice(0, calls.indexOf("CreateContainer"));
+    assert.ok(!upToCreate.includes("PodSandboxStatus"), upToCreate.join(","));
+    assert.ok(upToCreate.includes("RunPodSandbox") && upToCreate.includes("ImageStatus"));
+  });
+});

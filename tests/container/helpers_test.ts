@@ -5,28 +5,14 @@ import {
   shouldContainerBeRestarted,
 } from "../../src/container/helpers.ts";
 import { type ContainerState, emptyPodStatus } from "../../src/container/runtime.ts";
+import { containerStatus } from "../_fixtures/container_status.ts";
 
 function status(state?: ContainerState, exitCode = 0) {
   const s = emptyPodStatus("u1");
   if (state) {
-    s.containerStatuses = [{
-      id: "c1",
-      name: "app",
-      state,
-      createdAt: 1,
-      startedAt: 1,
-      finishedAt: 2,
-      exitCode,
-      image: "i",
-      imageRef: "r",
-      imageId: "r",
-      hash: "h",
-      restartCount: 0,
-      reason: "",
-      message: "",
-      labels: {},
-      annotations: {},
-    }];
+    s.containerStatuses = [
+      containerStatus({ id: "c1", name: "app", state, startedAt: 1, finishedAt: 2, exitCode }),
+    ];
   }
   return s;
 }

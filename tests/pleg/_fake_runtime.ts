@@ -5,6 +5,7 @@ import {
   type RuntimePod,
   type SandboxState,
 } from "../../src/container/runtime.ts";
+import { containerStatus } from "../_fixtures/container_status.ts";
 
 export interface FakeContainer {
   id: string;
@@ -73,24 +74,9 @@ export class FakePlegRuntime {
       labels: {},
       annotations: {},
     }));
-    status.containerStatuses = p.containers.map((c) => ({
-      id: c.id,
-      name: c.name ?? c.id,
-      state: c.state,
-      createdAt: 1,
-      startedAt: 0,
-      finishedAt: 0,
-      exitCode: 0,
-      image: "busybox",
-      imageRef: "sha256:1",
-      imageId: "sha256:1",
-      hash: "h",
-      restartCount: 0,
-      reason: "",
-      message: "",
-      labels: {},
-      annotations: {},
-    }));
+    status.containerStatuses = p.containers.map((c) =>
+      containerStatus({ id: c.id, name: c.name ?? c.id, state: c.state })
+    );
     return Promise.resolve(status);
   }
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type ContainerStatus, emptyPodStatus } from "../../src/container/runtime.ts";
 import { runtimeStatusSource } from "../../src/prober/status_source.ts";
+import { containerStatus } from "../_fixtures/container_status.ts";
 
 function cs(
   id: string,
@@ -8,24 +9,7 @@ function cs(
   createdAt: number,
   startedAt = 0,
 ): ContainerStatus {
-  return {
-    id,
-    name: "web",
-    state,
-    createdAt,
-    startedAt,
-    finishedAt: 0,
-    exitCode: 0,
-    image: "busybox",
-    imageRef: "sha256:1",
-    imageId: "sha256:1",
-    hash: "h",
-    restartCount: 0,
-    reason: "",
-    message: "",
-    labels: {},
-    annotations: {},
-  };
+  return containerStatus({ id, state, createdAt, startedAt });
 }
 
 Deno.test("runtimeStatusSource() maps the newest runtime instance and the pod IP", async (t) => {

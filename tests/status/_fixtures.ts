@@ -5,6 +5,7 @@ import {
   emptyPodStatus,
   type PodStatus,
 } from "../../src/container/runtime.ts";
+import { containerStatus } from "../_fixtures/container_status.ts";
 
 export const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
@@ -35,25 +36,18 @@ export function cs(
   state: ContainerState,
   extra: Partial<ContainerStatus> = {},
 ): ContainerStatus {
-  return {
+  return containerStatus({
     id,
     name,
     state,
     createdAt: T0,
     startedAt: state === "created" ? 0 : T0 + 1000,
     finishedAt: state === "exited" ? T0 + 5000 : 0,
-    exitCode: 0,
     image: "busybox:1.36",
     imageRef: "sha256:aaa",
     imageId: "sha256:aaa",
-    hash: "h",
-    restartCount: 0,
-    reason: "",
-    message: "",
-    labels: {},
-    annotations: {},
     ...extra,
-  };
+  });
 }
 
 export function runtimeStatus(

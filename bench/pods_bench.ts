@@ -43,6 +43,7 @@ import { startContainerd } from "../tests/e2e/harness/containerd_harness.ts";
 import {
   type AgentProcess,
   freePort,
+  portAnswers,
   startAgent,
   writeAgentConfig,
 } from "../tests/e2e/harness/agent_process.ts";
@@ -90,16 +91,6 @@ async function poll(
     }
     if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-async function answers(port: number): Promise<boolean> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) });
-    await res.body?.cancel();
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -215,7 +206,7 @@ async function benchContainerd(): Promise<void> {
             60_000,
             5,
           )),
-          at(poll("agent pod port", () => answers(agentPort))),
+          at(poll("agent pod port", () => portAnswers(agentPort, 500))),
           at(poll(
             "agent pod Running in /pods",
             async () =>
@@ -281,7 +272,7 @@ async function benchContainerd(): Promise<void> {
             60_000,
             5,
           )),
-          at(poll("bare pod port", () => answers(barePort))),
+          at(poll("bare pod port", () => portAnswers(barePort, 500))),
           calls,
         ]);
         await cri.stopPodSandbox(sandboxId);

@@ -20,6 +20,7 @@ import { startContainerd } from "./harness/containerd_harness.ts";
 import {
   type AgentProcess,
   freePort,
+  portAnswers,
   startAgent,
   waitFor,
   writeAgentConfig,
@@ -36,16 +37,6 @@ const harness = await startContainerd();
 
 interface PodList {
   items: Pod[];
-}
-
-async function httpAnswers(port: number): Promise<boolean> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
-    await res.body?.cancel();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function summary(pod: Pod | undefined): string {
@@ -170,7 +161,7 @@ if (typeof harness === "string") {
         await step("a manifest dropped into the directory runs and httpd answers", async () => {
           const start = Date.now();
           await Deno.writeTextFile(webPath, JSON.stringify(web(["sleep", "3600"])));
-          await waitFor(() => httpAnswers(port), {
+          await waitFor(() => portAnswers(port), {
             what: `httpd on port ${port}`,
             timeoutMs: 60_000,
             details,
@@ -194,7 +185,7 @@ if (typeof harness === "string") {
             return r.get("side") && r.get("side") !== ids.get("side") ? r : undefined;
           }, { what: "a new side container", details });
           assert.equal(now.get("httpd"), ids.get("httpd"));
-          assert.ok(await httpAnswers(port));
+          assert.ok(await portAnswers(port));
           await waitFor(async () => {
             const pod = await podOf(agent!, webPodName);
             return isRunning(pod) &&
@@ -253,7 +244,7 @@ if (typeof harness === "string") {
             assert.equal(status.signal, "SIGKILL");
             // The containers do not depend on the agent process.
             assert.deepEqual(await running(webPodName), ids);
-            assert.ok(await httpAnswers(port));
+            assert.ok(await portAnswers(port));
             agent = await startAgent(args);
             await agent.waitForLog(/Connected to the container runtime/, 30_000);
             await waitFor(() => podRunning(agent!, webPodName), {
@@ -263,7 +254,7 @@ if (typeof harness === "string") {
             // A few relists, syncs and housekeeping passes: nothing is restarted or created.
             await staysPut(agent, ids, before);
             assert.equal(await sandboxes(webPodName), 1);
-            assert.ok(await httpAnswers(port));
+            assert.ok(await portAnswers(port));
             timing("agent SIGKILL and restart", start);
           },
         );
@@ -300,7 +291,7 @@ if (typeof harness === "string") {
             // Nothing is dropped: the pod keeps its status, its containers keep running.
             const pod = await podOf(a, webPodName);
             assert.ok(isRunning(pod), `web pod not Running in /pods: ${summary(pod)}`);
-            assert.ok(await httpAnswers(port));
+            assert.ok(await portAnswers(port));
 
             const restartedAt = Date.now();
             await harness.restart();
@@ -318,7 +309,7 @@ if (typeof harness === "string") {
             });
             await staysPut(a, ids, before);
             assert.equal(await sandboxes(webPodName), 1);
-            assert.ok(await httpAnswers(port));
+            assert.ok(await portAnswers(port));
             timing("containerd down and back", start);
           },
         );
@@ -331,7 +322,7 @@ if (typeof harness === "string") {
               (await sandboxes(webPodName)) === 0 && (await allContainers(webPodName)) === 0,
             { what: "sandbox and containers removed", details },
           );
-          assert.equal(await httpAnswers(port), false);
+          assert.equal(await portAnswers(port), false);
           await waitFor(async () => (await podOf(agent!, webPodName)) === undefined, {
             what: "web pod gone from /pods",
             details,

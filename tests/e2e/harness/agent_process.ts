@@ -71,6 +71,19 @@ export interface AgentProcess {
   kill(): Promise<Deno.CommandStatus>;
 }
 
+/** Whether an HTTP server answers on 127.0.0.1:`port` (any status) within `timeoutMs`. */
+export async function portAnswers(port: number, timeoutMs = 1000): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/`, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.body?.cancel();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A free TCP port on 127.0.0.1 (listens on port 0, reads the port, closes). Needs `--allow-net`. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -1,0 +1,90 @@
+/**
+ * Logging for {@linkcode FileSource}: each problem with the manifest path, each
+ * bad manifest and each ignored entry is named once, and a fix is named once.
+ *
+ * @module
+ */
+
+import type { Logger } from "../util/logger.ts";
+
+/** Remembers what was logged about a static pod path so each thing is logged once. */
+export class FileSourceReporter {
+  #path: string;
+  #logger: Logger;
+  /** What was last logged per path (problem reason), so each is logged once. */
+  #reported = new Map<string, string>();
+  /** Non-manifest files and subdirectories already named in the log. */
+  #ignored = new Set<string>();
+  #pathProblem: string | undefined;
+
+  /** @param path the configured manifest path. */
+  constructor(path: string, logger: Logger) {
+    this.#path = path;
+    this.#logger = logger;
+  }
+
+  /** Logs a problem with the configured path itself, once. */
+  notePath(reason: string | undefined): void {
+    if (this.#pathProblem === reason) return;
+    const path = this.#path;
+    if (reason === undefined) this.#logger.info("Static pod path is available", { path });
+    else this.#logger.info(`Static pod path '${path}': ${reason}`, { path });
+    this.#pathProblem = reason;
+  }
+
+  /** Logs `reason` for a manifest file unless it was the last thing logged for it. */
+  note(path: string, reason: string | undefined, keptOld: boolean): void {
+    const last = this.#reported.get(path);
+    if (last === reason) return;
+    if (reason === undefined) {
+      this.#reported.delete(path);
+      this.#logger.info("Static pod manifest is valid again", { path });
+      return;
+    }
+    this.#reported.set(path, reason);
+    const suffix = keptOld ? "; still serving the last good version of this file" : "";
+    this.#logger.warn(`Cannot load static pod manifest '${path}': ${reason}${suffix}`, {
+      path,
+      reason,
+    });
+  }
+
+  /** Forgets what was logged for files that `isKnown` no longer holds. */
+  forgetExcept(isKnown: (path: string) => boolean): void {
+    for (const path of [...this.#reported.keys()]) {
+      if (!isKnown(path)) this.#reported.delete(path);
+    }
+  }
+
+  /**
+   * Names a non-manifest file or a subdirectory once; forgets it once it is gone.
+   *
+   * Requires `--allow-read` for `path`.
+   */
+  async noteIgnored(path: string): Promise<void> {
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = await Deno.stat(path);
+    } catch {
+      this.#ignored.delete(path);
+      return;
+    }
+    if (this.#ignored.has(path)) return;
+    this.#ignored.add(path);
+    if (info.isDirectory) {
+      this.#logger.debug(2, "Not recursing into manifest path", { path });
+    } else {
+      this.#logger.warn(
+        "Ignoring file in static pod directory: only .yaml, .yml and .json files are read",
+        { path },
+      );
+    }
+  }
+
+  /** Names a manifest path that is not a regular file, once. */
+  noteNotRegular(path: string): void {
+    if (this.#ignored.has(path)) return;
+    this.#ignored.add(path);
+    this.#logger.debug(2, "Not a regular file, skipping", { path });
+  }
+}

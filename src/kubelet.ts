@@ -21,13 +21,11 @@
  */
 
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import { isStaticPod } from "./api/pod_helpers.ts";
-import type { PodStatus, RuntimePod } from "./container/runtime.ts";
+import type { PodStatus } from "./container/runtime.ts";
 import { PodSyncResult } from "./container/sync_result.ts";
 import type { PodUpdate } from "./config/pod_update.ts";
 import type { PodLifecycleEvent } from "./pleg/pleg.ts";
 import { PodWorkers } from "./pod_workers.ts";
-import { generateApiPodStatus } from "./status/generate.ts";
 import { ReasonCache } from "./status/reason_cache.ts";
 import { Backoff } from "./util/backoff.ts";
 import type { Clock } from "./util/clock.ts";
@@ -40,9 +38,11 @@ import {
   jitter,
   type Termination,
   TRANSIENT_RETRY_MS,
-  uidOf,
 } from "./kubelet/_helpers.ts";
-import { admitPod } from "./kubelet/admit_pod.ts";
+import { handlePodCleanups } from "./kubelet/_pod_cleanups.ts";
+import { PodTable } from "./kubelet/_pod_table.ts";
+import { publishPodStatus } from "./kubelet/_publish_status.ts";
+import { RuntimeGate } from "./kubelet/_runtime_gate.ts";
 import type { KubeletLoopOptions, PodSyncOutcome } from "./kubelet/kubelet_options.ts";
 import { terminatePod } from "./kubelet/terminate_pod.ts";
 
@@ -55,19 +55,13 @@ export class Kubelet {
   #clock: Clock;
   #logger: Logger;
   #reasons: ReasonCache;
-  #maxPods: number;
   #syncFrequencyMs: number;
   #random: () => number;
   #crashLoop: Backoff;
-  #pause = new Backoff({ initialMs: 100, maxMs: 5_000 });
-  #runtimeDown = false;
+  #gate: RuntimeGate;
   #workers: PodWorkers;
-  /** Admitted pods the sources declare. */
-  #pods = new Map<string, Pod>();
-  /** Pods refused at admission. */
-  #rejected = new Map<string, Pod>();
-  /** Pods being killed: removed from the sources, deleted, or orphans. */
-  #terminating = new Map<string, Termination>();
+  /** Admitted, rejected and terminating pods. */
+  #table: PodTable;
   /** Start of each pod's last sync pass. */
   #lastSync = new Map<string, number>();
 
@@ -88,16 +82,28 @@ export class Kubelet {
     this.#clock = options.clock;
     this.#logger = options.logger ?? nullLogger;
     this.#reasons = options.reasonCache ?? new ReasonCache();
-    this.#maxPods = maxPods;
     this.#syncFrequencyMs = syncFrequencyMs;
     this.#random = options.random ?? Math.random;
     this.#crashLoop = options.crashLoopBackOff ??
       new Backoff({ initialMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 });
+    this.#gate = new RuntimeGate({
+      clock: this.#clock,
+      logger: this.#logger,
+      runtimeHealth: options.runtimeHealth,
+    });
     this.#workers = new PodWorkers(async (uid, signal) => {
       await this.syncPod(uid, signal);
     }, {
       clock: this.#clock,
       logger: this.#logger,
+    });
+    this.#table = new PodTable({
+      maxPods,
+      logger: this.#logger,
+      prober: options.prober,
+      statusManager: options.statusManager,
+      recordEvent: options.recordEvent,
+      wake: (uid) => this.#workers.wake(uid),
     });
   }
 
@@ -113,17 +119,17 @@ export class Kubelet {
 
   /** Admitted pods the sources declare. */
   pods(): Pod[] {
-    return [...this.#pods.values()];
+    return [...this.#table.pods.values()];
   }
 
   /** Whether a source declares the pod with `uid` (and it was admitted). */
   hasPod(uid: string): boolean {
-    return this.#pods.has(uid);
+    return this.#table.pods.has(uid);
   }
 
   /** UIDs of pods being killed. */
   terminatingPods(): string[] {
-    return [...this.#terminating.keys()];
+    return [...this.#table.terminating.keys()];
   }
 
   /**
@@ -131,7 +137,7 @@ export class Kubelet {
    * last check (each pass and each housekeeping checks).
    */
   get runtimeDown(): boolean {
-    return this.#runtimeDown;
+    return this.#gate.down;
   }
 
   /**
@@ -143,34 +149,12 @@ export class Kubelet {
    * timer runs.
    */
   handlePodUpdate(update: PodUpdate): void {
-    switch (update.op) {
-      case "ADD":
-        for (const pod of update.pods) this.#addOrUpdate(pod);
-        break;
-      case "UPDATE":
-        for (const pod of update.pods) this.#addOrUpdate(pod);
-        break;
-      case "DELETE":
-        for (const pod of update.pods) this.#terminate(uidOf(pod), pod);
-        break;
-      case "REMOVE":
-        for (const pod of update.pods) this.#terminate(uidOf(pod), pod);
-        break;
-      case "RECONCILE":
-        for (const pod of update.pods) {
-          const uid = uidOf(pod);
-          if (this.#pods.has(uid)) this.#pods.set(uid, pod);
-        }
-        break;
-      case "SET":
-        this.#set(update);
-        break;
-    }
+    this.#table.apply(update);
   }
 
   /** Wakes the worker of the pod a PLEG event is about (pods the agent does not know are ignored). */
   handlePlegEvent(event: PodLifecycleEvent): void {
-    if (this.#pods.has(event.podUid) || this.#terminating.has(event.podUid)) {
+    if (this.#table.pods.has(event.podUid) || this.#table.terminating.has(event.podUid)) {
       this.#workers.wake(event.podUid);
     }
     if (event.type === "ContainerDied" && this.#o.containerDeletor) {
@@ -194,9 +178,9 @@ export class Kubelet {
     if (again) return again;
     const start = this.#clock.now();
 
-    const termination = this.#terminating.get(uid);
+    const termination = this.#table.terminating.get(uid);
     if (termination) return await this.#syncTerminating(uid, termination, cached.status, start);
-    const pod = this.#pods.get(uid);
+    const pod = this.#table.pods.get(uid);
     if (!pod) {
       this.#workers.forget(uid);
       return { kind: "unknown" };
@@ -226,8 +210,11 @@ export class Kubelet {
       });
     }
     // The pod may have been removed while the runtime worked.
-    if (this.#pods.has(uid)) {
-      this.#publishStatus(this.#pods.get(uid)!, this.#o.cache.get(uid).status);
+    if (this.#table.pods.has(uid)) {
+      publishPodStatus(this.#table.pods.get(uid)!, this.#o.cache.get(uid).status, {
+        ...this.#o,
+        reasons: this.#reasons,
+      });
     }
     this.#lastSync.set(uid, start);
     const now = this.#clock.now();
@@ -244,7 +231,9 @@ export class Kubelet {
       nextWakeAt = expiry ??
         now + jitter(transient ? TRANSIENT_RETRY_MS : ERROR_RETRY_MS, this.#random);
     }
-    if (this.#pods.has(uid) || this.#terminating.has(uid)) this.#workers.wakeAt(uid, nextWakeAt);
+    if (this.#table.pods.has(uid) || this.#table.terminating.has(uid)) {
+      this.#workers.wakeAt(uid, nextWakeAt);
+    }
     return { kind: "synced", result, nextWakeAt };
   }
 
@@ -254,39 +243,14 @@ export class Kubelet {
    * workers to be killed; probe workers and statuses of gone pods are
    * dropped; idle back-off entries are forgotten. Returns the orphans found.
    */
-  async housekeeping(): Promise<string[]> {
-    const orphans: string[] = [];
-    const runtimeUp = this.#checkRuntime().length === 0;
-    if (!this.#o.sourcesReady.allReady()) {
-      this.#logger.debug(4, "Skipping cleanup of orphaned pods because sources aren't ready yet");
-    } else if (runtimeUp) {
-      let running: RuntimePod[];
-      try {
-        running = await this.#o.runtime.getPods(true);
-      } catch (err) {
-        this.#logger.error("Failed to list pods for housekeeping", { err });
-        running = [];
-      }
-      for (const p of running) {
-        if (this.#pods.has(p.uid) || this.#terminating.has(p.uid)) continue;
-        const live = p.containers.some((c) => c.state === "running" || c.state === "created") ||
-          p.sandboxes.some((s) => s.state === "ready");
-        if (!live && !this.#o.sandboxRemover) continue;
-        if (!live && p.sandboxes.length === 0) continue;
-        this.#logger.info("Cleaning up orphaned pod", { pod: format(p.name, p.namespace, p.uid) });
-        // A rejected pod's containers (left from before an agent restart) go too;
-        // its rejection stays.
-        this.#terminating.set(p.uid, { name: p.name, namespace: p.namespace });
-        orphans.push(p.uid);
-        this.#workers.wake(p.uid);
-      }
-    }
-    const desired = new Set(this.#pods.keys());
-    this.#o.prober?.cleanupPods(desired);
-    const keep = new Set([...desired, ...this.#rejected.keys(), ...this.#terminating.keys()]);
-    this.#o.statusManager.removeOrphanedStatuses(keep);
-    this.#crashLoop.gc(this.#clock.now());
-    return orphans;
+  housekeeping(): Promise<string[]> {
+    return handlePodCleanups(this.#table, {
+      ...this.#o,
+      logger: this.#logger,
+      gate: this.#gate,
+      crashLoopBackOff: this.#crashLoop,
+      wake: (uid) => this.#workers.wake(uid),
+    });
   }
 
   /**
@@ -296,7 +260,7 @@ export class Kubelet {
    */
   async run(signal: AbortSignal): Promise<void> {
     const unsubscribe = this.#o.prober?.onUpdate((u) => {
-      if (this.#pods.has(u.podUid)) this.#workers.wake(u.podUid);
+      if (this.#table.pods.has(u.podUid)) this.#workers.wake(u.podUid);
     });
     const loops: Promise<void>[] = [];
     loops.push((async () => {
@@ -331,67 +295,6 @@ export class Kubelet {
     }
   }
 
-  #addOrUpdate(pod: Pod): void {
-    const uid = uidOf(pod);
-    if (pod.metadata?.deletionTimestamp) {
-      this.#terminate(uid, pod);
-      return;
-    }
-    if (!this.#pods.has(uid)) {
-      const verdict = admitPod(this.#pods.size, this.#maxPods);
-      if (!verdict.admit) {
-        this.#reject(pod, verdict.reason, verdict.message);
-        return;
-      }
-    }
-    this.#rejected.delete(uid);
-    this.#terminating.delete(uid);
-    this.#pods.set(uid, pod);
-    this.#o.prober?.addPod(pod);
-    this.#workers.wake(uid);
-  }
-
-  #reject(pod: Pod, reason: string, message: string): void {
-    const uid = uidOf(pod);
-    this.#rejected.set(uid, pod);
-    this.#logger.warn("Pod rejected at admission", { pod: formatPod(pod), reason, message });
-    this.#o.recordEvent?.({
-      type: "Warning",
-      reason,
-      message,
-      pod: `${pod.metadata?.name ?? ""}_${pod.metadata?.namespace ?? ""}`,
-      uid,
-    });
-    this.#o.statusManager.setPodStatus(pod, { phase: "Failed", reason, message });
-  }
-
-  #terminate(uid: string, pod: Pod): void {
-    if (this.#rejected.delete(uid)) {
-      this.#o.statusManager.removePod(uid);
-      return;
-    }
-    const known = this.#pods.get(uid) ?? this.#terminating.get(uid)?.pod;
-    if (!known && !this.#terminating.has(uid)) return;
-    this.#pods.delete(uid);
-    this.#terminating.set(uid, {
-      pod: pod.spec ? pod : known,
-      name: pod.metadata?.name ?? known?.metadata?.name ?? "",
-      namespace: pod.metadata?.namespace ?? known?.metadata?.namespace ?? "",
-    });
-    this.#o.prober?.removePod(uid);
-    this.#workers.wake(uid);
-  }
-
-  #set(update: PodUpdate): void {
-    const incoming = new Set(update.pods.map(uidOf));
-    for (const [uid, pod] of [...this.#pods, ...this.#rejected]) {
-      if (incoming.has(uid)) continue;
-      const source = pod.metadata?.annotations?.["kubernetes.io/config.source"];
-      if (update.source === "*" || source === update.source) this.#terminate(uid, pod);
-    }
-    for (const pod of update.pods) this.#addOrUpdate(pod);
-  }
-
   async #syncTerminating(
     uid: string,
     t: Termination,
@@ -403,17 +306,17 @@ export class Kubelet {
       sandboxRemover: this.#o.sandboxRemover,
     });
     this.#lastSync.set(uid, start);
-    if (!this.#terminating.has(uid)) {
+    if (!this.#table.terminating.has(uid)) {
       // Re-added while it was being killed: the next pass starts it again.
-      if (this.#pods.has(uid)) this.#workers.wake(uid);
+      if (this.#table.pods.has(uid)) this.#workers.wake(uid);
       return { kind: "terminated", result };
     }
     if (result.ok()) {
       this.#logger.info("Pod terminated", { pod: format(t.name, t.namespace, uid) });
-      this.#terminating.delete(uid);
+      this.#table.terminating.delete(uid);
       this.#lastSync.delete(uid);
       this.#reasons.remove(uid);
-      if (!this.#rejected.has(uid)) this.#o.statusManager.removePod(uid);
+      if (!this.#table.rejected.has(uid)) this.#o.statusManager.removePod(uid);
       this.#workers.forget(uid);
       return { kind: "terminated", result };
     }
@@ -427,49 +330,10 @@ export class Kubelet {
     return { kind: "terminating", result, nextWakeAt };
   }
 
-  #publishStatus(pod: Pod, status: PodStatus): void {
-    const uid = uidOf(pod);
-    let apiStatus = generateApiPodStatus(pod, status, {
-      now: this.#clock.now(),
-      readiness: this.#o.prober?.readinessResults,
-      startup: this.#o.prober?.startupResults,
-      standalone: this.#o.standalone ?? true,
-      previous: this.#o.statusManager.getPodStatus(uid),
-      runtimeType: this.#o.runtime.type() === "unknown" ? undefined : this.#o.runtime.type(),
-      nodeIPs: this.#o.nodeIps ?? [],
-      reasons: this.#reasons.forPod(uid),
-      isStatic: isStaticPod(pod),
-    });
-    if (this.#o.prober) apiStatus = this.#o.prober.updatePodStatus(pod, apiStatus);
-    this.#o.statusManager.setPodStatus(pod, apiStatus);
-  }
-
-  #runtimeErrors(): readonly string[] {
-    return this.#o.runtimeHealth?.runtimeErrors(this.#clock.now()) ?? [];
-  }
-
-  /** The runtime's errors now; logs when pod syncs pause and resume. */
-  #checkRuntime(): readonly string[] {
-    const errors = this.#runtimeErrors();
-    if (errors.length === 0 && this.#runtimeDown) {
-      this.#runtimeDown = false;
-      this.#logger.info("Container runtime is back, resuming pod synchronization");
-    } else if (errors.length > 0 && !this.#runtimeDown) {
-      this.#runtimeDown = true;
-      this.#logger.error("Skipping pod synchronization", { err: errors.join("; ") });
-    }
-    return errors;
-  }
-
   #skipIfRuntimeDown(uid: string): PodSyncOutcome | undefined {
-    const errors = this.#checkRuntime();
-    if (errors.length === 0) {
-      this.#pause.reset(uid);
-      return undefined;
-    }
-    const now = this.#clock.now();
-    const nextWakeAt = now + this.#pause.next(uid, now);
-    this.#workers.wakeAt(uid, nextWakeAt);
-    return { kind: "skipped", reason: errors.join("; "), nextWakeAt };
+    const skip = this.#gate.skip(uid);
+    if (!skip) return undefined;
+    this.#workers.wakeAt(uid, skip.nextWakeAt);
+    return { kind: "skipped", ...skip };
   }
 }

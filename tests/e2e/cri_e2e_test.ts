@@ -24,7 +24,12 @@ const NAME = "CRI client against containerd: version, status, images, pod and co
 
 if (typeof harness === "string") {
   console.error(`\n!!! E2E SKIPPED: containerd unavailable: ${harness}\n`);
-  Deno.test({ name: NAME, ignore: true, fn() {} });
+  // Skipped, and says why in its name: containerd cannot run here.
+  Deno.test({
+    name: `${NAME} [SKIPPED: containerd unavailable: ${harness}]`,
+    ignore: true,
+    fn() {},
+  });
 } else {
   Deno.test({
     name: NAME,

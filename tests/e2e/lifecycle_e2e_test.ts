@@ -53,7 +53,12 @@ function timing(what: string, startedAt: number): void {
 
 if (typeof harness === "string") {
   console.error(`\n!!! E2E SKIPPED: containerd unavailable: ${harness}\n`);
-  Deno.test({ name: NAME, ignore: true, fn() {} });
+  // Skipped, and says why in its name: containerd cannot run here.
+  Deno.test({
+    name: `${NAME} [SKIPPED: containerd unavailable: ${harness}]`,
+    ignore: true,
+    fn() {},
+  });
 } else {
   Deno.test({
     name: NAME,

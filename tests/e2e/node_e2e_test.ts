@@ -276,7 +276,14 @@ function containersOf(all: Container[], uid: string): Container[] {
 
 if (typeof harness === "string") {
   console.error(`\n!!! E2E SKIPPED: containerd unavailable: ${harness}\n`);
-  for (const name of Object.values(TESTS)) Deno.test({ name, ignore: true, fn() {} });
+  for (const name of Object.values(TESTS)) {
+    // Skipped, and says why in its name: containerd cannot run here.
+    Deno.test({
+      name: `${name} [SKIPPED: containerd unavailable: ${harness}]`,
+      ignore: true,
+      fn() {},
+    });
+  }
 } else {
   const h = harness;
   const cri = new RemoteRuntimeService(h.endpoint);

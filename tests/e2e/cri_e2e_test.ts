@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startContainerd } from "./harness/containerd_harness.ts";
+import { registerSkippedE2E, startContainerd } from "./harness/containerd_harness.ts";
 import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
 import { RemoteImageService } from "../../src/cri/remote_image_service.ts";
 import { isUnimplemented } from "../../src/cri/errors.ts";
@@ -23,13 +23,7 @@ const harness = await startContainerd();
 const NAME = "CRI client against containerd: version, status, images, pod and container lifecycle";
 
 if (typeof harness === "string") {
-  console.error(`\n!!! E2E SKIPPED: containerd unavailable: ${harness}\n`);
-  // Skipped, and says why in its name: containerd cannot run here.
-  Deno.test({
-    name: `${NAME} [SKIPPED: containerd unavailable: ${harness}]`,
-    ignore: true,
-    fn() {},
-  });
+  registerSkippedE2E([NAME], harness);
 } else {
   Deno.test({
     name: NAME,

@@ -16,13 +16,14 @@
 
 import assert from "node:assert/strict";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import { startContainerd } from "./harness/containerd_harness.ts";
+import { registerSkippedE2E, startContainerd } from "./harness/containerd_harness.ts";
 import {
   type AgentProcess,
   freePort,
   portAnswers,
   startAgent,
   waitFor,
+  waitForHealthz,
   writeAgentConfig,
 } from "./harness/agent_process.ts";
 import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
@@ -52,13 +53,7 @@ function timing(what: string, startedAt: number): void {
 }
 
 if (typeof harness === "string") {
-  console.error(`\n!!! E2E SKIPPED: containerd unavailable: ${harness}\n`);
-  // Skipped, and says why in its name: containerd cannot run here.
-  Deno.test({
-    name: `${NAME} [SKIPPED: containerd unavailable: ${harness}]`,
-    ignore: true,
-    fn() {},
-  });
+  registerSkippedE2E([NAME], harness);
 } else {
   Deno.test({
     name: NAME,
@@ -270,26 +265,9 @@ if (typeof harness === "string") {
             const start = Date.now();
             const a = agent!;
             const before = await allContainers(webPodName);
-            const healthz = async () => {
-              try {
-                return await a.get("/healthz");
-              } catch (e) {
-                return { status: -1, body: String(e) };
-              }
-            };
-            assert.equal((await healthz()).status, 200);
+            await waitForHealthz(a, 200, { timeoutMs: 30_000, details });
             await harness.kill();
-            let last = "";
-            await waitFor(async () => {
-              const res = await healthz();
-              last = `${res.status} ${res.body.trim()}`;
-              return res.status === 500;
-            }, {
-              what: "/healthz 500 with containerd down",
-              timeoutMs: 60_000,
-              intervalMs: 500,
-              details: () => `last answer: ${last}\n${details()}`,
-            });
+            await waitForHealthz(a, 500, { timeoutMs: 60_000, details });
             timing("/healthz 500 after containerd was killed", start);
             await a.waitForLog(/Skipping pod synchronization/, 15_000);
             assert.equal(a.exited, false, "the agent must keep running while the runtime is down");
@@ -300,12 +278,7 @@ if (typeof harness === "string") {
 
             const restartedAt = Date.now();
             await harness.restart();
-            await waitFor(async () => (await healthz()).status === 200, {
-              what: "/healthz 200 after containerd restart",
-              timeoutMs: 30_000,
-              intervalMs: 500,
-              details,
-            });
+            await waitForHealthz(a, 200, { timeoutMs: 30_000, details });
             await a.waitForLog(/resuming pod synchronization/, 15_000);
             timing("/healthz 200 after containerd was restarted", restartedAt);
             await waitFor(() => podRunning(a, webPodName), {

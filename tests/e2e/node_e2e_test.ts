@@ -22,13 +22,18 @@
 
 import assert from "node:assert/strict";
 import type { Pod, PodCondition } from "kubernetes-types/core/v1.d.ts";
-import { type ContainerdHarness, startContainerd } from "./harness/containerd_harness.ts";
+import {
+  type ContainerdHarness,
+  registerSkippedE2E,
+  startContainerd,
+} from "./harness/containerd_harness.ts";
 import { buildBusyboxImage } from "./harness/busybox_image.ts";
 import {
   type AgentProcess,
   freePort,
   startAgent,
   waitFor,
+  waitForHealthz,
   writeAgentConfig,
 } from "./harness/agent_process.ts";
 import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
@@ -275,15 +280,7 @@ function containersOf(all: Container[], uid: string): Container[] {
 // ---------------------------------------------------------------- tests
 
 if (typeof harness === "string") {
-  console.error(`\n!!! E2E SKIPPED: containerd unavailable: ${harness}\n`);
-  for (const name of Object.values(TESTS)) {
-    // Skipped, and says why in its name: containerd cannot run here.
-    Deno.test({
-      name: `${name} [SKIPPED: containerd unavailable: ${harness}]`,
-      ignore: true,
-      fn() {},
-    });
-  }
+  registerSkippedE2E(Object.values(TESTS), harness);
 } else {
   const h = harness;
   const cri = new RemoteRuntimeService(h.endpoint);
@@ -640,20 +637,8 @@ if (typeof harness === "string") {
         agent = await startAgent(setup.args);
         const a = agent;
         const details = () => `agent log tail:\n${a.logTail(60)}`;
-        const healthz = async () => {
-          try {
-            return await a.get("/healthz");
-          } catch (e) {
-            return { status: -1, body: String(e) };
-          }
-        };
-
         const healthy = await t.step("/healthz passes while containerd runs", async () => {
-          await waitFor(async () => (await healthz()).status === 200, {
-            what: "/healthz 200",
-            timeoutMs: 30_000,
-            details,
-          });
+          await waitForHealthz(a, 200, { timeoutMs: 30_000, details });
         });
         if (!healthy) return;
 
@@ -662,17 +647,7 @@ if (typeof harness === "string") {
           async () => {
             const killedAt = Date.now();
             await h.kill();
-            let last = "";
-            await waitFor(async () => {
-              const res = await healthz();
-              last = `${res.status} ${res.body.trim()}`;
-              return res.status === 500;
-            }, {
-              what: "/healthz 500 with containerd down",
-              timeoutMs: 50_000,
-              intervalMs: 500,
-              details: () => `last answer: ${last}\n${details()}`,
-            });
+            await waitForHealthz(a, 500, { timeoutMs: 50_000, details });
             console.log(
               `[node e2e timing] /healthz failed ${
                 ((Date.now() - killedAt) / 1000).toFixed(1)
@@ -686,12 +661,7 @@ if (typeof harness === "string") {
         await t.step("/healthz passes again once containerd is back", async () => {
           const restartedAt = Date.now();
           await h.restart();
-          await waitFor(async () => (await healthz()).status === 200, {
-            what: "/healthz 200 after containerd restart",
-            timeoutMs: 30_000,
-            intervalMs: 500,
-            details,
-          });
+          await waitForHealthz(a, 200, { timeoutMs: 30_000, details });
           console.log(
             `[node e2e timing] /healthz passed ${
               ((Date.now() - restartedAt) / 1000).toFixed(1)

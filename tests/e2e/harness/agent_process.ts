@@ -71,6 +71,33 @@ export interface AgentProcess {
   kill(): Promise<Deno.CommandStatus>;
 }
 
+/**
+ * Polls the agent's `/healthz` until it answers `status` (a refused connection
+ * counts as -1), within `timeoutMs`; the timeout message quotes the last answer.
+ */
+export async function waitForHealthz(
+  agent: AgentProcess,
+  status: number,
+  options: { timeoutMs: number; details?: () => string },
+): Promise<void> {
+  let last = "";
+  await waitFor(async () => {
+    let res: { status: number; body: string };
+    try {
+      res = await agent.get("/healthz");
+    } catch (e) {
+      res = { status: -1, body: String(e) };
+    }
+    last = `${res.status} ${res.body.trim()}`;
+    return res.status === status;
+  }, {
+    what: `/healthz ${status}`,
+    timeoutMs: options.timeoutMs,
+    intervalMs: 500,
+    details: () => `last answer: ${last}\n${options.details?.() ?? ""}`,
+  });
+}
+
 /** Whether an HTTP server answers on 127.0.0.1:`port` (any status) within `timeoutMs`. */
 export async function portAnswers(port: number, timeoutMs = 1000): Promise<boolean> {
   try {

@@ -389,3 +389,19 @@ export async function startContainerd(
   options.signal?.addEventListener("abort", () => void harness.stop(), { once: true });
   return harness;
 }
+
+/**
+ * Registers `names` as ignored tests when containerd cannot run here, with the
+ * reason printed loudly and carried in each test's name, so a skipped e2e test
+ * is never counted as passed and always says why.
+ */
+export function registerSkippedE2E(names: readonly string[], reason: string): void {
+  console.error(`\n!!! E2E SKIPPED: containerd unavailable: ${reason}\n`);
+  for (const name of names) {
+    Deno.test({
+      name: `${name} [SKIPPED: containerd unavailable: ${reason}]`,
+      ignore: reason !== "",
+      fn() {},
+    });
+  }
+}

@@ -45,6 +45,8 @@ import { createHandler } from "./src/server/handler.ts";
 import type { HealthCheck } from "./src/server/healthz.ts";
 import { startServer } from "./src/server/serve.ts";
 import { formatPodLine } from "./src/status/pod_line.ts";
+import { LoopSupervisor } from "./src/util/loop_supervisor.ts";
+import { watchParent } from "./src/util/parent_watch.ts";
 
 /** The image the embedded fake runtime has from the start (the examples use it). */
 export const EMBEDDED_IMAGES = ["denolet.local/busybox:latest"];
@@ -130,7 +132,8 @@ function podSources(options: KubeletOptions, clock: Clock, logger: Logger): PodS
 /** Everything the agent runs, built from the options (the composition). */
 interface Agent {
   kubelet: Kubelet;
-  loops: (signal: AbortSignal) => Record<string, Promise<unknown>>;
+  /** Starts every loop and server under the supervisor. */
+  start: (supervisor: LoopSupervisor) => void;
 }
 
 function buildAgent(
@@ -140,6 +143,7 @@ function buildAgent(
   logger: Logger,
   metrics: KubeletMetrics,
   registry: MetricsRegistry,
+  loopsHealth: () => string | undefined,
 ): Agent {
   const nodeIps = options.nodeIP ? options.nodeIP.split(",") : ["127.0.0.1"];
   const events = new EventRecorder({ clock, logger, host: options.nodeName });
@@ -279,7 +283,7 @@ function buildAgent(
       const errors = runtimeState.runtimeErrors(clock.now());
       return errors.length > 0 ? errors.join("; ") : undefined;
     },
-  }];
+  }, { name: "loops", check: loopsHealth }];
   const healthzHandler = createHandler({ healthChecks, logger });
   const readOnlyHandler = createHandler({
     healthChecks,
@@ -290,83 +294,33 @@ function buildAgent(
 
   return {
     kubelet,
-    loops: (signal) => {
-      const loops: Record<string, Promise<unknown>> = {
-        kubelet: kubelet.run(signal),
-        sources: podConfig.run(sources, signal),
-        pleg: pleg.run(signal),
-        eventedPleg: evented.run(signal),
-        runtimeState: runtimeState.run(signal),
-        containerGC: containerGC.run(signal),
-        imageGC: imageGC.run(signal),
-      };
-      signal.addEventListener("abort", () => void prober.stop(), { once: true });
-      if (options.healthzPort > 0) {
-        loops.healthz = startServer(healthzHandler, {
-          hostname: options.healthzBindAddress,
-          port: options.healthzPort,
-          signal,
-          logger,
-          name: "healthz",
-        }).then((s) => s.finished);
+    start: (supervisor) => {
+      supervisor.start("kubelet", (signal) => kubelet.run(signal));
+      supervisor.start("sources", (signal) => podConfig.run(sources, signal));
+      supervisor.start("pleg", (signal) => pleg.run(signal));
+      supervisor.start("eventedPleg", (signal) => evented.run(signal));
+      supervisor.start("runtimeState", (signal) => runtimeState.run(signal));
+      supervisor.start("containerGC", (signal) => containerGC.run(signal));
+      supervisor.start("imageGC", (signal) => imageGC.run(signal));
+      supervisor.signal.addEventListener("abort", () => void prober.stop(), { once: true });
+      const servers = [
+        { name: "healthz", port: options.healthzPort, hostname: options.healthzBindAddress },
+        { name: "read-only", port: options.readOnlyPort, hostname: options.address },
+      ];
+      for (const s of servers) {
+        if (s.port <= 0) continue;
+        const handler = s.name === "healthz" ? healthzHandler : readOnlyHandler;
+        supervisor.start(s.name, async (signal) => {
+          const server = await startServer(handler, { ...s, signal, logger });
+          await server.finished;
+        });
       }
-      if (options.readOnlyPort > 0) {
-        loops.readOnly = startServer(readOnlyHandler, {
-          hostname: options.address,
-          port: options.readOnlyPort,
-          signal,
-          logger,
-          name: "read-only",
-        }).then((s) => s.finished);
-      }
-      return loops;
     },
   };
 }
 
-/** How long the loops get to finish after SIGTERM before the agent exits anyway. */
-const SHUTDOWN_GRACE_MS = 5_000;
-
-/**
- * Waits for every loop; once `signal` aborted, gives them
- * {@linkcode SHUTDOWN_GRACE_MS} and names the ones still running. Rejects with
- * the first loop failure that happened before the abort.
- */
-async function superviseLoops(
-  loops: Record<string, Promise<unknown>>,
-  signal: AbortSignal,
-  clock: Clock,
-  logger: Logger,
-): Promise<void> {
-  const pending = new Set(Object.keys(loops));
-  let failure: unknown;
-  const all = Promise.all(
-    Object.entries(loops).map(([name, p]) =>
-      p.then(
-        () => void pending.delete(name),
-        (err) => {
-          pending.delete(name);
-          if (!signal.aborted) {
-            logger.error(`The ${name} loop failed`, { err });
-            failure ??= err;
-          }
-        },
-      )
-    ),
-  );
-  const aborted = new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    signal.addEventListener("abort", () => resolve(), { once: true });
-  });
-  await Promise.race([all, aborted]);
-  if (signal.aborted) {
-    const grace = clock.sleep(SHUTDOWN_GRACE_MS).then(() => "timeout" as const);
-    if (await Promise.race([all.then(() => "done" as const), grace]) === "timeout") {
-      logger.warn("Stopping without waiting longer for", { loops: [...pending].join(",") });
-    }
-  }
-  if (failure !== undefined) throw failure;
-}
+/** The signals that stop the agent gracefully (SIGHUP too: a closed terminal or a launcher's stop). */
+const STOP_SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /** Runs the agent with `args`; resolves with the process exit code. */
 export async function main(args: readonly string[]): Promise<number> {
@@ -401,8 +355,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const clock = new RealClock();
   const stop = new AbortController();
   const onSignal = () => stop.abort(new Error("signal"));
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
+  for (const s of STOP_SIGNALS) Deno.addSignalListener(s, onSignal);
 
   const registry = new MetricsRegistry();
   const metrics = registerKubeletMetrics(registry);
@@ -427,17 +380,39 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     if (!fake) logger.info(`Using the runtime at unix://${options.runtimeSocketPath}`);
 
-    const agent = buildAgent(options, cri, clock, logger, metrics, registry);
-    await superviseLoops(agent.loops(stop.signal), stop.signal, clock, logger);
-    return 0;
+    const supervisor = new LoopSupervisor({ clock, logger, signal: stop.signal });
+    const agent = buildAgent(
+      options,
+      cri,
+      clock,
+      logger,
+      metrics,
+      registry,
+      () => supervisor.healthCheck(),
+    );
+    agent.start(supervisor);
+    supervisor.start("parentWatch", (signal) =>
+      watchParent({
+        clock,
+        signal,
+        ppid: () => Deno.ppid,
+        onParentGone: (startedBy, now) => {
+          logger.warn("The process that started denolet is gone; stopping", {
+            parent: startedBy,
+            newParent: now,
+          });
+          stop.abort(new Error("parent gone"));
+        },
+      }));
+    const run = await supervisor.wait();
+    return run.failure ? 1 : 0;
   } catch (err) {
     if (stop.signal.aborted) return 0;
     logger.error(err instanceof Error ? err.message : String(err));
     return 1;
   } finally {
     stop.abort();
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
+    for (const s of STOP_SIGNALS) Deno.removeSignalListener(s, onSignal);
     cri?.close();
     await fake?.stop();
     logger.info("denolet stopped");

@@ -319,8 +319,10 @@ export class PodConfig {
 
   /**
    * Registers every source, then runs them all, merging what each sends, until
-   * `signal` aborts. A source that fails is logged; the others keep running.
-   * Resolves when every source has returned.
+   * `signal` aborts. Resolves when every source has returned. Sources reject bad
+   * manifests one by one and never stop for them; a source that still fails
+   * (a defect, or I/O it cannot recover from) rejects this with an error naming
+   * the source, so the agent stops instead of running with a dead source.
    */
   async run(sources: readonly PodSource[], signal: AbortSignal): Promise<void> {
     for (const source of sources) this.addSource(source.name);
@@ -328,9 +330,9 @@ export class PodConfig {
       try {
         await source.run((pods) => this.merge(source.name, pods), signal);
       } catch (err) {
-        if (!signal.aborted) {
-          this.#logger.error("Pod source stopped with an error", { source: source.name, err });
-        }
+        if (signal.aborted) return;
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new Error(`pod source '${source.name}' stopped: ${reason}`, { cause: err });
       }
     }));
   }

@@ -134,6 +134,8 @@ export class GenericPLEG {
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       await this.relist();
+      // The stop may have come during the relist: its abort event is gone then.
+      if (signal.aborted) break;
       const wake = new AbortController();
       this.#wakeSleep = () => wake.abort();
       const onAbort = () => wake.abort();

@@ -297,7 +297,7 @@ Deno.test("updates() gives each subscriber its own copies", async () => {
   assert.equal((await a.next()).done, true);
 });
 
-Deno.test("run() merges what each source sends and stops cleanly on abort", async () => {
+Deno.test("run() merges what each source sends, rejects naming a source that dies, and stops cleanly on abort", async () => {
   const { config, clock, logger } = setup();
   const fake = (name: string, pods: Pod[]): PodSource => ({
     name,
@@ -322,11 +322,17 @@ Deno.test("run() merges what each source sends and stops cleanly on abort", asyn
     [fake("file", [pod("a", "1")]), fake("http", []), failing],
     ac.signal,
   );
+  const failure = assert.rejects(running, /pod source 'api' stopped: boom/);
   await flush();
   assert.equal(config.sourcesReady.allReady(), false, "the api source never sent a state");
-  assert.ok(logger.records.some((r) => r.message === "Pod source stopped with an error"));
+  await failure;
+  assert.equal(
+    logger.records.filter((r) => r.severity === "error").length,
+    0,
+    "the agent logs it, once",
+  );
   ac.abort();
-  await running;
+  await flush();
   const got: string[] = [];
   for await (const u of stream) got.push(...ops([u]));
   assert.deepEqual(got, [], "the stream ended with the abort");

@@ -299,3 +299,16 @@ Deno.test("updateCache() of an unknown pod uses the given name and records failu
   runtime.failStatus.delete("u9");
   assert.deepEqual(short(await pleg.relist()), ["u9/s9:ContainerStarted"]);
 });
+
+Deno.test("run() stops at once when the stop comes during a relist", async () => {
+  const { runtime, pleg, clock } = setup();
+  const ac = new AbortController();
+  const getPods = runtime.getPods.bind(runtime);
+  runtime.getPods = (all) => {
+    ac.abort();
+    return getPods(all);
+  };
+  await pleg.run(ac.signal);
+  assert.equal(runtime.getPodsCalls.length, 1);
+  assert.equal(clock.pendingTimers, 0, "no sleep was left behind");
+});

@@ -18,7 +18,8 @@ import { versionText } from "./src/options/version.ts";
 import { createLogger, type Logger } from "./src/util/logger.ts";
 import { type Clock, RealClock } from "./src/util/clock.ts";
 import { connectRuntime, type CriConnection } from "./src/cri/connect_runtime.ts";
-import { isUnimplemented } from "./src/cri/errors.ts";
+import { EventStreamUnsupportedError } from "./src/container/runtime_errors.ts";
+import type { ExecResult } from "./src/container/container_event.ts";
 import { type FakeRuntimeServer, startFakeRuntime } from "./src/cri/fake/mod.ts";
 import { FileSource } from "./src/config/file.ts";
 import { HttpSource } from "./src/config/http.ts";
@@ -153,7 +154,8 @@ function buildAgent(
   const cache = new PodStatusCache({ dropOlderUpdates: true });
   const prober = new ProberManager({
     clock,
-    runtimeService: cri.runtime,
+    // Bound late: the runtime is built next, with the prober's verdicts.
+    runtimeService: { execSync: (id, cmd, o): Promise<ExecResult> => runtime.execSync(id, cmd, o) },
     statusSource: runtimeStatusSource(cache),
     recordEvent,
     onProbe: (labels, outcome) => {
@@ -195,14 +197,16 @@ function buildAgent(
       metrics.plegLastSeen.set({}, clock.now() / 1000);
     },
   });
-  const evented = new EventedPLEG(cri.runtime, {
+  const evented = new EventedPLEG(runtime, {
     clock,
     cache,
     generic: pleg,
     channel,
     logger,
     onStreamError: (err) => {
-      if (!isUnimplemented(err)) logger.warn("Container event stream failed", { err });
+      if (!(err instanceof EventStreamUnsupportedError)) {
+        logger.warn("Container event stream failed", { err });
+      }
     },
   });
   const runtimeState = new RuntimeState(runtime, { clock, logger });
@@ -233,9 +237,8 @@ function buildAgent(
     prober,
     recordEvent,
     runtimeHealth: runtimeState,
-    sandboxRemover: cri.runtime,
     containerDeletor: new PodContainerDeletor({
-      removeContainer: (id) => cri.runtime.removeContainer(id),
+      removeContainer: (id) => runtime.removeContainer(id),
       keep: options.maxPerPodContainerCount,
       logger,
     }),

@@ -40,7 +40,8 @@ import {
   TRANSIENT_RETRY_MS,
 } from "./kubelet/_helpers.ts";
 import { handlePodCleanups } from "./kubelet/_pod_cleanups.ts";
-import { PodTable } from "./kubelet/_pod_table.ts";
+import { applyPodUpdate, type PodUpdateOptions } from "./kubelet/_pod_updates.ts";
+import { PodStates } from "./kubelet/pod_states.ts";
 import { publishPodStatus } from "./kubelet/_publish_status.ts";
 import { RuntimeGate } from "./kubelet/_runtime_gate.ts";
 import type { KubeletLoopOptions, PodSyncOutcome } from "./kubelet/kubelet_options.ts";
@@ -60,10 +61,9 @@ export class Kubelet {
   #crashLoop: Backoff;
   #gate: RuntimeGate;
   #workers: PodWorkers;
-  /** Admitted, rejected and terminating pods. */
-  #table: PodTable;
-  /** Start of each pod's last sync pass. */
-  #lastSync = new Map<string, number>();
+  /** Every pod's lifecycle state: the one owner. */
+  #states = new PodStates();
+  #updateOptions: PodUpdateOptions;
 
   constructor(options: KubeletLoopOptions) {
     const maxPods = options.maxPods ?? 110;
@@ -97,14 +97,14 @@ export class Kubelet {
       clock: this.#clock,
       logger: this.#logger,
     });
-    this.#table = new PodTable({
+    this.#updateOptions = {
       maxPods,
       logger: this.#logger,
       prober: options.prober,
       statusManager: options.statusManager,
       recordEvent: options.recordEvent,
       wake: (uid) => this.#workers.wake(uid),
-    });
+    };
   }
 
   /** The pod workers (for wiring checks and tests). */
@@ -119,17 +119,17 @@ export class Kubelet {
 
   /** Admitted pods the sources declare. */
   pods(): Pod[] {
-    return [...this.#table.pods.values()];
+    return this.#states.desiredPods();
   }
 
   /** Whether a source declares the pod with `uid` (and it was admitted). */
   hasPod(uid: string): boolean {
-    return this.#table.pods.has(uid);
+    return this.#states.desired(uid) !== undefined;
   }
 
   /** UIDs of pods being killed. */
   terminatingPods(): string[] {
-    return [...this.#table.terminating.keys()];
+    return this.#states.terminatingUids();
   }
 
   /**
@@ -149,12 +149,12 @@ export class Kubelet {
    * timer runs.
    */
   handlePodUpdate(update: PodUpdate): void {
-    this.#table.apply(update);
+    applyPodUpdate(this.#states, update, this.#updateOptions);
   }
 
   /** Wakes the worker of the pod a PLEG event is about (pods the agent does not know are ignored). */
   handlePlegEvent(event: PodLifecycleEvent): void {
-    if (this.#table.pods.has(event.podUid) || this.#table.terminating.has(event.podUid)) {
+    if (this.#states.isActive(event.podUid)) {
       this.#workers.wake(event.podUid);
     }
     if (event.type === "ContainerDied" && this.#o.containerDeletor) {
@@ -172,15 +172,15 @@ export class Kubelet {
   async syncPod(uid: string, signal?: AbortSignal): Promise<PodSyncOutcome> {
     const skipped = this.#skipIfRuntimeDown(uid);
     if (skipped) return skipped;
-    const since = this.#lastSync.get(uid) ?? -Infinity;
+    const since = this.#states.lastSyncStart(uid);
     const cached = await this.#workers.parked(uid, this.#o.cache.getNewerThan(uid, since, signal));
     const again = this.#skipIfRuntimeDown(uid);
     if (again) return again;
     const start = this.#clock.now();
 
-    const termination = this.#table.terminating.get(uid);
+    const termination = this.#states.termination(uid);
     if (termination) return await this.#syncTerminating(uid, termination, cached.status, start);
-    const pod = this.#table.pods.get(uid);
+    const pod = this.#states.desired(uid);
     if (!pod) {
       this.#workers.forget(uid);
       return { kind: "unknown" };
@@ -210,13 +210,14 @@ export class Kubelet {
       });
     }
     // The pod may have been removed while the runtime worked.
-    if (this.#table.pods.has(uid)) {
-      publishPodStatus(this.#table.pods.get(uid)!, this.#o.cache.get(uid).status, {
+    const current = this.#states.desired(uid);
+    if (current) {
+      publishPodStatus(current, this.#o.cache.get(uid).status, {
         ...this.#o,
         reasons: this.#reasons,
       });
     }
-    this.#lastSync.set(uid, start);
+    this.#states.recordSyncStart(uid, start);
     const now = this.#clock.now();
     let nextWakeAt: number;
     if (result.ok()) {
@@ -231,7 +232,7 @@ export class Kubelet {
       nextWakeAt = expiry ??
         now + jitter(transient ? TRANSIENT_RETRY_MS : ERROR_RETRY_MS, this.#random);
     }
-    if (this.#table.pods.has(uid) || this.#table.terminating.has(uid)) {
+    if (this.#states.isActive(uid)) {
       this.#workers.wakeAt(uid, nextWakeAt);
     }
     return { kind: "synced", result, nextWakeAt };
@@ -244,7 +245,7 @@ export class Kubelet {
    * dropped; idle back-off entries are forgotten. Returns the orphans found.
    */
   housekeeping(): Promise<string[]> {
-    return handlePodCleanups(this.#table, {
+    return handlePodCleanups(this.#states, {
       ...this.#o,
       logger: this.#logger,
       gate: this.#gate,
@@ -260,7 +261,7 @@ export class Kubelet {
    */
   async run(signal: AbortSignal): Promise<void> {
     const unsubscribe = this.#o.prober?.onUpdate((u) => {
-      if (this.#table.pods.has(u.podUid)) this.#workers.wake(u.podUid);
+      if (this.#states.desired(u.podUid)) this.#workers.wake(u.podUid);
     });
     const loops: Promise<void>[] = [];
     loops.push((async () => {
@@ -303,20 +304,19 @@ export class Kubelet {
   ): Promise<PodSyncOutcome> {
     const { result, transient } = await terminatePod(t, status, {
       runtime: this.#o.runtime,
-      sandboxRemover: this.#o.sandboxRemover,
+      removeSandboxes: this.#o.removeSandboxes,
     });
-    this.#lastSync.set(uid, start);
-    if (!this.#table.terminating.has(uid)) {
+    this.#states.recordSyncStart(uid, start);
+    if (!this.#states.termination(uid)) {
       // Re-added while it was being killed: the next pass starts it again.
-      if (this.#table.pods.has(uid)) this.#workers.wake(uid);
+      if (this.#states.desired(uid)) this.#workers.wake(uid);
       return { kind: "terminated", result };
     }
     if (result.ok()) {
       this.#logger.info("Pod terminated", { pod: format(t.name, t.namespace, uid) });
-      this.#table.terminating.delete(uid);
-      this.#lastSync.delete(uid);
+      this.#states.terminated(uid);
       this.#reasons.remove(uid);
-      if (!this.#table.rejected.has(uid)) this.#o.statusManager.removePod(uid);
+      if (!this.#states.isRejected(uid)) this.#o.statusManager.removePod(uid);
       this.#workers.forget(uid);
       return { kind: "terminated", result };
     }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { ContainerEvent, ExecResult } from "./container_event.ts";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { Backoff } from "../util/backoff.ts";
 import type { PodSyncResult } from "./sync_result.ts";
@@ -261,4 +262,23 @@ export interface Runtime {
   listImages(): Promise<ImageInfo[]>;
   removeImage(imageId: string): Promise<void>;
   imageStats(): Promise<ImageFsStats[]>;
+  /** Removes a stopped sandbox and its containers; one already gone counts as removed. */
+  removePodSandbox(sandboxId: string): Promise<void>;
+  /** Removes a dead container; one already gone counts as removed. */
+  removeContainer(containerId: string): Promise<void>;
+  /**
+   * Runs `cmd` in a running container and collects its output (exec probes).
+   * A non-zero exit is a result; running out of `timeoutSeconds` (0 = no limit)
+   * rejects with `CommandTimedOutError` (src/container/runtime_errors.ts).
+   */
+  execSync(
+    containerId: string,
+    cmd: string[],
+    options?: { timeoutSeconds?: number; signal?: AbortSignal },
+  ): Promise<ExecResult>;
+  /**
+   * The runtime's container events until `signal` aborts; rejects with
+   * `EventStreamUnsupportedError` when the runtime has no event stream.
+   */
+  containerEvents(signal: AbortSignal): AsyncIterable<ContainerEvent>;
 }

@@ -11,15 +11,15 @@ import type { RuntimePod } from "../container/runtime.ts";
 import type { Backoff } from "../util/backoff.ts";
 import type { Logger } from "../util/logger.ts";
 import { format } from "./_helpers.ts";
-import type { PodTable } from "./_pod_table.ts";
 import type { RuntimeGate } from "./_runtime_gate.ts";
 import type { KubeletLoopOptions } from "./kubelet_options.ts";
+import type { PodStates } from "./pod_states.ts";
 
 /** What {@linkcode handlePodCleanups} needs. */
 export type PodCleanupsOptions =
   & Pick<
     KubeletLoopOptions,
-    "sourcesReady" | "runtime" | "sandboxRemover" | "prober" | "statusManager" | "clock"
+    "sourcesReady" | "runtime" | "removeSandboxes" | "prober" | "statusManager" | "clock"
   >
   & {
     logger: Logger;
@@ -30,9 +30,9 @@ export type PodCleanupsOptions =
     wake(uid: string): void;
   };
 
-/** One housekeeping pass over `table`; returns the UIDs of the orphans found. */
+/** One housekeeping pass over `states`; returns the UIDs of the orphans found. */
 export async function handlePodCleanups(
-  table: PodTable,
+  states: PodStates,
   options: PodCleanupsOptions,
 ): Promise<string[]> {
   const orphans: string[] = [];
@@ -48,23 +48,21 @@ export async function handlePodCleanups(
       running = [];
     }
     for (const p of running) {
-      if (table.pods.has(p.uid) || table.terminating.has(p.uid)) continue;
+      if (states.isActive(p.uid)) continue;
       const live = p.containers.some((c) => c.state === "running" || c.state === "created") ||
         p.sandboxes.some((s) => s.state === "ready");
-      if (!live && !options.sandboxRemover) continue;
+      if (!live && options.removeSandboxes === false) continue;
       if (!live && p.sandboxes.length === 0) continue;
       options.logger.info("Cleaning up orphaned pod", { pod: format(p.name, p.namespace, p.uid) });
       // A rejected pod's containers (left from before an agent restart) go too;
       // its rejection stays.
-      table.terminating.set(p.uid, { name: p.name, namespace: p.namespace });
+      states.startTermination(p.uid, { name: p.name, namespace: p.namespace });
       orphans.push(p.uid);
       options.wake(p.uid);
     }
   }
-  const desired = new Set(table.pods.keys());
-  options.prober?.cleanupPods(desired);
-  const keep = new Set([...desired, ...table.rejected.keys(), ...table.terminating.keys()]);
-  options.statusManager.removeOrphanedStatuses(keep);
+  options.prober?.cleanupPods(states.desiredUids());
+  options.statusManager.removeOrphanedStatuses(states.uids());
   options.crashLoopBackOff.gc(options.clock.now());
   return orphans;
 }

@@ -1,7 +1,7 @@
 /**
  * What the Kubelet sync loop (src/kubelet.ts) is built from: its options and the
- * small interfaces it needs from the PLEG, the prober, the runtime state and
- * the CRI, and the outcome of one worker pass.
+ * small interfaces it needs from the PLEG, the prober and the runtime state,
+ * and the outcome of one worker pass.
  *
  * @module
  */
@@ -45,11 +45,6 @@ export interface KubeletProber {
   onUpdate(listener: (update: { podUid: string }) => void): () => void;
 }
 
-/** Removes stopped sandboxes (the CRI RuntimeService has it). */
-export interface SandboxRemover {
-  removePodSandbox(podSandboxId: string): Promise<void>;
-}
-
 /** Options for {@linkcode Kubelet}. */
 export interface KubeletLoopOptions {
   runtime: Runtime;
@@ -72,8 +67,8 @@ export interface KubeletLoopOptions {
   recordEvent?: RecordEvent;
   /** Node health; while it reports errors pod syncs are skipped. @default always healthy */
   runtimeHealth?: RuntimeHealth;
-  /** Removes sandboxes of removed pods and orphans. @default sandboxes are only stopped */
-  sandboxRemover?: SandboxRemover;
+  /** Remove the sandboxes of removed pods and orphans once killed (else only stop them). @default true */
+  removeSandboxes?: boolean;
   /**
    * Removes surplus dead instances after ContainerDied events (the kubelet's
    * podContainerDeletor). @default dead instances wait for container GC

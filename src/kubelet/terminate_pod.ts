@@ -8,15 +8,13 @@
 
 import type { PodStatus, Runtime } from "../container/runtime.ts";
 import { PodSyncResult } from "../container/sync_result.ts";
-import { isNotFound } from "../cri/errors.ts";
 import { errText, runningPodOf, type Termination } from "./_helpers.ts";
-import type { SandboxRemover } from "./kubelet_options.ts";
 
 /** What {@linkcode terminatePod} needs. */
 export interface TerminatePodOptions {
-  runtime: Pick<Runtime, "killPod">;
-  /** Removes the stopped sandboxes. @default sandboxes are only stopped */
-  sandboxRemover?: SandboxRemover;
+  runtime: Pick<Runtime, "killPod" | "removePodSandbox">;
+  /** Removes the stopped sandboxes (and their containers) after the kill. @default true */
+  removeSandboxes?: boolean;
 }
 
 /** The outcome of {@linkcode terminatePod}. */
@@ -51,12 +49,12 @@ export async function terminatePod(
     result.fail(errText(err));
     return { result, transient: true };
   }
-  if (!result.ok() || !options.sandboxRemover) return { result, transient: false };
+  if (!result.ok() || options.removeSandboxes === false) return { result, transient: false };
   for (const sb of status.sandboxStatuses) {
     try {
-      await options.sandboxRemover.removePodSandbox(sb.id);
+      await options.runtime.removePodSandbox(sb.id);
     } catch (err) {
-      if (!isNotFound(err)) result.fail(`failed to remove sandbox ${sb.id}: ${errText(err)}`);
+      result.fail(`failed to remove sandbox ${sb.id}: ${errText(err)}`);
     }
   }
   return { result, transient: false };

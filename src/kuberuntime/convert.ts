@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { ContainerEvent, ContainerEventType } from "../container/container_event.ts";
 import type {
   ContainerState,
   ContainerStatus,
@@ -163,5 +164,26 @@ export function podStatusFromEvent(event: cri.ContainerEventResponse): PodStatus
     containerStatuses,
     sandboxStatuses: [sb],
     timestamp: nanosToMs(event.createdAt),
+  };
+}
+
+const EVENT_TYPES: Record<cri.ContainerEventResponse["containerEventType"], ContainerEventType> = {
+  CONTAINER_CREATED_EVENT: "created",
+  CONTAINER_STARTED_EVENT: "started",
+  CONTAINER_STOPPED_EVENT: "stopped",
+  CONTAINER_DELETED_EVENT: "deleted",
+};
+
+/** A CRI container event in the runtime-neutral model (undefined for an unknown type). */
+export function containerEventFromCri(
+  event: cri.ContainerEventResponse,
+): ContainerEvent | undefined {
+  const type = EVENT_TYPES[event.containerEventType];
+  if (!type) return undefined;
+  return {
+    containerId: event.containerId,
+    type,
+    createdAt: nanosToMs(event.createdAt),
+    podStatus: podStatusFromEvent(event),
   };
 }

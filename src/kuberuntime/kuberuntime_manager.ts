@@ -21,7 +21,13 @@ import type {
   SyncPodOptions,
 } from "../container/runtime.ts";
 import type { PodSyncResult } from "../container/sync_result.ts";
-import { isNotFound } from "../cri/errors.ts";
+import type { ContainerEvent, ExecResult } from "../container/container_event.ts";
+import { CommandTimedOutError, EventStreamUnsupportedError } from "../container/runtime_errors.ts";
+import {
+  CommandTimedOutError as CriCommandTimedOut,
+  isNotFound,
+  isUnimplemented,
+} from "../cri/errors.ts";
 import type { ImageService, RuntimeService } from "../cri/service.ts";
 import { ImageManager, type RecordEvent } from "../images/image_manager.ts";
 import type { Backoff } from "../util/backoff.ts";
@@ -29,7 +35,7 @@ import type { Clock } from "../util/clock.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import type { HttpGet, RuntimeContext } from "./_context.ts";
 import type { EnvOptions } from "./container_env.ts";
-import { groupPods, toContainerStatus, toSandboxStatus } from "./convert.ts";
+import { containerEventFromCri, groupPods, toContainerStatus, toSandboxStatus } from "./convert.ts";
 import { killPod } from "./kill_pod.ts";
 import { POD_UID_LABEL } from "./labels.ts";
 import { fetchGet } from "./lifecycle_hooks.ts";
@@ -261,5 +267,42 @@ export class KubeRuntimeManager implements Runtime {
       usedBytes: f.usedBytes?.value ?? 0,
       mountpoint: f.fsId?.mountpoint ?? "",
     }));
+  }
+
+  /** The CRI client already counts NotFound as removed. */
+  async removePodSandbox(sandboxId: string): Promise<void> {
+    await this.#ctx.runtime.removePodSandbox(sandboxId);
+  }
+
+  /** The CRI client already counts NotFound as removed. */
+  async removeContainer(containerId: string): Promise<void> {
+    await this.#ctx.runtime.removeContainer(containerId);
+  }
+
+  async execSync(
+    containerId: string,
+    cmd: string[],
+    options?: { timeoutSeconds?: number; signal?: AbortSignal },
+  ): Promise<ExecResult> {
+    try {
+      return await this.#ctx.runtime.execSync(containerId, cmd, options);
+    } catch (err) {
+      if (err instanceof CriCommandTimedOut) {
+        throw new CommandTimedOutError(undefined, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async *containerEvents(signal: AbortSignal): AsyncIterable<ContainerEvent> {
+    try {
+      for await (const event of this.#ctx.runtime.getContainerEvents(signal)) {
+        const neutral = containerEventFromCri(event);
+        if (neutral) yield neutral;
+      }
+    } catch (err) {
+      if (isUnimplemented(err)) throw new EventStreamUnsupportedError(undefined, { cause: err });
+      throw err;
+    }
   }
 }

@@ -48,6 +48,10 @@ export function timedRuntime(runtime: Runtime, metrics: SyncMetrics, clock: Cloc
     listImages: () => runtime.listImages(),
     removeImage: (id) => runtime.removeImage(id),
     imageStats: () => runtime.imageStats(),
+    removePodSandbox: (id) => runtime.removePodSandbox(id),
+    removeContainer: (id) => runtime.removeContainer(id),
+    execSync: (id, cmd, options) => runtime.execSync(id, cmd, options),
+    containerEvents: (signal) => runtime.containerEvents(signal),
     syncPod: (pod, status, options) =>
       timed("sync", async () => {
         const result = await runtime.syncPod(pod, status, options);

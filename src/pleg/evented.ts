@@ -12,17 +12,16 @@
  */
 
 import type { PodStatusCache } from "../container/cache.ts";
-import type { ContainerEventResponse } from "../cri/types.ts";
+import type { ContainerEvent, ContainerEventType } from "../container/container_event.ts";
+import type { Runtime } from "../container/runtime.ts";
+import { EventStreamUnsupportedError } from "../container/runtime_errors.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
-import { nanosToMs, podStatusFromEvent } from "../kuberuntime/convert.ts";
 import { keepPodIps } from "./_relist_events.ts";
 import type { EventChannel, PlegHealth, PodLifecycleEvent, PodLifecycleEventType } from "./pleg.ts";
 
-/** The part of the CRI RuntimeService the evented PLEG uses. */
-export interface ContainerEventSource {
-  getContainerEvents(signal: AbortSignal): AsyncIterable<ContainerEventResponse>;
-}
+/** The part of the {@linkcode Runtime} the evented PLEG uses. */
+export type ContainerEventSource = Pick<Runtime, "containerEvents">;
 
 /** The part of the GenericPLEG the evented PLEG drives. */
 export interface RelistingPleg {
@@ -56,21 +55,11 @@ export interface EventedPLEGOptions {
   onStreamError?: (err: unknown) => void;
 }
 
-/** True when the error is gRPC UNIMPLEMENTED (code 12): the runtime has no event stream. */
-function isUnimplemented(err: unknown): boolean {
-  if (typeof err !== "object" || err === null) return false;
-  const e = err as { code?: unknown; name?: unknown };
-  return e.code === 12 || e.name === "UnimplementedError";
-}
-
-const EVENT_TYPES: Record<
-  ContainerEventResponse["containerEventType"],
-  PodLifecycleEventType[]
-> = {
-  CONTAINER_CREATED_EVENT: [],
-  CONTAINER_STARTED_EVENT: ["ContainerStarted"],
-  CONTAINER_STOPPED_EVENT: ["ContainerDied"],
-  CONTAINER_DELETED_EVENT: ["ContainerDied", "ContainerRemoved"],
+const EVENT_TYPES: Record<ContainerEventType, PodLifecycleEventType[]> = {
+  created: [],
+  started: ["ContainerStarted"],
+  stopped: ["ContainerDied"],
+  deleted: ["ContainerDied", "ContainerRemoved"],
 };
 
 /** Pod lifecycle events from the runtime's container event stream. */
@@ -143,7 +132,7 @@ export class EventedPLEG {
         }
         let err: unknown;
         try {
-          for await (const event of this.#source.getContainerEvents(signal)) {
+          for await (const event of this.#source.containerEvents(signal)) {
             this.handleEvent(event);
           }
           if (signal.aborted) return;
@@ -154,7 +143,7 @@ export class EventedPLEG {
         }
         this.#failures++;
         this.#onStreamError?.(err);
-        if (isUnimplemented(err)) {
+        if (err instanceof EventStreamUnsupportedError) {
           this.#fallBack("the runtime does not implement GetContainerEvents");
           return;
         }
@@ -173,8 +162,8 @@ export class EventedPLEG {
    * and sends nothing), deletes the pod from the cache when its sandbox was
    * deleted, and sends the mapped events. Returns the events sent.
    */
-  handleEvent(event: ContainerEventResponse): PodLifecycleEvent[] {
-    const status = podStatusFromEvent(event);
+  handleEvent(event: ContainerEvent): PodLifecycleEvent[] {
+    const status = event.podStatus;
     if (!status) {
       this.#logger.debug(4, "Evented PLEG: Skipping event without sandbox status", {
         containerID: event.containerId,
@@ -184,15 +173,15 @@ export class EventedPLEG {
     const uid = status.uid;
     status.ips = keepPodIps(status, this.#cache.get(uid).status);
     let send: boolean;
-    if (event.containerEventType === "CONTAINER_DELETED_EVENT") {
+    if (event.type === "deleted") {
       if (status.sandboxStatuses.some((s) => s.id === event.containerId)) this.#cache.delete(uid);
       send = true;
     } else {
-      send = this.#cache.set(uid, status, undefined, nanosToMs(event.createdAt));
+      send = this.#cache.set(uid, status, undefined, event.createdAt);
     }
     if (!send) return [];
     const sent: PodLifecycleEvent[] = [];
-    for (const type of EVENT_TYPES[event.containerEventType] ?? []) {
+    for (const type of EVENT_TYPES[event.type] ?? []) {
       const e = { podUid: uid, type, data: event.containerId };
       if (this.#channel.send(e)) sent.push(e);
       else {

@@ -5,16 +5,16 @@
  * @module
  */
 
-import { CommandTimedOutError } from "../cri/errors.ts";
+import { CommandTimedOutError } from "../container/runtime_errors.ts";
 import { errored, failure, type ProbeOutcome, success } from "./probe_result.ts";
 
 /** How much command output a probe keeps (the kubelet keeps 10 KiB). */
 export const MAX_EXEC_OUTPUT_BYTES = 10 * 1024;
 
 /**
- * What an exec probe needs of the CRI runtime service: structurally the
- * `execSync` of src/cri/service.ts. A call that runs out of time rejects with
- * an error named `CommandTimedOutError` (src/cri/errors.ts).
+ * What an exec probe needs of the runtime: structurally `Runtime.execSync`
+ * (src/container/runtime.ts). A call that runs out of time rejects with
+ * `CommandTimedOutError` (src/container/runtime_errors.ts).
  */
 export interface ExecSyncRunner {
   execSync(

@@ -92,7 +92,6 @@ export async function fakeAgent(
       sourcesReady: { allReady: () => sourcesReady.ready },
       recordEvent: (e) => events.push(e),
       runtimeHealth: { runtimeErrors: () => runtimeErrors },
-      sandboxRemover: runtime,
       logger: createMemoryLogger(),
       random: () => 0,
       nodeIps: ["10.0.0.1"],

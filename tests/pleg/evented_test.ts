@@ -10,9 +10,12 @@ import type {
 import { EventedPLEG } from "../../src/pleg/evented.ts";
 import { GenericPLEG } from "../../src/pleg/generic.ts";
 import {
+  containerEventFromCri,
   podStatusFromEvent,
   toContainerStatus as containerStatusFromCri,
 } from "../../src/kuberuntime/convert.ts";
+import type { ContainerEvent } from "../../src/container/container_event.ts";
+import { EventStreamUnsupportedError } from "../../src/container/runtime_errors.ts";
 import { EventChannel } from "../../src/pleg/pleg.ts";
 import { FakeClock, flush } from "../../src/util/clock.ts";
 import { FakePlegRuntime } from "./_fake_runtime.ts";
@@ -69,6 +72,17 @@ function event(
   atMs: number,
   containers: ContainerStatus[],
   sb: PodSandboxStatus | null = sandbox("s1"),
+): ContainerEvent {
+  return containerEventFromCri(criEvent(type, containerId, atMs, containers, sb))!;
+}
+
+/** The CRI message the runtime sends; {@linkcode event} is what the PLEG gets of it. */
+function criEvent(
+  type: ContainerEventType,
+  containerId: string,
+  atMs: number,
+  containers: ContainerStatus[],
+  sb: PodSandboxStatus | null,
 ): ContainerEventResponse {
   return {
     containerId,
@@ -79,13 +93,13 @@ function event(
   };
 }
 
-type Script = ContainerEventResponse[] | { error: unknown } | "open";
+type Script = ContainerEvent[] | { error: unknown } | "open";
 
 /** A hand-written event source: each call plays the next script entry. */
 class FakeEventSource {
   calls = 0;
   scripts: Script[] = [];
-  getContainerEvents(signal: AbortSignal): AsyncIterable<ContainerEventResponse> {
+  containerEvents(signal: AbortSignal): AsyncIterable<ContainerEvent> {
     const script = this.scripts[this.calls++] ?? { error: new Error("stream broken") };
     return (async function* () {
       if (script === "open") {
@@ -123,10 +137,10 @@ function setup() {
 
 Deno.test("podStatusFromEvent() converts the sandbox and container statuses", () => {
   const s = podStatusFromEvent(
-    event("CONTAINER_STARTED_EVENT", "c2", 3000, [
+    criEvent("CONTAINER_STARTED_EVENT", "c2", 3000, [
       container("c1", "CONTAINER_EXITED", 1500),
       container("c2", "CONTAINER_RUNNING", 2500),
-    ]),
+    ], sandbox("s1")),
   )!;
   assert.equal(s.uid, "u1");
   assert.equal(s.name, "web");
@@ -143,7 +157,10 @@ Deno.test("podStatusFromEvent() converts the sandbox and container statuses", ()
   assert.equal(c1.restartCount, 3);
   assert.equal(c1.image, "busybox:1.36");
   assert.equal(c1.imageId, "sha256:abc");
-  assert.equal(podStatusFromEvent(event("CONTAINER_STARTED_EVENT", "c1", 1, [], null)), undefined);
+  assert.equal(
+    podStatusFromEvent(criEvent("CONTAINER_STARTED_EVENT", "c1", 1, [], null)),
+    undefined,
+  );
   const noAnn = containerStatusFromCri({
     ...container("c3", "CONTAINER_CREATED"),
     annotations: {},
@@ -245,7 +262,7 @@ Deno.test("EventedPLEG.run() relists on each stream error and falls back after 5
 
 Deno.test("EventedPLEG.run() falls back at once when the runtime does not implement the stream", async () => {
   const { pleg, source, generic } = setup();
-  source.scripts = [{ error: Object.assign(new Error("unknown service"), { code: 12 }) }];
+  source.scripts = [{ error: new EventStreamUnsupportedError() }];
   await pleg.run(new AbortController().signal);
   assert.equal(source.calls, 1);
   assert.deepEqual(generic.timing, [[1000, 180_000]]);

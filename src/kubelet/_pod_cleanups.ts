@@ -12,7 +12,7 @@ import type { Backoff } from "../util/backoff.ts";
 import type { Logger } from "../util/logger.ts";
 import { format } from "./_helpers.ts";
 import type { RuntimeGate } from "./_runtime_gate.ts";
-import type { KubeletLoopOptions } from "./kubelet_options.ts";
+import type { KubeletLoopOptions } from "./sync_loop_options.ts";
 import type { PodStates } from "./pod_states.ts";
 
 /** What {@linkcode handlePodCleanups} needs. */

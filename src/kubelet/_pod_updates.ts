@@ -11,7 +11,7 @@ import type { PodUpdate } from "../config/pod_update.ts";
 import type { Logger } from "../util/logger.ts";
 import { formatPod, uidOf } from "./_helpers.ts";
 import { admitPod } from "./admit_pod.ts";
-import type { KubeletLoopOptions } from "./kubelet_options.ts";
+import type { KubeletLoopOptions } from "./sync_loop_options.ts";
 import type { PodStates } from "./pod_states.ts";
 
 /** What {@linkcode applyPodUpdate} needs besides the states. */

@@ -12,7 +12,7 @@ import type { PodStatus } from "../container/runtime.ts";
 import { generateApiPodStatus } from "../status/generate.ts";
 import type { ReasonCache } from "../status/reason_cache.ts";
 import { uidOf } from "./_helpers.ts";
-import type { KubeletLoopOptions } from "./kubelet_options.ts";
+import type { KubeletLoopOptions } from "./sync_loop_options.ts";
 
 /** What {@linkcode publishPodStatus} needs. */
 export type PublishPodStatusOptions =

@@ -9,7 +9,7 @@
 import { Backoff } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
-import type { RuntimeHealth } from "./kubelet_options.ts";
+import type { RuntimeHealth } from "./sync_loop_options.ts";
 
 /** Options for {@linkcode RuntimeGate}. */
 export interface RuntimeGateOptions {

@@ -12,7 +12,7 @@ import type { SimpleEvent } from "../../src/container/events.ts";
 import { type FakeRuntimeServer, startFakeRuntime } from "../../src/cri/fake/mod.ts";
 import { RemoteImageService } from "../../src/cri/remote_image_service.ts";
 import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
-import { Kubelet, type KubeletLoopOptions } from "../../src/kubelet.ts";
+import { Kubelet, type KubeletLoopOptions } from "../../src/kubelet/kubelet.ts";
 import { KubeRuntimeManager } from "../../src/kuberuntime/kuberuntime_manager.ts";
 import { GenericPLEG } from "../../src/pleg/generic.ts";
 import { ProberManager } from "../../src/prober/prober_manager.ts";

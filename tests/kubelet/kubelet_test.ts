@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { PodConfig } from "../../src/config/pod_config.ts";
-import { admitPod } from "../../src/kubelet.ts";
+import { admitPod } from "../../src/kubelet/kubelet.ts";
 import { flush } from "../../src/util/clock.ts";
 import { fakeAgent, makePod, sleeper } from "./_fake_agent.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PodWorkers } from "../../src/pod_workers.ts";
+import { PodWorkers } from "../../src/kubelet/pod_workers.ts";
 import { FakeClock, flush } from "../../src/util/clock.ts";
 
 /** A sync function whose passes the test finishes by hand. */

@@ -1,5 +1,5 @@
 /**
- * What the Kubelet sync loop (src/kubelet.ts) is built from: its options and the
+ * What the Kubelet sync loop (src/kubelet/kubelet.ts) is built from: its options and the
  * small interfaces it needs from the PLEG, the prober and the runtime state,
  * and the outcome of one worker pass.
  *
@@ -20,7 +20,7 @@ import type { Backoff } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 
-/** Node health as the sync loop needs it (src/runtime_state.ts implements it). */
+/** Node health as the sync loop needs it (src/kubelet/runtime_state.ts implements it). */
 export interface RuntimeHealth {
   /** Why the runtime cannot be used now; empty when it is healthy. */
   runtimeErrors(now: number): readonly string[];

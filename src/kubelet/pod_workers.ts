@@ -11,8 +11,8 @@
  * @module
  */
 
-import type { CancelTimer, Clock } from "./util/clock.ts";
-import { type Logger, nullLogger } from "./util/logger.ts";
+import type { CancelTimer, Clock } from "../util/clock.ts";
+import { type Logger, nullLogger } from "../util/logger.ts";
 
 /** Runs one sync of a pod; the signal aborts when the worker is forgotten or stopped. */
 export type PodSyncFunction = (uid: string, signal: AbortSignal) => Promise<void>;

@@ -21,15 +21,15 @@
  */
 
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import type { PodStatus } from "./container/runtime.ts";
-import { PodSyncResult } from "./container/sync_result.ts";
-import type { PodUpdate } from "./config/pod_update.ts";
-import type { PodLifecycleEvent } from "./pleg/pleg.ts";
+import type { PodStatus } from "../container/runtime.ts";
+import { PodSyncResult } from "../container/sync_result.ts";
+import type { PodUpdate } from "../config/pod_update.ts";
+import type { PodLifecycleEvent } from "../pleg/pleg.ts";
 import { PodWorkers } from "./pod_workers.ts";
-import { ReasonCache } from "./status/reason_cache.ts";
-import { Backoff } from "./util/backoff.ts";
-import type { Clock } from "./util/clock.ts";
-import { type Logger, nullLogger } from "./util/logger.ts";
+import { ReasonCache } from "../status/reason_cache.ts";
+import { Backoff } from "../util/backoff.ts";
+import type { Clock } from "../util/clock.ts";
+import { type Logger, nullLogger } from "../util/logger.ts";
 import {
   ERROR_RETRY_MS,
   errText,
@@ -38,17 +38,17 @@ import {
   jitter,
   type Termination,
   TRANSIENT_RETRY_MS,
-} from "./kubelet/_helpers.ts";
-import { handlePodCleanups } from "./kubelet/_pod_cleanups.ts";
-import { applyPodUpdate, type PodUpdateOptions } from "./kubelet/_pod_updates.ts";
-import { PodStates } from "./kubelet/pod_states.ts";
-import { publishPodStatus } from "./kubelet/_publish_status.ts";
-import { RuntimeGate } from "./kubelet/_runtime_gate.ts";
-import type { KubeletLoopOptions, PodSyncOutcome } from "./kubelet/kubelet_options.ts";
-import { terminatePod } from "./kubelet/terminate_pod.ts";
+} from "./_helpers.ts";
+import { handlePodCleanups } from "./_pod_cleanups.ts";
+import { applyPodUpdate, type PodUpdateOptions } from "./_pod_updates.ts";
+import { PodStates } from "./pod_states.ts";
+import { publishPodStatus } from "./_publish_status.ts";
+import { RuntimeGate } from "./_runtime_gate.ts";
+import type { KubeletLoopOptions, PodSyncOutcome } from "./sync_loop_options.ts";
+import { terminatePod } from "./terminate_pod.ts";
 
-export type * from "./kubelet/kubelet_options.ts";
-export { admitPod, type AdmitResult } from "./kubelet/admit_pod.ts";
+export type * from "./sync_loop_options.ts";
+export { admitPod, type AdmitResult } from "./admit_pod.ts";
 
 /** The sync loop and its pod workers. */
 export class Kubelet {

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import type { RuntimeCondition, RuntimeStatus } from "../src/container/runtime.ts";
+import type { RuntimeCondition, RuntimeStatus } from "../../src/container/runtime.ts";
 import {
   ERR_NETWORK_UNKNOWN,
   formatAggregate,
   RuntimeState,
   SyncPauseBackoff,
-} from "../src/runtime_state.ts";
-import { FakeClock } from "../src/util/clock.ts";
+} from "../../src/kubelet/runtime_state.ts";
+import { FakeClock } from "../../src/util/clock.ts";
 
 function cond(type: string, status: boolean, reason = "", message = ""): RuntimeCondition {
   return { type, status, reason, message };

@@ -11,9 +11,9 @@
  * @module
  */
 
-import type { RuntimeCondition, RuntimeStatus } from "./container/runtime.ts";
-import type { Clock } from "./util/clock.ts";
-import { type Logger, nullLogger } from "./util/logger.ts";
+import type { RuntimeCondition, RuntimeStatus } from "../container/runtime.ts";
+import type { Clock } from "../util/clock.ts";
+import { type Logger, nullLogger } from "../util/logger.ts";
 
 /** The runtime call {@linkcode RuntimeState} polls. */
 export interface RuntimeStatusSource {

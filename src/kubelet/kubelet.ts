@@ -29,6 +29,7 @@ import { PodWorkers } from "./pod_workers.ts";
 import { ReasonCache } from "../status/reason_cache.ts";
 import { Backoff } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
+import { runEvery } from "../util/run_every.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import {
   ERROR_RETRY_MS,
@@ -273,21 +274,13 @@ export class Kubelet {
         for await (const update of updates) this.handlePodUpdate(update);
       })());
     }
-    loops.push((async () => {
-      const period = this.#o.housekeepingPeriodMs ?? 2000;
-      while (!signal.aborted) {
-        try {
-          await this.#clock.sleep(period, signal);
-        } catch {
-          break;
-        }
-        try {
-          await this.housekeeping();
-        } catch (err) {
-          this.#logger.error("Failed cleaning pods", { err });
-        }
-      }
-    })());
+    loops.push(runEvery(() => this.housekeeping(), {
+      clock: this.#clock,
+      periodMs: this.#o.housekeepingPeriodMs ?? 2000,
+      signal,
+      immediate: false,
+      onError: (err) => this.#logger.error("Failed cleaning pods", { err }),
+    }));
     try {
       await Promise.all(loops);
     } finally {

@@ -4,7 +4,7 @@
  * 30 s means "container runtime is down"), the RuntimeReady and NetworkReady
  * conditions, and named health checks such as the PLEG's. The sync loop asks
  * {@linkcode RuntimeState.runtimeErrors} before each iteration and pauses with
- * {@linkcode SyncPauseBackoff} while it is not empty.
+ * the runtime gate (src/kubelet/_runtime_gate.ts) while it is not empty.
  *
  * Times are milliseconds since the Unix epoch.
  *
@@ -13,6 +13,7 @@
 
 import type { RuntimeCondition, RuntimeStatus } from "../container/runtime.ts";
 import type { Clock } from "../util/clock.ts";
+import { runEvery } from "../util/run_every.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 
 /** The runtime call {@linkcode RuntimeState} polls. */
@@ -172,54 +173,11 @@ export class RuntimeState {
 
   /** Calls {@linkcode updateRuntimeUp} every period until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      await this.updateRuntimeUp();
-      try {
-        await this.#clock.sleep(this.#periodMs, signal);
-      } catch {
-        return;
-      }
-    }
-  }
-}
-
-/** Options for {@linkcode SyncPauseBackoff}. */
-export interface SyncPauseBackoffOptions {
-  /** First pause in ms. @default 100 */
-  baseMs?: number;
-  /** Longest pause in ms. @default 5000 */
-  maxMs?: number;
-}
-
-/**
- * The sync loop's pause while {@linkcode RuntimeState.runtimeErrors} is not
- * empty: 100 ms, doubling up to 5 s, back to 100 ms after a good iteration.
- */
-export class SyncPauseBackoff {
-  #baseMs: number;
-  #maxMs: number;
-  #currentMs: number;
-
-  constructor(options: SyncPauseBackoffOptions = {}) {
-    this.#baseMs = options.baseMs ?? 100;
-    this.#maxMs = options.maxMs ?? 5_000;
-    if (!(this.#baseMs > 0) || !(this.#maxMs >= this.#baseMs)) {
-      throw new RangeError(
-        `Cannot create sync pause back-off: base ${this.#baseMs} ms and max ${this.#maxMs} ms must satisfy 0 < base <= max`,
-      );
-    }
-    this.#currentMs = this.#baseMs;
-  }
-
-  /** The pause to take now; the next one doubles (up to the max). */
-  next(): number {
-    const d = this.#currentMs;
-    this.#currentMs = Math.min(this.#maxMs, this.#currentMs * 2);
-    return d;
-  }
-
-  /** Back to the first pause, after an iteration that was not skipped. */
-  reset(): void {
-    this.#currentMs = this.#baseMs;
+    await runEvery(() => this.updateRuntimeUp(), {
+      clock: this.#clock,
+      periodMs: this.#periodMs,
+      signal,
+      onError: (err) => this.#logger.error("Runtime status check failed", { err }),
+    });
   }
 }

@@ -4,7 +4,6 @@ import {
   ERR_NETWORK_UNKNOWN,
   formatAggregate,
   RuntimeState,
-  SyncPauseBackoff,
 } from "../../src/kubelet/runtime_state.ts";
 import { FakeClock } from "../../src/util/clock.ts";
 
@@ -133,15 +132,6 @@ Deno.test("RuntimeState.run() polls every 5 s until aborted", async () => {
   ac.abort();
   await done;
   assert.equal(clock.pendingTimers, 0);
-});
-
-Deno.test("SyncPauseBackoff.next() doubles from 100 ms to 5 s and reset() starts over", () => {
-  const b = new SyncPauseBackoff();
-  const seen = Array.from({ length: 8 }, () => b.next());
-  assert.deepEqual(seen, [100, 200, 400, 800, 1600, 3200, 5000, 5000]);
-  b.reset();
-  assert.equal(b.next(), 100);
-  assert.throws(() => new SyncPauseBackoff({ baseMs: 0 }), RangeError);
 });
 
 Deno.test("formatAggregate() prints one error bare and several in brackets", () => {

@@ -47,7 +47,7 @@ import {
   startAgent,
   writeAgentConfig,
 } from "../tests/e2e/harness/agent_process.ts";
-import { EMBEDDED_IMAGES } from "../main.ts";
+import { EMBEDDED_IMAGES } from "../src/agent/connect.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -1,0 +1,104 @@
+/**
+ * Builds the pod pipeline: the pod sources (file, URL), their merge
+ * (PodConfig), the status manager and the sync loop with its pod workers.
+ *
+ * @module
+ */
+
+import { FileSource } from "../config/file.ts";
+import { HttpSource } from "../config/http.ts";
+import { PodConfig } from "../config/pod_config.ts";
+import type { PodSource } from "../config/pod_update.ts";
+import { Kubelet } from "../kubelet/kubelet.ts";
+import { PodContainerDeletor } from "../kubelet/pod_container_deletor.ts";
+import { podStartObserver } from "../metrics/agent_observers.ts";
+import { formatPodLine } from "../status/pod_line.ts";
+import { StatusManager } from "../status/status_manager.ts";
+import type { AgentDeps, AgentLoops } from "./_deps.ts";
+import type { RuntimeSide } from "./runtime_side.ts";
+
+/** The pod pipeline of the agent. */
+export interface PodPipeline {
+  podConfig: PodConfig;
+  statusManager: StatusManager;
+  kubelet: Kubelet;
+  loops: AgentLoops;
+}
+
+/** The configured pod sources (none is allowed; the agent then says so). */
+export function podSources(deps: AgentDeps): PodSource[] {
+  const { options, clock, logger } = deps;
+  const sources: PodSource[] = [];
+  if (options.staticPodPath !== "") {
+    sources.push(
+      new FileSource(options.staticPodPath, {
+        nodeName: options.nodeName,
+        checkFrequencyMs: options.fileCheckFrequency,
+        clock,
+        logger,
+      }),
+    );
+  }
+  if (options.staticPodURL !== "") {
+    sources.push(
+      new HttpSource(options.staticPodURL, {
+        nodeName: options.nodeName,
+        headers: options.staticPodURLHeader,
+        checkFrequencyMs: options.httpCheckFrequency,
+        clock,
+        logger,
+      }),
+    );
+  }
+  return sources;
+}
+
+/** Builds the pod pipeline on the runtime side. */
+export function buildPodPipeline(deps: AgentDeps, rt: RuntimeSide): PodPipeline {
+  const { options, clock, logger, metrics } = deps;
+  const statusManager = new StatusManager();
+  statusManager.watch(podStartObserver(metrics, clock));
+  statusManager.watch((change) => {
+    const line = formatPodLine(change.pod, change.status);
+    if (line !== formatPodLine(change.pod, change.previous)) logger.info(line);
+  });
+  const podConfig = new PodConfig({ clock, logger, recordEvent: rt.recordEvent });
+  const sources = podSources(deps);
+  for (const source of sources) podConfig.addSource(source.name);
+  if (sources.length === 0) {
+    logger.warn(
+      "No pod source configured: pass --pod-manifest-path or --manifest-url (or staticPodPath / staticPodURL in the config file)",
+    );
+  }
+  const kubelet = new Kubelet({
+    runtime: rt.runtime,
+    cache: rt.cache,
+    pleg: rt.pleg,
+    clock,
+    logger,
+    statusManager,
+    sourcesReady: podConfig.sourcesReady,
+    podUpdates: (signal) => podConfig.updates(signal),
+    prober: rt.prober,
+    recordEvent: rt.recordEvent,
+    runtimeHealth: rt.runtimeState,
+    containerDeletor: new PodContainerDeletor({
+      removeContainer: (id) => rt.manager.removeContainer(id),
+      keep: options.maxPerPodContainerCount,
+      logger,
+    }),
+    maxPods: options.maxPods,
+    syncFrequencyMs: options.syncFrequency,
+    nodeIps: rt.nodeIps,
+    standalone: options.standalone,
+  });
+  return {
+    podConfig,
+    statusManager,
+    kubelet,
+    loops: {
+      kubelet: (signal) => kubelet.run(signal),
+      sources: (signal) => podConfig.run(sources, signal),
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Builds what watches and drives the container runtime: the Runtime on the
+ * CRI (timed for metrics), the prober, the pod status cache with the generic
+ * and evented PLEGs, the event recorder, and the runtime's health.
+ *
+ * @module
+ */
+
+import type { ExecResult } from "../container/container_event.ts";
+import { PodStatusCache } from "../container/cache.ts";
+import { EventRecorder, type RecordEvent, toRecordEvent } from "../container/events.ts";
+import type { Runtime } from "../container/runtime.ts";
+import { EventStreamUnsupportedError } from "../container/runtime_errors.ts";
+import type { CriConnection } from "../cri/connect_runtime.ts";
+import { RuntimeState } from "../kubelet/runtime_state.ts";
+import { KubeRuntimeManager } from "../kuberuntime/kuberuntime_manager.ts";
+import { eventCounter, timedRuntime } from "../metrics/agent_observers.ts";
+import { EventedPLEG } from "../pleg/evented.ts";
+import { GenericPLEG } from "../pleg/generic.ts";
+import { EventChannel } from "../pleg/pleg.ts";
+import { ProberManager } from "../prober/prober_manager.ts";
+import { runtimeStatusSource } from "../prober/status_source.ts";
+import type { AgentDeps, AgentLoops } from "./_deps.ts";
+
+/** The runtime side of the agent. */
+export interface RuntimeSide {
+  /** The runtime as the sync loop uses it (syncs and kills timed into metrics). */
+  runtime: Runtime;
+  /** The same runtime, untimed (GC and image GC). */
+  manager: KubeRuntimeManager;
+  cache: PodStatusCache;
+  pleg: GenericPLEG;
+  prober: ProberManager;
+  runtimeState: RuntimeState;
+  recordEvent: RecordEvent;
+  /** The node's IPs (`--node-ip`, else 127.0.0.1). */
+  nodeIps: string[];
+  loops: AgentLoops;
+}
+
+/** Builds the runtime side on an open CRI connection. */
+export function buildRuntimeSide(deps: AgentDeps, cri: CriConnection): RuntimeSide {
+  const { options, clock, logger, metrics } = deps;
+  const nodeIps = options.nodeIP ? options.nodeIP.split(",") : ["127.0.0.1"];
+  const events = new EventRecorder({ clock, logger, host: options.nodeName });
+  const recordEvent = toRecordEvent(events);
+  const countEvent = eventCounter(metrics);
+  events.watch((e) => countEvent({ reason: e.reason, fieldPath: e.involvedObject.fieldPath }));
+  const cache = new PodStatusCache({ dropOlderUpdates: true });
+  const prober = new ProberManager({
+    clock,
+    // Bound late: the runtime is built next, with the prober's verdicts.
+    runtimeService: { execSync: (id, cmd, o): Promise<ExecResult> => manager.execSync(id, cmd, o) },
+    statusSource: runtimeStatusSource(cache),
+    recordEvent,
+    onProbe: (labels, outcome) => {
+      metrics.proberProbeTotal.inc({ ...labels });
+      logger.debug(4, "Probe", { ...labels, output: outcome.output });
+    },
+    onError: (err) => logger.error("Probe worker failed", { err }),
+  });
+  const manager: KubeRuntimeManager = new KubeRuntimeManager({
+    runtimeService: cri.runtime,
+    imageService: cri.image,
+    clock,
+    logger,
+    rootDir: options.rootDir,
+    podLogsDir: options.podLogsDir,
+    livenessResults: prober.livenessResults,
+    startupResults: prober.startupResults,
+    recordEvent,
+    serializeImagePulls: options.serializeImagePulls,
+    maxParallelImagePulls: options.maxParallelImagePulls ?? undefined,
+    registryPullQPS: options.registryPullQPS,
+    registryBurst: options.registryBurst,
+    env: { nodeName: options.nodeName, hostIps: nodeIps },
+  });
+  const channel = new EventChannel({ onDiscard: () => metrics.plegDiscardEvents.inc() });
+  // With the evented PLEG the generic one only relists every 5 minutes (the
+  // kubelet's settings); the evented PLEG sets it back to 1 s / 3 min when the
+  // runtime has no event stream (containerd 1.6) or the stream keeps failing.
+  const pleg = new GenericPLEG(manager, {
+    clock,
+    cache,
+    channel,
+    logger,
+    relistPeriodMs: 300_000,
+    relistThresholdMs: 600_000,
+    onRelist: (durationMs, intervalMs) => {
+      metrics.plegRelistDuration.observe({}, durationMs / 1000);
+      if (intervalMs !== undefined) metrics.plegRelistInterval.observe({}, intervalMs / 1000);
+      metrics.plegLastSeen.set({}, clock.now() / 1000);
+    },
+  });
+  const evented = new EventedPLEG(manager, {
+    clock,
+    cache,
+    generic: pleg,
+    channel,
+    logger,
+    onStreamError: (err) => {
+      if (!(err instanceof EventStreamUnsupportedError)) {
+        logger.warn("Container event stream failed", { err });
+      }
+    },
+  });
+  const runtimeState = new RuntimeState(manager, { clock, logger });
+  runtimeState.addHealthCheck("PLEG", (now) => pleg.healthy(now));
+  return {
+    runtime: timedRuntime(manager, metrics, clock),
+    manager,
+    cache,
+    pleg,
+    prober,
+    runtimeState,
+    recordEvent,
+    nodeIps,
+    loops: {
+      pleg: (signal) => pleg.run(signal),
+      eventedPleg: (signal) => evented.run(signal),
+      runtimeState: (signal) => runtimeState.run(signal),
+      prober: async (signal) => {
+        await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+        await prober.stop();
+      },
+    },
+  };
+}

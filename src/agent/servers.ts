@@ -1,0 +1,60 @@
+/**
+ * Builds the local HTTP endpoints: `/healthz` on the healthz port, and
+ * `/healthz`, `/pods` and `/metrics` on the read-only port; their health
+ * checks are the runtime's errors and the supervisor's dead loops.
+ *
+ * @module
+ */
+
+import { createHandler } from "../server/handler.ts";
+import type { HealthCheck } from "../server/healthz.ts";
+import { startServer } from "../server/serve.ts";
+import type { AgentDeps, AgentLoops } from "./_deps.ts";
+import type { PodPipeline } from "./pod_pipeline.ts";
+import type { RuntimeSide } from "./runtime_side.ts";
+
+/** Builds the servers; each one is a loop that ends when it stops (and fails when it cannot listen). */
+export function buildServers(
+  deps: AgentDeps,
+  rt: RuntimeSide,
+  pods: PodPipeline,
+  loopsHealth: () => string | undefined,
+): AgentLoops {
+  const { options, clock, logger, registry, metrics } = deps;
+  registry.onCollect(() => {
+    const all = pods.statusManager.pods();
+    metrics.runningPods.set({}, all.filter((p) => p.status?.phase === "Running").length);
+    const running = all.flatMap((p) => p.status?.containerStatuses ?? [])
+      .filter((c) => c.state?.running).length;
+    metrics.runningContainers.set({ container_state: "running" }, running);
+  });
+  const healthChecks: HealthCheck[] = [{
+    name: "syncloop",
+    check: () => {
+      const errors = rt.runtimeState.runtimeErrors(clock.now());
+      return errors.length > 0 ? errors.join("; ") : undefined;
+    },
+  }, { name: "loops", check: loopsHealth }];
+  const handlers = {
+    healthz: createHandler({ healthChecks, logger }),
+    "read-only": createHandler({
+      healthChecks,
+      podList: () => pods.statusManager.pods(),
+      metrics: registry,
+      logger,
+    }),
+  };
+  const servers = [
+    { name: "healthz" as const, port: options.healthzPort, hostname: options.healthzBindAddress },
+    { name: "read-only" as const, port: options.readOnlyPort, hostname: options.address },
+  ];
+  const loops: AgentLoops = {};
+  for (const s of servers) {
+    if (s.port <= 0) continue;
+    loops[s.name] = async (signal) => {
+      const server = await startServer(handlers[s.name], { ...s, signal, logger });
+      await server.finished;
+    };
+  }
+  return loops;
+}

@@ -11,6 +11,7 @@ import type { Clock } from "../util/clock.ts";
 import { RealClock } from "../util/clock.ts";
 import { criErrorFrom } from "./errors.ts";
 import { parseEndpoint } from "./endpoint.ts";
+import { deadlineAfter } from "./timeout_for.ts";
 
 /** 16 MiB: the kubelet's CRI message size limit (gRPC's default is 4 MiB). */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -110,7 +111,7 @@ export class CriChannel {
     return new Promise<Res>((resolve, reject) => {
       const callOptions: grpc.CallOptions = {};
       if (settings.timeoutMs !== null) {
-        callOptions.deadline = new Date(Date.now() + settings.timeoutMs);
+        callOptions.deadline = deadlineAfter(settings.timeoutMs);
       }
       let onAbort: (() => void) | undefined;
       const call = this.#client.makeUnaryRequest<unknown, unknown>(
@@ -163,7 +164,7 @@ export class CriChannel {
     }
     const callOptions: grpc.CallOptions = {};
     if (settings.timeoutMs !== null) {
-      callOptions.deadline = new Date(Date.now() + settings.timeoutMs);
+      callOptions.deadline = deadlineAfter(settings.timeoutMs);
     }
     const call = this.#client.makeServerStreamRequest<unknown, unknown>(
       method.path,
@@ -195,7 +196,7 @@ export class CriChannel {
   /** Waits until the channel is connected, or rejects after `timeoutMs`. */
   waitForReady(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#client.waitForReady(new Date(Date.now() + timeoutMs), (err) => {
+      this.#client.waitForReady(deadlineAfter(timeoutMs), (err) => {
         if (err) reject(err);
         else resolve();
       });

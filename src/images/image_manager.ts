@@ -93,6 +93,7 @@ export class ImageManager {
   #backOff: Backoff;
   #lastFailure = new Map<string, number>();
   #record: RecordEvent;
+  #hasRecorder: boolean;
   #logger: Logger;
   #limit: number;
   #active = 0;
@@ -107,6 +108,7 @@ export class ImageManager {
     this.#clock = options.clock;
     this.#backOff = options.backOff ?? new Backoff({ initialMs: 10_000, maxMs: 300_000 });
     this.#record = options.recordEvent ?? (() => {});
+    this.#hasRecorder = options.recordEvent !== undefined;
     this.#logger = options.logger ?? nullLogger;
     const serialize = options.serializeImagePulls ?? true;
     const max = options.maxParallelImagePulls ?? 0;
@@ -208,7 +210,11 @@ export class ImageManager {
       this.#lastFailure.set(key, failedAt);
       const message = `Failed to pull image "${spec}": ${errText(e)}`;
       ev("Warning", "Failed", message);
-      this.#logger.warn("Failed to pull image", { image: spec, pod: pod.metadata?.name, err: e });
+      // As the kubelet's logIt: the Failed event is the record; a line of its
+      // own only when there is no recorder (500 failing pulls, 500 lines).
+      if (!this.#hasRecorder) {
+        this.#logger.warn("Failed to pull image", { image: spec, pod: pod.metadata?.name, err: e });
+      }
       return { ok: false, error: "ErrImagePull", message };
     } finally {
       this.#release();

@@ -182,7 +182,10 @@ export class ProbeWorker {
   }
 
   get #periodMs(): number {
-    return Math.max(1, this.probe.periodSeconds ?? 10) * 1000;
+    // Absent or NaN: the API default; below 1 s: the API minimum. A period
+    // longer than a timer holds (2,200,000 s) is the clock's to wait out.
+    const seconds = this.probe.periodSeconds;
+    return (seconds == null || Number.isNaN(seconds) ? 10 : Math.max(1, seconds)) * 1000;
   }
 
   /**

@@ -4,11 +4,33 @@
  *
  * Times are milliseconds since the Unix epoch, as `Date.now()` returns them.
  *
+ * Every timer of the agent is made here, so this is where delays that come
+ * from users (probe periods, grace periods, sleep hooks, resync periods) are
+ * made safe, in one place: a NaN or negative delay is 0, `Infinity` never
+ * fires, and a delay longer than {@linkcode MAX_TIMER_MS} (the most one
+ * `setTimeout` holds; Deno turns a longer one into 1 ms) is waited for in
+ * chained timeouts of at most that length, so it fires neither early nor in
+ * a busy loop. {@linkcode FakeClock} follows the same rules.
+ *
  * @module
  */
 
 /** A cancel function returned by {@linkcode Clock.after}. */
 export type CancelTimer = () => void;
+
+/**
+ * The longest delay one `setTimeout` holds: 2^31-1 ms, about 24.8 days.
+ * Longer delays are chained out of timeouts of at most this length.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The delay a timer of `ms` milliseconds waits for: `ms` itself, 0 for NaN or
+ * a negative number; `Infinity` stays (a timer that never fires).
+ */
+export function timerDelay(ms: number): number {
+  return ms > 0 ? ms : 0;
+}
 
 /** Source of time and timers. */
 export interface Clock {
@@ -19,7 +41,10 @@ export interface Clock {
    * the signal aborts first.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  /** Calls `fn` once after `ms` milliseconds; the returned function cancels it. */
+  /**
+   * Calls `fn` once after `ms` milliseconds (see {@linkcode timerDelay}); the
+   * returned function cancels it.
+   */
   after(ms: number, fn: () => void): CancelTimer;
 }
 
@@ -42,8 +67,28 @@ function sleepWith(clock: Clock, ms: number, signal?: AbortSignal): Promise<void
   });
 }
 
-/** The wall clock, backed by `Date.now()` and `setTimeout`. */
+/** The timer functions {@linkcode RealClock} uses (the global ones by default). */
+export interface RealClockOptions {
+  /** Arms a timer of at most {@linkcode MAX_TIMER_MS}. @default globalThis.setTimeout */
+  setTimeout?: (fn: () => void, ms: number) => number;
+  /** @default globalThis.clearTimeout */
+  clearTimeout?: (id: number) => void;
+}
+
+/**
+ * The wall clock, backed by `Date.now()` and `setTimeout`. A delay longer
+ * than {@linkcode MAX_TIMER_MS} is waited for in chained timeouts.
+ */
 export class RealClock implements Clock {
+  #setTimeout: (fn: () => void, ms: number) => number;
+  #clearTimeout: (id: number) => void;
+
+  constructor(options: RealClockOptions = {}) {
+    // Deno's timers return numbers (the Node types in scope say otherwise).
+    this.#setTimeout = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms) as unknown as number);
+    this.#clearTimeout = options.clearTimeout ?? ((id) => clearTimeout(id));
+  }
+
   now(): number {
     return Date.now();
   }
@@ -53,8 +98,15 @@ export class RealClock implements Clock {
   }
 
   after(ms: number, fn: () => void): CancelTimer {
-    const id = setTimeout(fn, Math.max(0, ms));
-    return () => clearTimeout(id);
+    let remaining = timerDelay(ms);
+    let id = 0;
+    const arm = () => {
+      const chunk = Math.min(remaining, MAX_TIMER_MS);
+      remaining -= chunk;
+      id = this.#setTimeout(remaining > 0 ? arm : fn, chunk);
+    };
+    arm();
+    return () => this.#clearTimeout(id);
   }
 }
 
@@ -67,7 +119,8 @@ interface FakeTimer {
 /**
  * A clock that only moves when a test moves it. Timers fire in time order
  * (and in creation order for equal times) during {@linkcode FakeClock.step}
- * or {@linkcode FakeClock.advance}.
+ * or {@linkcode FakeClock.advance}. Delays follow {@linkcode timerDelay}: a
+ * delay of any finite length fires once, exactly when it is due.
  */
 export class FakeClock implements Clock {
   #now: number;
@@ -88,7 +141,7 @@ export class FakeClock implements Clock {
   }
 
   after(ms: number, fn: () => void): CancelTimer {
-    const timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn };
+    const timer = { at: this.#now + timerDelay(ms), seq: this.#seq++, fn };
     this.#timers.push(timer);
     return () => {
       const i = this.#timers.indexOf(timer);

@@ -3,8 +3,27 @@
  * formats (`--logging-format=text|json`). Modules receive a {@linkcode Logger};
  * only main.ts creates the real one.
  *
+ * Every line is safe to read whatever was logged: control characters in the
+ * message, the keys and every value (`\n`, `\r`, `\t`, other C0 and C1
+ * controls, DEL, U+2028, U+2029) are escaped in both formats, so a newline in
+ * a file or pod name cannot forge a line; and a message or value longer than
+ * {@linkcode MAX_LOG_VALUE_BYTES} is cut, with a marker saying how many bytes
+ * were cut (`...[69907 bytes cut]`).
+ *
  * @module
  */
+
+import {
+  escapeControls,
+  escapeJson,
+  quote,
+  safeJson,
+  textValue,
+  truncateBytes,
+} from "./_log_format.ts";
+
+/** The longest logged message or value, in UTF-8 bytes; longer ones are cut. */
+export const MAX_LOG_VALUE_BYTES = 1024;
 
 /** Structured key/value context attached to a log line. */
 export type LogFields = Record<string, unknown>;
@@ -40,23 +59,46 @@ export interface LoggerOptions {
   now?: () => number;
   /** Receives each formatted line. @default writes to stderr */
   sink?: LogSink;
+  /** Longest message or value in UTF-8 bytes. @default MAX_LOG_VALUE_BYTES */
+  maxValueBytes?: number;
 }
 
 const encoder = new TextEncoder();
 
 function stderrSink(line: string): void {
-  Deno.stderr.writeSync(encoder.encode(line + "\n"));
+  try {
+    Deno.stderr.writeSync(encoder.encode(line + "\n"));
+  } catch {
+    // A closed stderr must not stop the loop that logs.
+  }
 }
 
-function formatValue(v: unknown): string {
-  if (typeof v === "string") return /[\s"=]/.test(v) || v === "" ? JSON.stringify(v) : v;
-  if (v instanceof Error) return JSON.stringify(v.message);
-  return JSON.stringify(v) ?? String(v);
+/** A field value in the text format: plain, quoted and escaped, or JSON. */
+function formatValue(v: unknown, max: number): string {
+  if (typeof v === "string") return textValue(truncateBytes(v, max));
+  if (v instanceof Error) return quote(truncateBytes(v.message, max));
+  if (v === null || v === undefined || typeof v === "number" || typeof v === "boolean") {
+    return String(v);
+  }
+  const json = safeJson(v);
+  if (json === undefined) return textValue(truncateBytes(String(v), max));
+  return json.length <= max ? escapeJson(json) : quote(truncateBytes(json, max));
 }
 
-function toJsonable(fields: LogFields): LogFields {
+/** A field value for the JSON format: strings cut, objects that are too long cut as text. */
+function jsonValue(v: unknown, max: number): unknown {
+  if (typeof v === "string") return truncateBytes(v, max);
+  if (v instanceof Error) return truncateBytes(v.message, max);
+  if (typeof v === "bigint") return v.toString();
+  if (v === null || typeof v !== "object") return v;
+  const json = safeJson(v);
+  if (json === undefined) return undefined;
+  return json.length <= max ? JSON.parse(json) : truncateBytes(json, max);
+}
+
+function toJsonable(fields: LogFields, max: number): LogFields {
   const out: LogFields = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = v instanceof Error ? v.message : v;
+  for (const [k, v] of Object.entries(fields)) out[truncateBytes(k, max)] = jsonValue(v, max);
   return out;
 }
 
@@ -69,19 +111,20 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const format = options.format ?? "text";
   const now = options.now ?? Date.now;
   const sink = options.sink ?? stderrSink;
+  const max = options.maxValueBytes ?? MAX_LOG_VALUE_BYTES;
   const letters = { debug: "I", info: "I", warn: "W", error: "E" } as const;
 
   function emit(record: LogRecord): void {
     if (format === "json") {
-      const line = JSON.stringify({
+      const line = escapeJson(JSON.stringify({
         ts: record.time / 1000,
         ...(record.severity === "error" || record.severity === "warn"
           ? { level: record.severity }
           : {}),
         v: record.verbosity,
-        msg: record.message,
-        ...toJsonable(record.fields),
-      });
+        msg: truncateBytes(record.message, max),
+        ...toJsonable(record.fields, max),
+      }));
       sink(line, record);
       return;
     }
@@ -90,8 +133,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     const stamp = `${letters[record.severity]}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())} ${
       pad(d.getUTCHours())
     }:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
-    const kv = Object.entries(record.fields).map(([k, v]) => ` ${k}=${formatValue(v)}`).join("");
-    sink(`${stamp} ${record.message}${kv}`, record);
+    const kv = Object.entries(record.fields)
+      .map(([k, v]) => ` ${escapeControls(truncateBytes(k, max))}=${formatValue(v, max)}`)
+      .join("");
+    sink(`${stamp} ${escapeControls(truncateBytes(record.message, max))}${kv}`, record);
   }
 
   function make(severity: LogRecord["severity"], level: number) {

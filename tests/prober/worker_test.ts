@@ -9,12 +9,15 @@ import {
   type ProbeMetricLabels,
   ProbeWorker,
 } from "../../src/prober/worker.ts";
-import { FakeClock } from "../../src/util/clock.ts";
+import { type Clock, FakeClock, RealClock } from "../../src/util/clock.ts";
+import { VirtualTimers } from "../util/_virtual_timers.ts";
 
 const T0 = 1_700_000_000_000;
 
 interface Fixture {
   clock: FakeClock;
+  /** The clock the worker runs on: `clock` unless setup() was given another. */
+  workerClock: Clock;
   worker: ProbeWorker;
   results: ResultsManager;
   startup: ResultsManager;
@@ -35,9 +38,11 @@ function setup(
     restartPolicy?: "Always" | "Never";
     agentStartedAt?: number;
     random?: () => number;
+    clock?: Clock;
   } = {},
 ): Fixture {
   const clock = new FakeClock(T0);
+  const workerClock = options.clock ?? clock;
   const container: Container = {
     name: "app",
     ...options.container,
@@ -62,6 +67,7 @@ function setup(
   };
   const fx: Fixture = {
     clock,
+    workerClock,
     results,
     startup,
     status,
@@ -73,12 +79,12 @@ function setup(
     worker: undefined as unknown as ProbeWorker,
   };
   fx.worker = new ProbeWorker({ type, pod, container }, {
-    clock,
+    clock: workerClock,
     results,
     startupResults: startup,
     statusSource: { getContainerStatus: () => status.current, getPodIP: () => "10.1.0.7" },
     probe: () => {
-      fx.probes.push(clock.now());
+      fx.probes.push(workerClock.now());
       return Promise.resolve(fx.outcomes.shift() ?? success());
     },
     recordEvent: (e) => fx.events.push(e),
@@ -296,6 +302,45 @@ Deno.test("ProbeWorker.run() probes every periodSeconds on the clock", async () 
   assert.equal(fx.worker.stopped, true);
   assert.equal(fx.results.get("c1"), undefined, "the verdict is removed when the worker ends");
   assert.equal(fx.clock.pendingTimers, 0);
+});
+
+Deno.test("ProbeWorker.run() with periodSeconds 2200000 probes once per period, not in a loop", async () => {
+  const fx = setup("liveness", { exec: { command: ["x"] }, periodSeconds: 2_200_000 });
+  const loop = fx.worker.run();
+  await fx.clock.advance(0);
+  await fx.clock.advance(3_600_000);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [0]);
+  assert.equal(fx.clock.nextTimerAt(), T0 + 2_200_000_000);
+  await fx.clock.advance(2_200_000_000 - 3_600_000);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [0, 2_200_000_000]);
+  fx.worker.stop();
+  await loop;
+});
+
+Deno.test("ProbeWorker.run() on the real clock waits out periodSeconds 2200000 (above 2^31-1 ms)", async () => {
+  // Deno turns a timeout above 2^31-1 ms into 1 ms: before the clock chained
+  // such timeouts this worker probed ~330 times a second.
+  const timers = new VirtualTimers();
+  const fx = setup("liveness", { exec: { command: ["x"] }, periodSeconds: 2_200_000 }, {
+    clock: new RealClock(timers),
+  });
+  const loop = fx.worker.run();
+  await timers.advance(3_600_000, 1000);
+  assert.equal(fx.probes.length, 1);
+  assert.ok(timers.requested.every((ms) => ms <= 2 ** 31 - 1), String(timers.requested));
+  fx.worker.stop();
+  await loop;
+  assert.equal(timers.pending, 0);
+});
+
+Deno.test("ProbeWorker.run() probes a NaN periodSeconds every 10 s, not in a loop", async () => {
+  const fx = setup("liveness", { exec: { command: ["x"] }, periodSeconds: NaN });
+  const loop = fx.worker.run();
+  await fx.clock.advance(0);
+  await fx.clock.advance(25_000);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [0, 10_000, 20_000]);
+  fx.worker.stop();
+  await loop;
 });
 
 Deno.test("ProbeWorker.run() jitters the first probe when the agent has just started", async (t) => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { FakeClock, RealClock } from "../../src/util/clock.ts";
+import { FakeClock, MAX_TIMER_MS, RealClock } from "../../src/util/clock.ts";
+import { VirtualTimers } from "./_virtual_timers.ts";
 
 Deno.test("FakeClock.step() fires due timers in time order and moves now()", () => {
   const clock = new FakeClock(1000);
@@ -53,4 +54,62 @@ Deno.test("Clock.sleep() rejects when its signal aborts, and at once if already 
     await assert.rejects(p, /stop/);
     await assert.rejects(clock.sleep(1, ac.signal), /stop/);
   }
+});
+
+Deno.test("RealClock.after() waits out a delay above 2^31-1 ms in chained timeouts, never early", async () => {
+  const timers = new VirtualTimers();
+  const clock = new RealClock(timers);
+  const day = 86_400_000;
+  let firedAt: number | undefined;
+  clock.after(60 * day, () => firedAt = timers.now);
+  // Not one timeout longer than the runtime can hold (Deno makes it 1 ms).
+  await timers.advance(59 * day);
+  assert.equal(firedAt, undefined);
+  assert.ok(timers.requested.every((ms) => ms <= MAX_TIMER_MS), String(timers.requested));
+  await timers.advance(day);
+  assert.equal(firedAt, 60 * day);
+  assert.equal(timers.fired, 3); // 24.8 d + 24.8 d + 10.3 d
+  assert.equal(timers.pending, 0);
+});
+
+Deno.test("RealClock.sleep() with a huge delay does not resolve early and cancels with its signal", async () => {
+  const timers = new VirtualTimers();
+  const clock = new RealClock(timers);
+  const ac = new AbortController();
+  let resolved = false;
+  const sleeping = clock.sleep(1e15, ac.signal).then(() => resolved = true, () => "aborted");
+  await timers.advance(365 * 86_400_000);
+  assert.equal(resolved, false);
+  ac.abort();
+  assert.equal(await sleeping, "aborted");
+  assert.equal(timers.pending, 0); // the chained timeout in flight was cleared
+});
+
+Deno.test("RealClock.after() treats NaN and negative delays as 0 and Infinity as never", async () => {
+  const timers = new VirtualTimers();
+  const clock = new RealClock(timers);
+  const fired: string[] = [];
+  clock.after(NaN, () => fired.push("nan"));
+  clock.after(-5, () => fired.push("negative"));
+  clock.after(Infinity, () => fired.push("infinity"));
+  await timers.advance(1000 * 86_400_000, 100);
+  assert.deepEqual(fired.sort(), ["nan", "negative"]);
+  assert.deepEqual(timers.requested.slice(0, 2), [0, 0]);
+  assert.ok(timers.requested.every((ms) => ms <= MAX_TIMER_MS));
+});
+
+Deno.test("FakeClock.after() fires a 2,200,000 s timer once, when due, and NaN/negative at once", () => {
+  const clock = new FakeClock(0);
+  const fired: string[] = [];
+  clock.after(2_200_000_000, () => fired.push(`long@${clock.now()}`));
+  clock.after(NaN, () => fired.push(`nan@${clock.now()}`));
+  clock.after(-1, () => fired.push(`negative@${clock.now()}`));
+  clock.after(Infinity, () => fired.push("infinity"));
+  clock.step(0);
+  assert.deepEqual(fired, ["nan@0", "negative@0"]);
+  clock.step(2_199_999_999);
+  assert.equal(fired.length, 2);
+  clock.step(1);
+  assert.deepEqual(fired.slice(2), ["long@2200000000"]);
+  assert.equal(clock.pendingTimers, 1); // only the Infinity timer, which never fires
 });

@@ -6,7 +6,15 @@
  */
 
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import { type PodStatus, type RuntimePod, runtimePodFromStatus } from "../container/runtime.ts";
+import type { CachedPodStatus } from "../container/cache.ts";
+import {
+  type PodStatus,
+  type Runtime,
+  type RuntimePod,
+  runtimePodFromStatus,
+  type SyncPodOptions,
+} from "../container/runtime.ts";
+import { PodSyncResult } from "../container/sync_result.ts";
 
 /** A pod being killed: removed from the sources, deleted, or an orphan. */
 export interface Termination {
@@ -60,4 +68,29 @@ export function uidOf(pod: Pod): string {
  */
 export function runningPodOf(status: PodStatus): RuntimePod {
   return runtimePodFromStatus(status, (c) => c.state !== "exited");
+}
+
+/**
+ * Moves the runtime towards the pod's spec from the cached status; a failed
+ * inspection or a runtime that did not answer is a transient failure (retried
+ * soon), not a sync error.
+ */
+export async function syncWithRuntime(
+  runtime: Pick<Runtime, "syncPod">,
+  pod: Pod,
+  cached: CachedPodStatus,
+  options: SyncPodOptions,
+): Promise<{ result: PodSyncResult; transient: boolean }> {
+  if (cached.error) {
+    const result = new PodSyncResult();
+    result.fail(`failed to inspect pod: ${cached.error.message}`);
+    return { result, transient: true };
+  }
+  try {
+    return { result: await runtime.syncPod(pod, cached.status, options), transient: false };
+  } catch (err) {
+    const result = new PodSyncResult();
+    result.fail(errText(err));
+    return { result, transient: true };
+  }
 }

@@ -21,8 +21,8 @@
  */
 
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import type { CachedPodStatus } from "../container/cache.ts";
 import type { PodStatus } from "../container/runtime.ts";
-import { PodSyncResult } from "../container/sync_result.ts";
 import type { PodUpdate } from "../config/pod_update.ts";
 import type { PodLifecycleEvent } from "../pleg/pleg.ts";
 import { PodWorkers } from "./pod_workers.ts";
@@ -33,17 +33,17 @@ import { runEvery } from "../util/run_every.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import {
   ERROR_RETRY_MS,
-  errText,
   format,
   formatPod,
   jitter,
+  syncWithRuntime,
   type Termination,
   TRANSIENT_RETRY_MS,
 } from "./_helpers.ts";
-import { handlePodCleanups } from "./_pod_cleanups.ts";
+import { handlePodCleanups, type PodCleanupsOptions } from "./_pod_cleanups.ts";
 import { applyPodUpdate, type PodUpdateOptions } from "./_pod_updates.ts";
 import { PodStates } from "./pod_states.ts";
-import { publishPodStatus } from "./_publish_status.ts";
+import { publishPodStatus, type PublishPodStatusOptions } from "./_publish_status.ts";
 import { RuntimeGate } from "./_runtime_gate.ts";
 import type { KubeletLoopOptions, PodSyncOutcome } from "./sync_loop_options.ts";
 import { terminatePod } from "./terminate_pod.ts";
@@ -65,6 +65,8 @@ export class Kubelet {
   /** Every pod's lifecycle state: the one owner. */
   #states = new PodStates();
   #updateOptions: PodUpdateOptions;
+  #statusOptions: PublishPodStatusOptions;
+  #cleanupOptions: PodCleanupsOptions;
 
   constructor(options: KubeletLoopOptions) {
     const maxPods = options.maxPods ?? 110;
@@ -104,6 +106,27 @@ export class Kubelet {
       prober: options.prober,
       statusManager: options.statusManager,
       recordEvent: options.recordEvent,
+      wake: (uid) => this.#workers.wake(uid),
+    };
+    this.#statusOptions = {
+      clock: this.#clock,
+      prober: options.prober,
+      standalone: options.standalone,
+      statusManager: options.statusManager,
+      runtime: options.runtime,
+      nodeIps: options.nodeIps,
+      reasons: this.#reasons,
+    };
+    this.#cleanupOptions = {
+      sourcesReady: options.sourcesReady,
+      runtime: options.runtime,
+      removeSandboxes: options.removeSandboxes,
+      prober: options.prober,
+      statusManager: options.statusManager,
+      clock: this.#clock,
+      logger: this.#logger,
+      gate: this.#gate,
+      crashLoopBackOff: this.#crashLoop,
       wake: (uid) => this.#workers.wake(uid),
     };
   }
@@ -187,22 +210,21 @@ export class Kubelet {
       return { kind: "unknown" };
     }
 
-    let result = new PodSyncResult();
-    let transient = false;
-    if (cached.error) {
-      result.fail(`failed to inspect pod: ${cached.error.message}`);
-      transient = true;
-    } else {
-      try {
-        result = await this.#o.runtime.syncPod(pod, cached.status, {
-          backOff: this.#crashLoop,
-          signal,
-        });
-      } catch (err) {
-        result.fail(errText(err));
-        transient = true;
-      }
-    }
+    return await this.#syncDesired(uid, pod, cached, start, signal);
+  }
+
+  /** The sync step of an admitted pod: runtime sync, cache refresh, status, next wake. */
+  async #syncDesired(
+    uid: string,
+    pod: Pod,
+    cached: CachedPodStatus,
+    start: number,
+    signal?: AbortSignal,
+  ): Promise<PodSyncOutcome> {
+    const { result, transient } = await syncWithRuntime(this.#o.runtime, pod, cached, {
+      backOff: this.#crashLoop,
+      signal,
+    });
     this.#reasons.update(uid, result);
     if (result.results.some((r) => !r.error)) {
       await this.#o.pleg.updateCache(uid, {
@@ -213,30 +235,27 @@ export class Kubelet {
     // The pod may have been removed while the runtime worked.
     const current = this.#states.desired(uid);
     if (current) {
-      publishPodStatus(current, this.#o.cache.get(uid).status, {
-        ...this.#o,
-        reasons: this.#reasons,
-      });
+      publishPodStatus(current, this.#o.cache.get(uid).status, this.#statusOptions);
     }
     this.#states.recordSyncStart(uid, start);
-    const now = this.#clock.now();
-    let nextWakeAt: number;
-    if (result.ok()) {
-      nextWakeAt = now + jitter(this.#syncFrequencyMs, this.#random);
-    } else {
+    if (!result.ok()) {
       this.#logger.error("Error syncing pod, skipping", {
         pod: formatPod(pod),
         podUID: uid,
         err: result.errorText(),
       });
-      const expiry = result.minBackOffExpiry();
-      nextWakeAt = expiry ??
-        now + jitter(transient ? TRANSIENT_RETRY_MS : ERROR_RETRY_MS, this.#random);
     }
-    if (this.#states.isActive(uid)) {
-      this.#workers.wakeAt(uid, nextWakeAt);
-    }
+    const nextWakeAt = result.ok()
+      ? this.#clock.now() + jitter(this.#syncFrequencyMs, this.#random)
+      : result.minBackOffExpiry() ?? this.#retryAt(transient);
+    if (this.#states.isActive(uid)) this.#workers.wakeAt(uid, nextWakeAt);
     return { kind: "synced", result, nextWakeAt };
+  }
+
+  /** When a failed pass runs again: soon after a transient failure, else after the error back-off. */
+  #retryAt(transient: boolean): number {
+    return this.#clock.now() +
+      jitter(transient ? TRANSIENT_RETRY_MS : ERROR_RETRY_MS, this.#random);
   }
 
   /**
@@ -246,13 +265,7 @@ export class Kubelet {
    * dropped; idle back-off entries are forgotten. Returns the orphans found.
    */
   housekeeping(): Promise<string[]> {
-    return handlePodCleanups(this.#states, {
-      ...this.#o,
-      logger: this.#logger,
-      gate: this.#gate,
-      crashLoopBackOff: this.#crashLoop,
-      wake: (uid) => this.#workers.wake(uid),
-    });
+    return handlePodCleanups(this.#states, this.#cleanupOptions);
   }
 
   /**
@@ -317,8 +330,7 @@ export class Kubelet {
       pod: format(t.name, t.namespace, uid),
       err: result.errorText(),
     });
-    const nextWakeAt = this.#clock.now() +
-      jitter(transient ? TRANSIENT_RETRY_MS : ERROR_RETRY_MS, this.#random);
+    const nextWakeAt = this.#retryAt(transient);
     this.#workers.wakeAt(uid, nextWakeAt);
     return { kind: "terminating", result, nextWakeAt };
   }

@@ -3,9 +3,14 @@
  * permission set computed from the configuration (never -A):
  *
  * ```sh
- * deno run --allow-read --allow-run --allow-env=DENORT_BIN,LOG_TOKENS,LOG_STREAM \
+ * deno run --no-prompt --allow-read --allow-run="$(command -v deno)" --allow-sys=hostname \
+ *   --allow-env=DENORT_BIN,LOG_TOKENS,LOG_STREAM \
  *   scripts/compile.ts [--output dist/denolet] [--target triple] [-- kubelet flags...]
  * ```
+ *
+ * It runs only the Deno binary and writes nothing itself (`deno compile`
+ * writes the output). The hostPath paths granted are those of the manifests
+ * in `--pod-manifest-path` when the binary is built (plus `--allow-host-path`).
  *
  * The kubelet flags (e.g. `--config /etc/denolet/config.yaml` or
  * `--container-runtime-endpoint embedded`) only decide the permissions; run the
@@ -19,7 +24,7 @@
 import { loadKubeletOptions } from "../src/options/kubelet_options.ts";
 import { OptionsError } from "../src/options/options_error.ts";
 import {
-  computePermissions,
+  computeAgentPermissions,
   permissionFlags,
   type Permissions,
 } from "../src/options/permissions.ts";
@@ -115,7 +120,7 @@ async function main(args: string[]): Promise<number> {
     }
   }
   const [program, ...rest] = buildCompileCommand({
-    permissions: computePermissions(loaded.options),
+    permissions: await computeAgentPermissions(loaded.options),
     deno: Deno.execPath(),
     output: script.output,
     target: script.target,

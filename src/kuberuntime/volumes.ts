@@ -62,17 +62,53 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
   }
 }
 
+/** The flag that grants the agent more host paths (src/options). */
+export const ALLOW_HOST_PATH_FLAG = "--allow-host-path";
+
+/**
+ * The one clear line for a host path the agent may not touch: outside its
+ * Deno grants (NotCapable) or refused by the host (PermissionDenied).
+ * Other errors come back unchanged.
+ */
+export function hostPathAccessError(path: string, err: unknown): Error {
+  if (err instanceof Deno.errors.NotCapable) {
+    const fix = path.includes(",")
+      ? "a path with a comma cannot be granted (Deno's allow-lists are comma-separated)"
+      : `start denolet with ${ALLOW_HOST_PATH_FLAG}=${path} (the hostPath paths of the ` +
+        "manifests present at start are granted without it)";
+    return new Error(`denolet is not permitted to access hostPath ${path}: ${fix}`);
+  }
+  if (err instanceof Deno.errors.PermissionDenied) {
+    return new Error(`the host denied access to hostPath ${path}: ${err.message}`);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * Checks (and for the *OrCreate types creates) a hostPath as the kubelet
+ * does. An untyped hostPath (`type: ""`) is not touched at all: the runtime
+ * bind-mounts it, so the agent needs no permission for it.
+ */
 async function checkHostPath(volume: Volume): Promise<string> {
   const hp = volume.hostPath!;
   const path = hp.path;
   const type = hp.type ?? "";
+  if (type === "") return path;
+  try {
+    await checkTypedHostPath(volume.name, path, type);
+  } catch (e) {
+    if (e instanceof VolumeSetupError) throw e;
+    throw new VolumeSetupError(volume.name, hostPathAccessError(path, e).message);
+  }
+  return path;
+}
+
+async function checkTypedHostPath(name: string, path: string, type: string): Promise<void> {
   const info = await statOrUndefined(path);
   const fail = (what: string) => {
-    throw new VolumeSetupError(volume.name, `hostPath type check failed: ${path} ${what}`);
+    throw new VolumeSetupError(name, `hostPath type check failed: ${path} ${what}`);
   };
   switch (type) {
-    case "":
-      break;
     case "DirectoryOrCreate":
       if (!info) await Deno.mkdir(path, { recursive: true, mode: 0o755 });
       else if (!info.isDirectory) fail("is not a directory");
@@ -99,15 +135,16 @@ async function checkHostPath(volume: Volume): Promise<string> {
     default:
       fail(`has an unknown hostPath type '${type}'`);
   }
-  return path;
 }
 
 /**
  * Creates (or checks) every volume of the pod and returns the host path of
  * each by volume name. Idempotent: safe to call on every sync.
  *
- * Requires `--allow-read` and `--allow-write` for `<rootDir>/pods` and the
- * pod's hostPath paths; `--allow-run=mount` for memory-backed emptyDirs.
+ * Requires `--allow-read` and `--allow-write` for `<rootDir>/pods`, read for
+ * the typed hostPath paths (write too for DirectoryOrCreate/FileOrCreate;
+ * none for untyped ones); `--allow-run=mount` for memory-backed emptyDirs. A
+ * hostPath outside the grants fails with one line naming `--allow-host-path`.
  */
 export async function setUpPodVolumes(
   pod: Pod,
@@ -182,8 +219,17 @@ export async function makeMounts(
           `Cannot mount volume '${vm.name}' in container '${container.name}': subPath '${vm.subPath}' leaves the volume`,
         );
       }
-      hostPath = `${hostPath}/${vm.subPath}`;
-      if (!(await statOrUndefined(hostPath))) await Deno.mkdir(hostPath, { recursive: true });
+      const subPath = `${hostPath}/${vm.subPath}`;
+      try {
+        if (!(await statOrUndefined(subPath))) await Deno.mkdir(subPath, { recursive: true });
+      } catch (e) {
+        const err = hostPathAccessError(hostPath, e);
+        if (err === e) throw e;
+        throw new TypeError(
+          `Cannot mount volume '${vm.name}' in container '${container.name}': ${err.message}`,
+        );
+      }
+      hostPath = subPath;
     }
     mounts.push({
       containerPath: vm.mountPath,

@@ -7,7 +7,7 @@
  */
 
 /** How a setting's value is written. */
-export type SettingKind = "string" | "path" | "bool" | "int" | "duration" | "headers";
+export type SettingKind = "string" | "path" | "paths" | "bool" | "int" | "duration" | "headers";
 
 /** The help groups, in the order `--help` prints them. */
 export const GROUPS = [
@@ -18,6 +18,7 @@ export const GROUPS = [
   "Images",
   "Container garbage collection (deprecated, flag only)",
   "Local server",
+  "Permissions (denolet only)",
   "Logging",
   "General",
 ] as const;
@@ -91,12 +92,24 @@ export const SETTINGS: readonly Setting[] = [
     help: "IP address of the node.",
   },
   {
+    key: "podCIDR",
+    flag: "pod-cidr",
+    field: "podCIDR",
+    kind: "string",
+    group: "Node",
+    placeholder: "cidr",
+    helpDefault: "none",
+    help: "CIDR of the pod IPs on this node (standalone mode); also the pod network denolet " +
+      "grants probes and hooks, unless --pod-network-cidr is given.",
+  },
+  {
     key: "rootDir",
     flag: "root-dir",
     kind: "path",
     group: "Node",
     placeholder: "dir",
-    help: "Directory for the agent's state (and the embedded runtime's socket).",
+    help: "Directory for the agent's state (and the embedded runtime's socket). A relative " +
+      "path is resolved against the working directory, with a warning.",
   },
   {
     key: "maxPods",
@@ -292,7 +305,9 @@ export const SETTINGS: readonly Setting[] = [
     kind: "string",
     group: "Local server",
     placeholder: "ip",
-    help: "IP address the read-only port listens on.",
+    helpDefault: "127.0.0.1; the kubelet's is 0.0.0.0",
+    help: "IP address the read-only port listens on. Safer than the kubelet: loopback unless " +
+      "given, since /pods shows every pod's env values to anyone who can connect.",
   },
   {
     key: "readOnlyPort",
@@ -319,6 +334,28 @@ export const SETTINGS: readonly Setting[] = [
     group: "Local server",
     placeholder: "ip",
     help: "IP address the healthz endpoint listens on.",
+  },
+  {
+    key: "podNetworkCIDR",
+    flag: "pod-network-cidr",
+    kind: "string",
+    group: "Permissions (denolet only)",
+    placeholder: "cidr[,cidr]",
+    helpDefault: "podCIDR when set, else 10.88.0.0/16, containerd's example bridge network",
+    help: "IPv4 ranges of pod IPs the agent may connect to, for HTTP, TCP and gRPC probes " +
+      'and lifecycle hooks (Deno --allow-net); "" grants none. Deno 2.9.6 cannot grant an ' +
+      "IPv6 range: one is accepted with a warning and not granted.",
+  },
+  {
+    key: "allowHostPaths",
+    flag: "allow-host-path",
+    kind: "paths",
+    group: "Permissions (denolet only)",
+    placeholder: "path[,path]",
+    helpDefault: "none",
+    help: "Absolute host paths (and what is under them) that typed hostPath volumes may stat " +
+      "or create, besides those named by the manifests in --pod-manifest-path at start " +
+      "(granted without this flag); repeatable. Untyped hostPath volumes need none.",
   },
   {
     key: "verbosity",
@@ -364,6 +401,9 @@ export const BY_FIELD: ReadonlyMap<string, Setting> = new Map(
   SETTINGS.filter((s) => s.field !== undefined).map((s) => [s.field!, s]),
 );
 
+/** The pod network granted when neither --pod-network-cidr nor podCIDR is given. */
+export const DEFAULT_POD_NETWORK_CIDR = "10.88.0.0/16";
+
 /** Built-in defaults with a config file (KubeletConfiguration v1beta1 defaults). */
 export function defaultValues(legacy: boolean): Record<string, unknown> {
   return {
@@ -372,6 +412,7 @@ export function defaultValues(legacy: boolean): Record<string, unknown> {
     kubeconfig: undefined,
     hostnameOverride: undefined,
     nodeIP: undefined,
+    podCIDR: "",
     rootDir: "/var/lib/kubelet",
     maxPods: 110,
     containerRuntimeEndpoint: "unix:///run/containerd/containerd.sock",
@@ -395,10 +436,13 @@ export function defaultValues(legacy: boolean): Record<string, unknown> {
     minimumGCAge: 0,
     maxPerPodContainerCount: 1,
     maxContainerCount: -1,
-    address: "0.0.0.0",
+    // Only the read-only port uses address; the kubelet's default is 0.0.0.0.
+    address: "127.0.0.1",
     readOnlyPort: legacy ? 10255 : 0,
     healthzPort: 10248,
     healthzBindAddress: "127.0.0.1",
+    podNetworkCIDR: undefined, // podCIDR, else DEFAULT_POD_NETWORK_CIDR
+    allowHostPaths: [],
     verbosity: 0,
     loggingFormat: "text",
     help: false,
@@ -455,7 +499,6 @@ export const IGNORED_FIELDS: ReadonlySet<string> = new Set([
   "topologyManagerPolicyOptions",
   "qosReserved",
   "hairpinMode",
-  "podCIDR",
   "podPidsLimit",
   "resolvConf",
   "runOnce",

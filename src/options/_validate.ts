@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isAbsolute } from "node:path";
 import { isIP } from "node:net";
 import { formatDuration } from "./duration.ts";
 import { endpointSocketPath } from "./endpoint_socket_path.ts";
@@ -17,6 +18,30 @@ const DURATION_KEYS = new Set(SETTINGS.filter((s) => s.kind === "duration").map(
 export function describeValue(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? "null";
 }
+
+/** Why `text` is not an IPv4 or IPv6 CIDR such as `10.88.0.0/16`, or undefined. */
+export function cidrProblem(text: string): string | undefined {
+  const slash = text.indexOf("/");
+  if (slash < 0) return "not a CIDR (e.g. 10.88.0.0/16)";
+  const family = isIP(text.slice(0, slash));
+  const bits = text.slice(slash + 1);
+  if (family === 0 || !/^\d{1,3}$/.test(bits)) return "not a CIDR (e.g. 10.88.0.0/16)";
+  if (Number(bits) > (family === 4 ? 32 : 128)) return "prefix length out of range";
+  return undefined;
+}
+
+/** Path settings that end up in a Deno allow-list (a comma would split the entry). */
+const GRANTED_PATH_KEYS = [
+  "configFile",
+  "configDir",
+  "kubeconfig",
+  "rootDir",
+  "staticPodPath",
+  "podLogsDir",
+] as const;
+
+export const COMMA_REASON =
+  "a path with a comma cannot be granted (Deno's allow-lists are comma-separated)";
 
 function endpointProblem(endpoint: string): string | undefined {
   try {
@@ -117,6 +142,26 @@ export function validateValues(
     if (parsed!.protocol !== "http:" && parsed!.protocol !== "https:") {
       fail("staticPodURL", "must be an http:// or https:// URL");
     }
+  }
+  for (const key of GRANTED_PATH_KEYS) {
+    const path = values[key];
+    if (typeof path === "string" && path.includes(",")) fail(key, COMMA_REASON);
+  }
+  for (const key of ["containerRuntimeEndpoint", "imageServiceEndpoint"]) {
+    const endpoint = values[key] as string;
+    if (endpoint !== "" && endpointSocketPath(endpoint)?.includes(",")) fail(key, COMMA_REASON);
+  }
+  for (const key of ["podCIDR", "podNetworkCIDR"]) {
+    const text = values[key] as string | undefined;
+    if (text === undefined || text.trim() === "") continue;
+    const cidrs = text.split(",").map((c) => c.trim());
+    const problem = cidrs.map(cidrProblem).find((p) => p !== undefined);
+    if (problem !== undefined) fail(key, problem);
+    if (key === "podCIDR" && cidrs.length > 2) fail(key, "more than a dual-stack pair cidr4,cidr6");
+  }
+  for (const path of values.allowHostPaths as string[]) {
+    if (!isAbsolute(path)) fail("allowHostPaths", `${describeValue(path)} is not an absolute path`);
+    if (path.split("/").includes("..")) fail("allowHostPaths", `${describeValue(path)} has '..'`);
   }
   if (values.rootDir === "") fail("rootDir", "must not be empty");
   if (values.podLogsDir === "") fail("podLogsDir", "must not be empty");

@@ -67,6 +67,13 @@ export function helpText(): string {
     "--config-dir drop-ins, then flags. With a config file the KubeletConfiguration v1beta1",
     "defaults apply; without one, the kubelet's legacy defaults (read-only port 10255).",
     "Durations use Go syntax: 500ms, 20s, 1m30s, 2h.",
+    "",
+    "Safer defaults than the kubelet's: the read-only port listens on 127.0.0.1 unless",
+    "--address says otherwise; the HTTP endpoints drop a connection that sends no complete",
+    "request headers within 10s or sits idle for 30s. The agent runs with Deno permissions",
+    "computed from these settings (never -A): its files and sockets, the manifest URL, the",
+    "node IPs, the pod network (--pod-network-cidr) and the hostPath paths of the manifests",
+    "present at start (more with --allow-host-path).",
   ];
   for (const group of GROUPS) {
     out.push("", `${group}:`);

@@ -22,8 +22,10 @@ import {
 import { OptionsError } from "./options_error.ts";
 import { parseKubeletFlags } from "./parse_kubelet_flags.ts";
 import { versionText } from "./version.ts";
-import { defaultValues, type Setting, SETTINGS } from "./_settings.ts";
-import { describeValue, validateValues } from "./_validate.ts";
+import { DEFAULT_POD_NETWORK_CIDR, defaultValues, type Setting, SETTINGS } from "./_settings.ts";
+
+export { DEFAULT_POD_NETWORK_CIDR } from "./_settings.ts";
+import { COMMA_REASON, describeValue, validateValues } from "./_validate.ts";
 
 /** Everything the agent is configured with. Durations are milliseconds. */
 export interface KubeletOptions {
@@ -41,6 +43,8 @@ export interface KubeletOptions {
   nodeName: string;
   /** `--node-ip`. */
   nodeIP: string | undefined;
+  /** `podCIDR` / `--pod-cidr`; "" means none. */
+  podCIDR: string;
   /** `--root-dir`, absolute. */
   rootDir: string;
   /** `maxPods` / `--max-pods`. */
@@ -91,7 +95,10 @@ export interface KubeletOptions {
   maxPerPodContainerCount: number;
   /** Container GC `--maximum-dead-containers`; negative = no limit. */
   maxContainerCount: number;
-  /** `address`: where the read-only port listens. */
+  /**
+   * `address`: where the read-only port listens; 127.0.0.1 unless given (the
+   * kubelet's default is 0.0.0.0).
+   */
   address: string;
   /** `readOnlyPort`; 0 = off. */
   readOnlyPort: number;
@@ -99,6 +106,14 @@ export interface KubeletOptions {
   healthzPort: number;
   /** `healthzBindAddress`. */
   healthzBindAddress: string;
+  /**
+   * The pod network probes and hooks may reach: `--pod-network-cidr`, else
+   * `podCIDR`, else {@linkcode DEFAULT_POD_NETWORK_CIDR}; [] grants none. IPv6
+   * ranges are kept here but cannot be granted (a warning says so).
+   */
+  podNetworkCIDRs: string[];
+  /** `--allow-host-path`: absolute host paths hostPath volumes may use, besides the manifests'. */
+  allowHostPaths: string[];
   /** `logging`. */
   logging: { format: "text" | "json"; verbosity: number };
 }
@@ -119,6 +134,10 @@ export interface LoadOptions {
   hostname?: () => string;
   /** Base of relative flag paths, asked only when one is relative. @default Deno.cwd */
   cwd?: () => string;
+}
+
+function splitList(text: string): string[] {
+  return text.split(",").map((x) => x.trim()).filter((x) => x !== "");
 }
 
 function typedFromConfig(setting: Setting, value: unknown, label: string): unknown {
@@ -142,6 +161,11 @@ function typedFromConfig(setting: Setting, value: unknown, label: string): unkno
       } catch {
         throw bad("not a duration (e.g. 20s, 1m30s)");
       }
+    case "paths":
+      if (!Array.isArray(value) || value.some((x) => typeof x !== "string")) {
+        throw bad("not a list of paths");
+      }
+      return [...value];
     case "headers": {
       if (typeof value !== "object" || value === null || Array.isArray(value)) {
         throw bad("not a mapping of header names to lists of values");
@@ -182,15 +206,34 @@ export async function loadKubeletOptions(
     cwd ??= (options.cwd ?? Deno.cwd)();
     return resolve(cwd, p);
   };
+  const warnings: string[] = [];
   for (const s of SETTINGS) {
     const v = flags.values[s.key];
-    if (s.kind === "path" && typeof v === "string") flags.values[s.key] = absolute(v);
+    if (s.kind !== "path" || typeof v !== "string") continue;
+    const resolved = absolute(v);
+    flags.values[s.key] = resolved;
+    // The state dir decides where everything lands: say where a relative one went.
+    if (s.key === "rootDir" && resolved !== v) {
+      warnings.push(
+        `--root-dir ${describeValue(v)} is relative: using ${
+          describeValue(resolved)
+        } (resolved against the working directory)`,
+      );
+    }
   }
 
   const configFile = flags.values.configFile as string | undefined;
   const configDir = flags.values.configDir as string | undefined;
   if (configFile === "") throw new OptionsError(`invalid value "" for flag --config: empty`);
   if (configDir === "") throw new OptionsError(`invalid value "" for flag --config-dir: empty`);
+  for (const [flag, path] of [["--config", configFile], ["--config-dir", configDir]]) {
+    if (path?.includes(",")) {
+      throw new OptionsError(
+        `invalid value ${describeValue(path)} for flag ${flag}: ${COMMA_REASON}`,
+        flag,
+      );
+    }
+  }
   const loaded = await loadKubeletConfiguration(configFile, configDir, options);
 
   const values = defaultValues(configFile === undefined);
@@ -235,6 +278,20 @@ export async function loadKubeletOptions(
     );
   }
 
+  const podCIDR = values.podCIDR as string;
+  const networkGiven = values.podNetworkCIDR as string | undefined;
+  const podNetworkCIDRs = splitList(
+    networkGiven ?? (podCIDR !== "" ? podCIDR : DEFAULT_POD_NETWORK_CIDR),
+  );
+  const ipv6Ranges = podNetworkCIDRs.filter((c) => c.includes(":"));
+  if (ipv6Ranges.length > 0) {
+    const from = labelOf(networkGiven !== undefined ? "podNetworkCIDR" : "podCIDR");
+    warnings.push(
+      `pod network ${ipv6Ranges.join(",")} (${from}) is not granted: Deno's --allow-net ` +
+        "cannot grant an IPv6 range, so probes and hooks to those pod IPs will be refused",
+    );
+  }
+
   const rootDir = values.rootDir as string;
   const runtimeEndpoint = values.containerRuntimeEndpoint as string;
   const imageEndpoint = (values.imageServiceEndpoint as string) || runtimeEndpoint;
@@ -247,6 +304,7 @@ export async function loadKubeletOptions(
     hostnameOverride,
     nodeName,
     nodeIP: values.nodeIP as string | undefined,
+    podCIDR,
     rootDir,
     maxPods: values.maxPods as number,
     containerRuntimeEndpoint: runtimeEndpoint,
@@ -276,10 +334,16 @@ export async function loadKubeletOptions(
     readOnlyPort: values.readOnlyPort as number,
     healthzPort: values.healthzPort as number,
     healthzBindAddress: values.healthzBindAddress as string,
+    podNetworkCIDRs,
+    allowHostPaths: values.allowHostPaths as string[],
     logging: {
       format: values.loggingFormat as "text" | "json",
       verbosity: values.verbosity as number,
     },
   };
-  return { kind: "run", options: result, warnings: [...loaded.warnings, ...flags.warnings] };
+  return {
+    kind: "run",
+    options: result,
+    warnings: [...loaded.warnings, ...flags.warnings, ...warnings],
+  };
 }

@@ -31,10 +31,14 @@ export { mergePatch } from "./merge_patch.ts";
 export { OptionsError } from "./options_error.ts";
 export { type ParsedFlags, parseKubeletFlags } from "./parse_kubelet_flags.ts";
 export {
+  computeAgentPermissions,
   computePermissions,
+  type HostPathGrants,
+  type ManifestReadIO,
   permissionFlags,
   type Permissions,
   type PermissionsExtra,
+  podHostPaths,
   YAML_ENV_VARS,
 } from "./permissions.ts";
 export { DENOLET_VERSION, KUBELET_COMPATIBLE_VERSION, versionText } from "./version.ts";

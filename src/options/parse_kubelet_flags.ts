@@ -1,6 +1,7 @@
 /**
  * The kubelet's command line, pflag style: `--flag value`, `--flag=value`,
- * booleans as `--flag` or `--flag=true|false`, repeatable `--manifest-url-header`,
+ * booleans as `--flag` or `--flag=true|false`, repeatable `--manifest-url-header`
+ * and `--allow-host-path`,
  * `-h` and `-v` shorthands, `_` accepted for `-` in names.
  *
  * @module
@@ -86,6 +87,12 @@ function convert(
       } catch {
         throw invalid(text, flag, "not a duration (e.g. 20s, 1m30s)");
       }
+    case "paths": {
+      // Comma-separated and repeatable: later flags add to earlier ones.
+      const list = [...((previous ?? []) as string[])];
+      for (const part of text.split(",")) if (part.trim() !== "") list.push(part.trim());
+      return list;
+    }
     case "headers": {
       const into = structuredClone((previous ?? {}) as Record<string, string[]>);
       try {

@@ -6,8 +6,12 @@
  * @module
  */
 
+import { isIPv4 } from "node:net";
 import { GRPC_ENV_VARS } from "../cri/permissions_env.ts";
 import type { KubeletOptions } from "./kubelet_options.ts";
+import { manifestHostPaths, type ManifestReadIO } from "./_manifest_host_paths.ts";
+
+export { type HostPathGrants, type ManifestReadIO, podHostPaths } from "./_manifest_host_paths.ts";
 
 /** Allow-lists, one per Deno permission; an absent or empty list grants nothing. */
 export interface Permissions {
@@ -42,14 +46,33 @@ export interface PermissionsExtra {
   read?: string[];
   /** More paths to write. @default [] */
   write?: string[];
+  /**
+   * Host paths of hostPath volumes, e.g. from {@linkcode manifestHostPaths}
+   * (`--allow-host-path` paths are added to both lists). @default none
+   */
+  hostPaths?: { read: string[]; write: string[] };
   /** More `host:port` (or `unix:path`) entries, e.g. the API server from the kubeconfig. @default [] */
   net?: string[];
   /** Environment variable names, replacing the built-in list. @default [...GRPC_ENV_VARS, ...YAML_ENV_VARS] */
   env?: readonly string[];
 }
 
+/** An IP as a Deno --allow-net host: IPv6 in brackets (`[fd00::5]`), IPv4 as is. */
+function netHost(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
 function hostPort(host: string, port: number): string {
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+  return `${netHost(host)}:${port}`;
+}
+
+/**
+ * The pod network ranges Deno can grant: IPv4 CIDRs (Deno ≥ 2.4). Deno 2.9.6
+ * parses no IPv6 range in --allow-net (`fd00::/64` and `[fd00::]/64` are both
+ * refused), so those are left out; loadKubeletOptions warns about them.
+ */
+function grantableRanges(cidrs: readonly string[]): string[] {
+  return cidrs.filter((c) => isIPv4(c.slice(0, c.indexOf("/"))));
 }
 
 function urlHostPort(url: string): string {
@@ -79,8 +102,11 @@ function minimalPaths(paths: readonly string[]): string[] {
  *   `address:readOnlyPort` when those ports are on;
  * - env: the names grpc-js (GRPC_ENV_VARS from src/cri; no proxy variables, the CRI
  *   client dials Unix sockets with proxies off) and yaml read, never a wildcard;
- * - net also: 127.0.0.1 and `--node-ip` on any port, for probes and hooks of
- *   host-network pods;
+ * - net also: 127.0.0.1 and `--node-ip` on any port (IPv6 in brackets), for
+ *   probes and hooks of host-network pods, and the IPv4 ranges of
+ *   `podNetworkCIDRs` for those of pods on the pod network;
+ * - read (and write) also: the hostPath paths in `extra.hostPaths` and
+ *   `--allow-host-path` (read and write);
  * - sys: unscoped (hostname, statfs for image GC, and the CA store HTTPS probes
  *   need, which Deno cannot grant by name).
  *
@@ -100,22 +126,26 @@ export function computePermissions(
     options.podLogsDir,
     ...sockets,
     ...(extra.read ?? []),
+    ...(extra.hostPaths?.read ?? []),
+    ...options.allowHostPaths,
   ]);
   const write = minimalPaths([
     options.rootDir,
     options.podLogsDir,
     ...sockets,
     ...(extra.write ?? []),
+    ...(extra.hostPaths?.write ?? []),
+    ...options.allowHostPaths,
   ]);
   const net = sockets.map((s) => `unix:${s}`);
   if (options.staticPodURL !== "") net.push(urlHostPort(options.staticPodURL));
   if (options.healthzPort > 0) net.push(hostPort(options.healthzBindAddress, options.healthzPort));
   if (options.readOnlyPort > 0) net.push(hostPort(options.address, options.readOnlyPort));
   // Probes and lifecycle hooks of host-network pods reach the node itself, on
-  // any port the manifests name. Pod-network IPs are not known in advance:
-  // pass them (or their hosts) in extra.net.
+  // any port the manifests name; those of other pods reach the pod network.
   net.push("127.0.0.1");
-  if (options.nodeIP) net.push(...options.nodeIP.split(",").map((ip) => ip.trim()));
+  if (options.nodeIP) net.push(...options.nodeIP.split(",").map((ip) => netHost(ip.trim())));
+  net.push(...grantableRanges(options.podNetworkCIDRs));
   net.push(...(extra.net ?? []));
   const perms: Permissions = {
     read,
@@ -130,6 +160,30 @@ export function computePermissions(
   // files, sockets or the environment.
   perms.sys = "all";
   return perms;
+}
+
+/**
+ * {@linkcode computePermissions} with the hostPath grants of the static pod
+ * manifests present now (see {@linkcode manifestHostPaths}): what the
+ * launcher (scripts/run.ts) and scripts/compile.ts grant the agent. A
+ * manifest added later with a hostPath outside these grants and outside
+ * `--allow-host-path` gets a FailedMount event naming the flag.
+ *
+ * Requires `--allow-read` on `staticPodPath` (and the yaml env names).
+ */
+export async function computeAgentPermissions(
+  options: KubeletOptions,
+  extra: PermissionsExtra = {},
+  io: ManifestReadIO = {},
+): Promise<Permissions> {
+  const hostPaths = await manifestHostPaths(options.staticPodPath, io);
+  return computePermissions(options, {
+    ...extra,
+    hostPaths: {
+      read: [...hostPaths.read, ...(extra.hostPaths?.read ?? [])],
+      write: [...hostPaths.write, ...(extra.hostPaths?.write ?? [])],
+    },
+  });
 }
 
 /**

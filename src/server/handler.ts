@@ -3,7 +3,7 @@
  * `/pods` (the pods with their current status as a v1 PodList) and
  * `/metrics` (Prometheus text format), each present when its provider is
  * given. The handler is a plain `(Request) => Promise<Response>`, tested
- * without a socket; serve.ts binds it with `Deno.serve`.
+ * without a socket; serve.ts binds it to a port (node:http, for its timeouts).
  *
  * Only GET and HEAD are served (405 with `Allow: GET, HEAD` otherwise);
  * a URL over the size limit gets 414, a request with a body 413, an unknown

@@ -1,13 +1,31 @@
 /**
- * Binds a handler from handler.ts to a TCP address with `Deno.serve`: the
- * healthz endpoint (`--healthz-bind-address:--healthz-port`) and the
- * read-only endpoint (`--address:--read-only-port`).
+ * Binds a handler from handler.ts to a TCP address: the healthz endpoint
+ * (`--healthz-bind-address:--healthz-port`) and the read-only endpoint
+ * (`--address:--read-only-port`).
+ *
+ * Safer than the kubelet's servers (Go's http.Server without timeouts): a
+ * connection that has not sent complete request headers within
+ * `headersTimeoutMs` (a slowloris or half-open client) gets 408 and is
+ * closed, so is one idle for `idleTimeoutMs`, and a whole request may take
+ * at most `requestTimeoutMs`. `Deno.serve` (2.9.6) has no such timeouts — it
+ * keeps a half-sent request open forever — so the server is node:http's,
+ * whose parser enforces them, with the handler's `Request`/`Response`
+ * adapted at the edge (request bodies are not read: the handler refuses them).
  *
  * @module
  */
 
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { Buffer } from "node:buffer";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import type { Handler } from "./handler.ts";
+
+/** Default of {@linkcode ServeOptions.headersTimeoutMs}. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** Default of {@linkcode ServeOptions.idleTimeoutMs}. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+/** Default of {@linkcode ServeOptions.requestTimeoutMs}. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** Options of {@linkcode startServer}. */
 export interface ServeOptions {
@@ -23,6 +41,12 @@ export interface ServeOptions {
   logger?: Logger;
   /** Name used in log lines, e.g. "healthz" or "read-only". @default "http" */
   name?: string;
+  /** Most time from a connection's first byte to the end of its request headers. @default 10 s */
+  headersTimeoutMs?: number;
+  /** Most time a connection may go without traffic (keep-alive included). @default 30 s */
+  idleTimeoutMs?: number;
+  /** Most time to receive a whole request. @default 30 s */
+  requestTimeoutMs?: number;
 }
 
 /** A running server. */
@@ -33,35 +57,121 @@ export interface RunningServer {
   finished: Promise<void>;
 }
 
+function toRequest(req: IncomingMessage, host: string): Request {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    try {
+      headers.append(raw[i], raw[i + 1]);
+    } catch {
+      // a header value fetch's Headers refuses: the handler never needs it
+    }
+  }
+  const path = req.url?.startsWith("/") ? req.url : `/${req.url ?? ""}`;
+  return new Request(`http://${host}${path}`, { method: req.method ?? "GET", headers });
+}
+
+async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  const body = Buffer.from(await response.arrayBuffer());
+  res.statusCode = response.status;
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  res.setHeader("content-length", body.byteLength);
+  res.end(body);
+}
+
 /**
  * Serves `handler` until `options.signal` aborts; resolves once listening.
- * Rejects when the address cannot be bound (for example in use).
+ * Rejects when the address cannot be bound: `Deno.errors.AddrInUse` when in
+ * use, `Deno.errors.NotCapable` without the net permission.
  *
  * Needs `--allow-net=<hostname>:<port>`.
  */
-export function startServer(handler: Handler, options: ServeOptions): Promise<RunningServer> {
+export async function startServer(
+  handler: Handler,
+  options: ServeOptions,
+): Promise<RunningServer> {
   const logger = options.logger ?? nullLogger;
   const name = options.name ?? "http";
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  try {
-    server = Deno.serve({
-      hostname: options.hostname ?? "127.0.0.1",
-      port: options.port,
-      signal: options.signal,
-      onListen: () => {},
-      onError: (e) => {
-        logger.error("HTTP request failed", { server: name, err: e });
-        return new Response("500 internal server error\n", { status: 500 });
-      },
-    }, handler);
-  } catch (e) {
-    return Promise.reject(e);
+  const hostname = options.hostname ?? "127.0.0.1";
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const idleTimeout = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const requestTimeout = Math.max(
+    options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    headersTimeout,
+  );
+  // node:http throws the missing permission from a later tick, out of reach
+  // of any handler: ask first.
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  const netHost = options.port === 0 ? host : `${host}:${options.port}`;
+  const state = await Deno.permissions.query({ name: "net", host: netHost });
+  if (state.state !== "granted") {
+    throw new Deno.errors.NotCapable(
+      `Requires net access to "${netHost}" to serve ${name}, run again with the --allow-net flag`,
+    );
   }
-  // Deno.serve ignores a signal that aborted before it started listening.
-  if (options.signal.aborted) void server.shutdown();
-  else options.signal.addEventListener("abort", () => void server.shutdown(), { once: true });
-  const a = { hostname: server.addr.hostname, port: server.addr.port };
+
+  let stopping = false;
+  let authority = host;
+  const server = createServer({
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: idleTimeout,
+    // How often node checks the headers and request deadlines.
+    connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(headersTimeout / 4))),
+  }, (req, res) => {
+    // Once stopping, every answer closes its connection, so `finished` never
+    // waits for a client's keep-alive.
+    if (stopping) res.setHeader("connection", "close");
+    void (async () => {
+      try {
+        await writeResponse(res, await handler(toRequest(req, authority)));
+      } catch (err) {
+        logger.error("HTTP request failed", { server: name, err });
+        if (!res.headersSent) {
+          res.statusCode = 500;
+          res.setHeader("content-type", "text/plain; charset=utf-8");
+          res.end("500 internal server error\n");
+        } else {
+          res.destroy();
+        }
+      }
+    })();
+  });
+  // A socket without traffic for this long is destroyed; bad or late
+  // requests get node's own 400, 408 or 431 and a close.
+  server.timeout = idleTimeout;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error & { code?: string }) => {
+      reject(
+        err.code === "EADDRINUSE"
+          ? new Deno.errors.AddrInUse(
+            `Cannot serve ${name} on ${host}:${options.port}: address already in use`,
+          )
+          : err,
+      );
+    };
+    server.once("error", onError);
+    server.listen(options.port, hostname, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+  // Errors after listening (e.g. out of file descriptors on accept) are logged; the server goes on.
+  server.on("error", (err) => logger.error("HTTP server error", { server: name, err }));
+
+  const bound = server.address() as { address: string; port: number };
+  authority = `${host}:${bound.port}`;
+  const finished = new Promise<void>((resolve) => server.once("close", () => resolve()));
+  const stop = () => {
+    stopping = true;
+    server.close();
+    server.closeIdleConnections();
+  };
+  if (options.signal.aborted) stop();
+  else options.signal.addEventListener("abort", stop, { once: true });
+  const a = { hostname: bound.address, port: bound.port };
   if (options.onListen) options.onListen(a);
-  else logger.info("Starting to listen", { server: name, address: `${a.hostname}:${a.port}` });
-  return Promise.resolve({ ...a, finished: server.finished });
+  else logger.info("Starting to listen", { server: name, address: `${host}:${a.port}` });
+  return { ...a, finished };
 }

@@ -171,3 +171,84 @@ Deno.test("makeMounts() maps volumeMounts and keeps subPath inside the volume", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// The scoped tests below run with read/write on this dir only, as the agent
+// runs with its computed grants; made here because they cannot make it.
+const SCOPED_DIR = Deno.makeTempDirSync({ prefix: "denolet-scoped-volumes-" });
+
+Deno.test({
+  name: "setUpPodVolumes() does not touch an untyped hostPath outside its grants",
+  permissions: { read: [SCOPED_DIR], write: [SCOPED_DIR] },
+  async fn() {
+    // Before: stat('/etc/kubernetes') failed with 'Requires read access to "/etc/kubernetes"'.
+    const pod = makePod([{ name: "a" }], {
+      volumes: [
+        { name: "k8s", hostPath: { path: "/etc/kubernetes" } },
+        { name: "etcd", hostPath: { path: "/var/lib/etcd", type: "" } },
+      ],
+    });
+    const paths = await setUpPodVolumes(pod, `${SCOPED_DIR}/root`);
+    assert.deepEqual([...paths], [["k8s", "/etc/kubernetes"], ["etcd", "/var/lib/etcd"]]);
+  },
+});
+
+Deno.test({
+  name:
+    "setUpPodVolumes() fails a typed hostPath outside its grants with one line naming --allow-host-path",
+  permissions: { read: [SCOPED_DIR], write: [SCOPED_DIR] },
+  async fn(t) {
+    for (const type of ["Directory", "DirectoryOrCreate", "FileOrCreate", "Socket"]) {
+      await t.step(type, async () => {
+        const pod = makePod([{ name: "a" }], {
+          volumes: [{ name: "pki", hostPath: { path: "/etc/kubernetes/pki", type } }],
+        });
+        await assert.rejects(setUpPodVolumes(pod, `${SCOPED_DIR}/root`), (e) => {
+          assert.ok(e instanceof VolumeSetupError, String(e));
+          assert.equal(
+            e.message,
+            'MountVolume.SetUp failed for volume "pki" : denolet is not permitted to access ' +
+              "hostPath /etc/kubernetes/pki: start denolet with --allow-host-path=/etc/kubernetes/pki " +
+              "(the hostPath paths of the manifests present at start are granted without it)",
+          );
+          return true;
+        });
+      });
+    }
+    await t.step("inside the grants it still works", async () => {
+      const pod = makePod([{ name: "a" }], {
+        volumes: [{
+          name: "d",
+          hostPath: { path: `${SCOPED_DIR}/made`, type: "DirectoryOrCreate" },
+        }],
+      });
+      await setUpPodVolumes(pod, `${SCOPED_DIR}/root`);
+      assert.ok((await Deno.stat(`${SCOPED_DIR}/made`)).isDirectory);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "makeMounts() names --allow-host-path when a subPath cannot be made in an ungranted hostPath",
+  permissions: { read: [SCOPED_DIR], write: [SCOPED_DIR] },
+  async fn() {
+    try {
+      await assert.rejects(
+        makeMounts({
+          name: "c",
+          volumeMounts: [{ name: "logs", mountPath: "/logs", subPath: "etcd" }],
+        }, new Map([["logs", "/var/log/denolet-test"]])),
+        (e) => {
+          assert.ok(e instanceof TypeError, String(e));
+          assert.match(
+            e.message,
+            /^Cannot mount volume 'logs' in container 'c': denolet is not permitted to access hostPath \/var\/log\/denolet-test: start denolet with --allow-host-path=\/var\/log\/denolet-test /,
+          );
+          return true;
+        },
+      );
+    } finally {
+      await Deno.remove(SCOPED_DIR, { recursive: true });
+    }
+  },
+});

@@ -18,6 +18,7 @@ Deno.test("helpText() groups flags by topic in a fixed order", () => {
     "Images:",
     "Container garbage collection (deprecated, flag only):",
     "Local server:",
+    "Permissions (denolet only):",
     "Logging:",
     "General:",
   ]);
@@ -45,4 +46,20 @@ Deno.test("versionText() names denolet's version and the kubelet it follows", ()
   assert.equal(KUBELET_COMPATIBLE_VERSION, "v1.35");
   assert.equal(versionText(), "denolet v0.1.0 (kubelet-compatible v1.35)");
   assert.ok(helpText().startsWith(versionText()));
+});
+
+Deno.test("helpText() says which defaults are safer than the kubelet's and what is granted", () => {
+  const text = helpText().replaceAll(/\s+/g, " ");
+  assert.match(text, /read-only port listens on 127\.0\.0\.1 unless --address says otherwise/);
+  assert.match(
+    text,
+    /--address ip IP address the read-only port listens on\..*\(default 127\.0\.0\.1; the kubelet's is 0\.0\.0\.0\)/,
+  );
+  assert.match(text, /drop a connection that sends no complete request headers within 10s/);
+  assert.match(
+    text,
+    /--pod-network-cidr cidr\[,cidr\] .*\(default podCIDR when set, else 10\.88\.0\.0\/16/,
+  );
+  assert.match(text, /--allow-host-path path\[,path\] .*manifests in --pod-manifest-path at start/);
+  assert.match(text, /--pod-cidr cidr .*\[config: podCIDR\]/);
 });

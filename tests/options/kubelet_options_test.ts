@@ -40,6 +40,7 @@ Deno.test("loadKubeletOptions() without flags gives the kubelet defaults (legacy
     hostnameOverride: undefined,
     nodeName: "host-a",
     nodeIP: undefined,
+    podCIDR: "",
     rootDir: "/var/lib/kubelet",
     maxPods: 110,
     containerRuntimeEndpoint: "unix:///run/containerd/containerd.sock",
@@ -65,10 +66,12 @@ Deno.test("loadKubeletOptions() without flags gives the kubelet defaults (legacy
     minimumGCAge: 0,
     maxPerPodContainerCount: 1,
     maxContainerCount: -1,
-    address: "0.0.0.0",
+    address: "127.0.0.1", // safer than the kubelet's 0.0.0.0
     readOnlyPort: 10255,
     healthzPort: 10248,
     healthzBindAddress: "127.0.0.1",
+    podNetworkCIDRs: ["10.88.0.0/16"],
+    allowHostPaths: [],
     logging: { format: "text", verbosity: 0 },
   });
 });
@@ -393,6 +396,51 @@ Deno.test("loadKubeletOptions() reports bad values as one line naming flag or fi
       'invalid node name "bad_name" (from --hostname-override): must be a lower-case DNS-1123 subdomain',
     ],
     [["--root-dir="], {}, 'invalid value "" for flag --root-dir: must not be empty'],
+    [
+      ["--root-dir=/var/lib/a,b"],
+      {},
+      'invalid value "/var/lib/a,b" for flag --root-dir: a path with a comma cannot be granted (Deno\'s allow-lists are comma-separated)',
+    ],
+    [
+      ["--pod-manifest-path=/etc/k8s,old"],
+      {},
+      'invalid value "/etc/k8s,old" for flag --pod-manifest-path: a path with a comma cannot be granted (Deno\'s allow-lists are comma-separated)',
+    ],
+    [
+      ["--container-runtime-endpoint=unix:///run/a,b.sock"],
+      {},
+      'invalid value "unix:///run/a,b.sock" for flag --container-runtime-endpoint: a path with a comma cannot be granted (Deno\'s allow-lists are comma-separated)',
+    ],
+    [
+      ["--config=/etc/a,b.yaml"],
+      {},
+      'invalid value "/etc/a,b.yaml" for flag --config: a path with a comma cannot be granted (Deno\'s allow-lists are comma-separated)',
+    ],
+    [
+      ["--config=/k.yaml"],
+      { "/k.yaml": HEAD + "podLogsDir: /var/log/a,b\n" },
+      "invalid value \"/var/log/a,b\" for field podLogsDir in '/k.yaml': a path with a comma cannot be granted (Deno's allow-lists are comma-separated)",
+    ],
+    [
+      ["--pod-network-cidr=10.88.0.0"],
+      {},
+      'invalid value "10.88.0.0" for flag --pod-network-cidr: not a CIDR (e.g. 10.88.0.0/16)',
+    ],
+    [
+      ["--pod-network-cidr=10.88.0.0/40"],
+      {},
+      'invalid value "10.88.0.0/40" for flag --pod-network-cidr: prefix length out of range',
+    ],
+    [
+      ["--config=/k.yaml"],
+      { "/k.yaml": HEAD + "podCIDR: pods\n" },
+      "invalid value \"pods\" for field podCIDR in '/k.yaml': not a CIDR (e.g. 10.88.0.0/16)",
+    ],
+    [
+      ["--allow-host-path=etc/kubernetes"],
+      {},
+      'invalid value ["etc/kubernetes"] for flag --allow-host-path: "etc/kubernetes" is not an absolute path',
+    ],
   ];
   for (const [args, files, message] of cases) {
     await t.step(message, async () => {
@@ -438,4 +486,52 @@ Deno.test("loadKubeletOptions() reads a real config file and drop-in dir from di
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("loadKubeletOptions() says where a relative --root-dir went, in one warning", async () => {
+  const r = await loadKubeletOptions(["--root-dir=.denolet/root"], fakeIO());
+  assert.equal(r.kind, "run");
+  if (r.kind !== "run") return;
+  assert.equal(r.options.rootDir, "/work/.denolet/root");
+  assert.deepEqual(r.warnings, [
+    '--root-dir ".denolet/root" is relative: using "/work/.denolet/root" (resolved against the working directory)',
+  ]);
+  const absolute = await loadKubeletOptions(["--root-dir=/srv/denolet"], fakeIO());
+  assert.deepEqual(absolute.kind === "run" && absolute.warnings, []);
+});
+
+Deno.test("loadKubeletOptions() picks the pod network from --pod-network-cidr, else podCIDR, else 10.88.0.0/16", async () => {
+  const files = { "/k.yaml": HEAD + "podCIDR: 10.244.1.0/24\n" };
+  assert.deepEqual((await load([])).podNetworkCIDRs, ["10.88.0.0/16"]);
+  const fromConfig = await load(["--config=/k.yaml"], files);
+  assert.deepEqual([fromConfig.podCIDR, fromConfig.podNetworkCIDRs], [
+    "10.244.1.0/24",
+    ["10.244.1.0/24"],
+  ]);
+  assert.deepEqual((await load(["--pod-cidr=10.1.0.0/16"])).podNetworkCIDRs, ["10.1.0.0/16"]);
+  const flag = await load(
+    ["--config=/k.yaml", "--pod-network-cidr=10.0.0.0/8, 172.16.0.0/12"],
+    files,
+  );
+  assert.deepEqual(flag.podNetworkCIDRs, ["10.0.0.0/8", "172.16.0.0/12"]);
+  assert.deepEqual((await load(["--pod-network-cidr="])).podNetworkCIDRs, []);
+});
+
+Deno.test("loadKubeletOptions() warns that an IPv6 pod network cannot be granted", async () => {
+  const r = await loadKubeletOptions(["--pod-network-cidr=10.88.0.0/16,fd00:88::/64"], fakeIO());
+  assert.equal(r.kind, "run");
+  if (r.kind !== "run") return;
+  assert.deepEqual(r.options.podNetworkCIDRs, ["10.88.0.0/16", "fd00:88::/64"]);
+  assert.deepEqual(r.warnings, [
+    "pod network fd00:88::/64 (--pod-network-cidr) is not granted: Deno's --allow-net cannot grant an IPv6 range, so probes and hooks to those pod IPs will be refused",
+  ]);
+});
+
+Deno.test("loadKubeletOptions() collects --allow-host-path lists, repeatable", async () => {
+  const o = await load([
+    "--allow-host-path=/etc/kubernetes,/var/lib/etcd",
+    "--allow-host-path",
+    "/srv",
+  ]);
+  assert.deepEqual(o.allowHostPaths, ["/etc/kubernetes", "/var/lib/etcd", "/srv"]);
 });

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import { type KubeletOptions, loadKubeletOptions } from "../../src/options/kubelet_options.ts";
 import {
+  computeAgentPermissions,
   computePermissions,
   permissionFlags,
+  podHostPaths,
   TLS_ENV_VARS,
   YAML_ENV_VARS,
 } from "../../src/options/permissions.ts";
+import { parse as parseYaml } from "yaml";
 import { GRPC_ENV_VARS } from "../../src/cri/permissions_env.ts";
 
 const HEAD = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n";
@@ -33,14 +36,20 @@ Deno.test("computePermissions() for the defaults grants the containerd socket an
   assert.deepEqual(perms, {
     read: ["/var/lib/kubelet", "/var/log/pods", "/run/containerd/containerd.sock"],
     write: ["/var/lib/kubelet", "/var/log/pods", "/run/containerd/containerd.sock"],
-    net: ["unix:/run/containerd/containerd.sock", "127.0.0.1:10248", "0.0.0.0:10255", "127.0.0.1"],
+    net: [
+      "unix:/run/containerd/containerd.sock",
+      "127.0.0.1:10248",
+      "127.0.0.1:10255",
+      "127.0.0.1",
+      "10.88.0.0/16",
+    ],
     env: ENV,
     sys: "all",
   });
   assert.deepEqual(permissionFlags(perms), [
     "--allow-read=/var/lib/kubelet,/var/log/pods,/run/containerd/containerd.sock",
     "--allow-write=/var/lib/kubelet,/var/log/pods,/run/containerd/containerd.sock",
-    "--allow-net=unix:/run/containerd/containerd.sock,127.0.0.1:10248,0.0.0.0:10255,127.0.0.1",
+    "--allow-net=unix:/run/containerd/containerd.sock,127.0.0.1:10248,127.0.0.1:10255,127.0.0.1,10.88.0.0/16",
     `--allow-env=${ENV.join(",")}`,
     "--allow-sys",
   ]);
@@ -87,6 +96,7 @@ Deno.test("computePermissions() for a full config scopes every path, socket and 
       "pods.example.com:443",
       "[::1]:10248",
       "127.0.0.1",
+      "10.88.0.0/16",
     ],
     env: ENV,
     sys: "all",
@@ -108,7 +118,13 @@ Deno.test("computePermissions() for the embedded runtime grants its socket in th
     // the socket and manifest dir are inside the root dir, which is granted whole
     read: ["/tmp/denolet", "/var/log/pods"],
     write: ["/tmp/denolet", "/var/log/pods"],
-    net: ["unix:/tmp/denolet/embedded-cri.sock", "127.0.0.1:8080", "127.0.0.1:10255", "127.0.0.1"],
+    net: [
+      "unix:/tmp/denolet/embedded-cri.sock",
+      "127.0.0.1:8080",
+      "127.0.0.1:10255",
+      "127.0.0.1",
+      "10.88.0.0/16",
+    ],
     env: ENV,
     sys: "all",
   });
@@ -151,4 +167,161 @@ Deno.test("permissionFlags() orders kinds, skips empty lists and rejects commas"
     RangeError,
   );
   assert.throws(() => permissionFlags({ read: [""], write: [], net: [], env: [] }), RangeError);
+});
+
+const PROBE = new URL("./_net_probe.ts", import.meta.url).pathname;
+
+/** Runs the net probe fixture under exactly `flags`; one output line per URL. */
+async function probeUnder(flags: string[], urls: string[]): Promise<string[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", ...flags, PROBE, ...urls],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, `deno refused the flags: ${stderr}`);
+  return new TextDecoder().decode(out.stdout).trim().split("\n");
+}
+
+Deno.test("computePermissions() brackets IPv6 node IPs, and Deno starts with the flags", async (t) => {
+  const cases: [string, string[]][] = [
+    ["::1", ["[::1]"]],
+    ["10.0.0.5,fd00::5", ["10.0.0.5", "[fd00::5]"]],
+  ];
+  for (const [nodeIP, want] of cases) {
+    await t.step(nodeIP, async () => {
+      const perms = computePermissions(await load([`--node-ip=${nodeIP}`]));
+      for (const host of want) assert.ok(perms.net.includes(host), `${host} in ${perms.net}`);
+      // Before: "ipv6 addresses must be enclosed in square brackets" and no start.
+      const lines = await probeUnder(permissionFlags(perms), []);
+      assert.deepEqual(lines, [""]);
+    });
+  }
+});
+
+Deno.test("computePermissions() grants the pod network's IPv4 ranges, never an IPv6 one", async () => {
+  const config = { "/k.yaml": HEAD + "podCIDR: 10.244.3.0/24\n" };
+  const net = (args: string[]) => load(args, config).then((o) => computePermissions(o).net);
+  assert.ok((await net([])).includes("10.88.0.0/16"));
+  assert.equal((await net(["--config=/k.yaml"])).at(-1), "10.244.3.0/24");
+  const dual = await net(["--pod-network-cidr=10.1.0.0/16,fd00:1::/64"]);
+  assert.ok(dual.includes("10.1.0.0/16"));
+  assert.ok(!dual.some((e) => e.includes("fd00")), "Deno 2.9.6 cannot parse an IPv6 range");
+  assert.ok(!(await net(["--pod-network-cidr="])).some((e) => /\/\d+$/.test(e)));
+});
+
+Deno.test("a fetch to a pod IP inside --pod-network-cidr is permitted, and one outside refused", async () => {
+  // Loopback stands in for the pod network: 127.0.0.2 is inside 127.0.0.0/24,
+  // 127.0.1.2 outside (and outside the always-granted 127.0.0.1).
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.2", port: 0, signal: ac.signal, onListen: () => {} },
+    () => new Response("ok"),
+  );
+  try {
+    const perms = computePermissions(
+      await load(["--pod-network-cidr=127.0.0.0/24", "--read-only-port=0"]),
+    );
+    const port = server.addr.port;
+    const lines = await probeUnder(permissionFlags(perms), [
+      `http://127.0.0.2:${port}/`,
+      `http://127.0.1.2:${port}/`,
+    ]);
+    assert.deepEqual(lines, ["permitted 200", "refused NotCapable"]);
+  } finally {
+    ac.abort();
+    await server.finished;
+  }
+});
+
+const CONTROL_PLANE_POD = `apiVersion: v1
+kind: Pod
+metadata: {name: etcd, namespace: kube-system}
+spec:
+  containers:
+  - name: etcd
+    image: registry.k8s.io/etcd:3.5
+    volumeMounts:
+    - {name: data, mountPath: /var/lib/etcd}
+    - {name: certs, mountPath: /etc/kubernetes/pki/etcd}
+    - {name: logs, mountPath: /logs, subPath: etcd}
+  volumes:
+  - {name: data, hostPath: {path: /var/lib/etcd, type: DirectoryOrCreate}}
+  - {name: certs, hostPath: {path: /etc/kubernetes/pki/etcd, type: Directory}}
+  - {name: ca, hostPath: {path: /usr/share/ca-certificates}}
+  - {name: sock, hostPath: {path: /run/etcd.sock, type: Socket}}
+  - {name: logs, hostPath: {path: /var/log/etcd}}
+  - {name: bad, hostPath: {path: relative/dir, type: Directory}}
+  - {name: comma, hostPath: {path: "/srv/a,b", type: Directory}}
+`;
+
+Deno.test("podHostPaths() asks for what the agent touches: nothing for untyped, stat, or stat and create", () => {
+  assert.deepEqual(podHostPaths(parseYaml(CONTROL_PLANE_POD)), {
+    // DirectoryOrCreate; untyped but mounted with a subPath (the agent makes it)
+    // Directory and Socket are only stat'ed
+    read: ["/var/lib/etcd", "/etc/kubernetes/pki/etcd", "/run/etcd.sock", "/var/log/etcd"],
+    write: ["/var/lib/etcd", "/var/log/etcd"],
+  });
+  for (
+    const junk of [null, 3, "x", [], { spec: { volumes: "no" } }, { spec: { volumes: [null] } }]
+  ) {
+    assert.deepEqual(podHostPaths(junk), { read: [], write: [] });
+  }
+});
+
+Deno.test("computeAgentPermissions() grants the hostPaths of the manifests present, ignoring bad files", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denolet-perms-" });
+  try {
+    await Deno.writeTextFile(`${dir}/etcd.yaml`, CONTROL_PLANE_POD);
+    await Deno.writeTextFile(
+      `${dir}/api.json`,
+      JSON.stringify({
+        kind: "Pod",
+        spec: {
+          volumes: [{ name: "k", hostPath: { path: "/etc/kubernetes", type: "Directory" } }],
+        },
+      }),
+    );
+    await Deno.writeTextFile(`${dir}/broken.yaml`, "spec: [unclosed\n  volumes: :\n");
+    await Deno.writeTextFile(`${dir}/.hidden.yaml`, CONTROL_PLANE_POD.replaceAll("etcd", "hid"));
+    await Deno.writeTextFile(`${dir}/notes.txt`, CONTROL_PLANE_POD.replaceAll("etcd", "txt"));
+    const options = await load([
+      `--pod-manifest-path=${dir}`,
+      "--allow-host-path=/srv/data",
+      "--root-dir=/var/lib/denolet",
+    ]);
+    const perms = await computeAgentPermissions(options);
+    assert.deepEqual(perms.read, [
+      dir,
+      "/var/lib/denolet",
+      "/var/log/pods",
+      "/run/containerd/containerd.sock",
+      "/etc/kubernetes", // covers /etc/kubernetes/pki/etcd
+      "/var/lib/etcd",
+      "/run/etcd.sock",
+      "/var/log/etcd",
+      "/srv/data",
+    ]);
+    assert.deepEqual(perms.write, [
+      "/var/lib/denolet",
+      "/var/log/pods",
+      "/run/containerd/containerd.sock",
+      "/var/lib/etcd",
+      "/var/log/etcd",
+      "/srv/data",
+    ]);
+    assert.ok(!perms.read.some((p) => p.includes("hid") || p.includes("txt") || p.includes(",")));
+    // A single manifest file works too; a missing path grants nothing more.
+    const single = await computeAgentPermissions(
+      await load([`--pod-manifest-path=${dir}/api.json`]),
+    );
+    assert.ok(single.read.includes("/etc/kubernetes"));
+    const missing = await load([`--pod-manifest-path=${dir}/nope`]);
+    assert.deepEqual(
+      (await computeAgentPermissions(missing)).read,
+      computePermissions(missing).read,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -51,6 +51,8 @@ const containerConfig: ContainerConfig = {
 
 Deno.test("the CRI client drives every RPC of the fake runtime over its socket", async () => {
   await using dir = await tempSocketDir();
+  // The fake writes container logs there, as containerd does.
+  sandboxConfig.logDirectory = dir.path("logs/default_web_uid-web");
   const fake = await startFakeRuntime({
     socketPath: dir.path("fake.sock"),
     clock: new FakeClock(),
@@ -125,7 +127,7 @@ Deno.test("the CRI client drives every RPC of the fake runtime over its socket",
     await cri.runtime.updateContainerResources(containerId, { linux: { cpuShares: 4 } });
     await cri.runtime.reopenContainerLog(containerId);
     const exec = await cri.runtime.execSync(containerId, ["echo", "hi"], { timeoutSeconds: 5 });
-    assert.equal(new TextDecoder().decode(exec.stdout), "echo hi");
+    assert.equal(new TextDecoder().decode(exec.stdout), "hi\n");
     assert.equal(exec.exitCode, 0);
     assert.equal((await cri.runtime.execSync(containerId, ["false"])).exitCode, 1);
     assert.match(await cri.runtime.exec({ containerId, cmd: ["sh"], stdout: true }), /^http/);

@@ -3,7 +3,7 @@ import { FakeClock } from "../../src/util/clock.ts";
 import { normalizeImageName, startFakeRuntime } from "../../src/cri/fake/mod.ts";
 import type { FakeRuntimeServer } from "../../src/cri/fake/mod.ts";
 import { RemoteImageService } from "../../src/cri/remote_image_service.ts";
-import { CriError } from "../../src/cri/errors.ts";
+import { CriError, NotFoundError } from "../../src/cri/errors.ts";
 
 async function withFake(
   fn: (fake: FakeRuntimeServer, images: RemoteImageService, clock: FakeClock) => Promise<void>,
@@ -111,4 +111,59 @@ Deno.test("FakeImageService.imageFsInfo() sums image sizes unless usage is set",
     assert.equal(pinned.pinned, true);
     assert.equal(pinned.size, 700_000);
   });
+});
+
+Deno.test("FakeImageService.publish(): the tags and the digest of one image pull one image", async () => {
+  await withFake(async (fake, images) => {
+    const p = fake.images.publish("example.com/app", ["v1", "latest"], { user: "1000:1000" });
+    assert.deepEqual(p.tagRefs, ["example.com/app:v1", "example.com/app:latest"]);
+    assert.match(p.digestRef, /^example\.com\/app@sha256:[0-9a-f]{64}$/);
+    // By digest first: found by that digest, no tag yet.
+    assert.equal(await images.pullImage({ image: p.digestRef }), p.id);
+    let image = (await images.imageStatus({ image: p.digestRef })).image;
+    assert.deepEqual([image?.repoTags, image?.repoDigests], [[], [p.digestRef]]);
+    assert.equal(await images.pullImage({ image: "example.com/app:v1" }), p.id);
+    assert.equal(await images.pullImage({ image: "example.com/app" }), p.id); // :latest
+    image = (await images.imageStatus({ image: p.id })).image;
+    assert.deepEqual(image?.repoTags, ["example.com/app:latest", "example.com/app:v1"]);
+    assert.deepEqual([image?.uid, image?.username], [{ value: 1000 }, ""]);
+    assert.equal((await images.listImages()).filter((i) => i.id === p.id).length, 1);
+    // An id prefix, with or without sha256:, finds it too.
+    assert.equal((await images.imageStatus({ image: p.id.slice(7, 19) })).image?.id, p.id);
+    assert.equal((await images.imageStatus({ image: p.id.slice(0, 19) })).image?.id, p.id);
+  });
+});
+
+Deno.test("FakeImageService: a published repository's unknown tag is not found; a moved tag moves", async () => {
+  await withFake(async (fake, images) => {
+    const one = fake.images.publish("example.com/app", ["stable"]);
+    await assert.rejects(images.pullImage({ image: "example.com/app:nope" }), (e: unknown) => {
+      assert.ok(e instanceof NotFoundError);
+      assert.match(e.message, /failed to resolve reference "example\.com\/app:nope": .*not found/);
+      return true;
+    });
+    await images.pullImage({ image: "example.com/app:stable" });
+    const two = fake.images.publish("example.com/app", ["stable"], { cmd: ["sleep", "1"] });
+    assert.notEqual(two.id, one.id);
+    await images.pullImage({ image: "example.com/app:stable" });
+    const old = (await images.imageStatus({ image: one.id })).image;
+    assert.deepEqual([old?.repoTags, old?.repoDigests], [[], [one.digestRef]]);
+    assert.equal((await images.imageStatus({ image: "example.com/app:stable" })).image?.id, two.id);
+  });
+});
+
+Deno.test("FakeImageService seeds carry the image config: user, entrypoint and cmd", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denolet-fake-" });
+  const fake = await startFakeRuntime({
+    socketPath: `${dir}/cri.sock`,
+    images: [{ name: "example.com/named:1", user: "nobody", cmd: ["sleep", "1"] }],
+  });
+  try {
+    const image = fake.images.resolve("example.com/named:1");
+    assert.deepEqual([image?.uid, image?.username], [null, "nobody"]);
+    assert.deepEqual(fake.images.configOf(image!.id), { user: "nobody", cmd: ["sleep", "1"] });
+  } finally {
+    await fake.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -14,11 +14,15 @@ interface Fixture {
   clock: FakeClock;
 }
 
+/** The log root of the current test's fake (its temp dir): the fake writes container logs there. */
+let logRoot = "";
+
 async function withFake(
   fn: (f: Fixture) => Promise<void>,
   options: Partial<StartFakeRuntimeOptions> = {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "denolet-fake-" });
+  logRoot = `${dir}/logs`;
   const clock = new FakeClock();
   const fake = await startFakeRuntime({
     socketPath: `${dir}/cri.sock`,
@@ -41,7 +45,7 @@ async function withFake(
 function podConfig(name = "web", attempt = 0): PodSandboxConfig {
   return {
     metadata: { name, uid: `uid-${name}`, namespace: "default", attempt },
-    logDirectory: `/var/log/pods/default_${name}_uid-${name}`,
+    logDirectory: `${logRoot}/default_${name}_uid-${name}`,
     labels: { "io.kubernetes.pod.name": name },
     annotations: { a: "b" },
     linux: { securityContext: { namespaceOptions: { network: "NODE" } } },
@@ -142,7 +146,7 @@ Deno.test("FakeRuntimeService container lifecycle: CREATED, RUNNING, EXITED, rem
     assert.equal(status.image.image, "docker.io/library/busybox:latest");
     assert.match(status.imageRef, /^docker\.io\/library\/busybox@sha256:[0-9a-f]{64}$/);
     assert.match(status.imageId, /^sha256:[0-9a-f]{64}$/);
-    assert.equal(status.logPath, "/var/log/pods/default_web_uid-web/app/0.log");
+    assert.equal(status.logPath, `${logRoot}/default_web_uid-web/app/0.log`);
     assert.equal(status.startedAt, 0);
 
     clock.step(1000);
@@ -286,16 +290,26 @@ Deno.test("FakeRuntimeService.stopPodSandbox() stops its running containers; rem
   });
 });
 
-Deno.test("FakeRuntimeService.execSync() echoes by default, runs a set handler, and honours the timeout", async (t) => {
+Deno.test("FakeRuntimeService.execSync() runs known commands by default, runs a set handler, and honours the timeout", async (t) => {
   await withFake(async (f) => {
     const { id } = await runContainer(f, "app");
-    await assert.rejects(f.runtime.execSync(id, ["echo", "hi"]), /not running/);
+    await assert.rejects(
+      f.runtime.execSync(id, ["echo", "hi"]),
+      /failed to exec in container: container is in CONTAINER_CREATED state/,
+    );
     await f.runtime.startContainer(id);
-    await t.step("default echoes the command", async () => {
+    await t.step("default runs echo, sh -c, false; echoes an unknown command", async () => {
       const r = await f.runtime.execSync(id, ["echo", "hi"]);
-      assert.equal(new TextDecoder().decode(r.stdout), "echo hi");
+      assert.equal(new TextDecoder().decode(r.stdout), "hi\n");
       assert.equal(r.exitCode, 0);
+      const sh = await f.runtime.execSync(id, ["sh", "-c", "echo out; echo err >&2; exit 3"]);
+      assert.deepEqual(
+        [new TextDecoder().decode(sh.stdout), new TextDecoder().decode(sh.stderr), sh.exitCode],
+        ["out\n", "err\n", 3],
+      );
       assert.equal((await f.runtime.execSync(id, ["false"])).exitCode, 1);
+      const unknown = await f.runtime.execSync(id, ["cat", "/tmp/healthy"]);
+      assert.equal(new TextDecoder().decode(unknown.stdout), "cat /tmp/healthy");
     });
     await t.step("sleep beyond the timeout fails as a command timeout", async () => {
       const call = f.runtime.execSync(id, ["sleep", "10"], { timeoutSeconds: 1 });
@@ -348,8 +362,8 @@ Deno.test("FakeRuntimeService answers the remaining RPCs", async () => {
     await f.runtime.updateContainerResources(id, { linux: { cpuShares: 512 } });
     assert.equal((await f.runtime.containerStatus(id)).status.resources?.linux?.cpuShares, 512);
     await f.runtime.reopenContainerLog(id);
-    assert.match(await f.runtime.exec({ containerId: id, cmd: ["sh"] }), /^http:\/\//);
-    assert.match(await f.runtime.attach({ containerId: id }), /^http:\/\//);
+    assert.match(await f.runtime.exec({ containerId: id, cmd: ["sh"], stdin: true }), /^http:\/\//);
+    assert.match(await f.runtime.attach({ containerId: id, stdout: true }), /^http:\/\//);
     assert.match(await f.runtime.portForward({ podSandboxId, port: [80] }), /^http:\/\//);
     assert.equal((await f.runtime.containerStats(id))?.attributes?.id, id);
     assert.equal((await f.runtime.listContainerStats()).length, 1);

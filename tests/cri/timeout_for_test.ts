@@ -102,7 +102,7 @@ Deno.test("StopContainer with a grace period of 1e15 s goes through grpc-js to t
   try {
     const podSandboxId = await runtime.runPodSandbox({
       metadata: { name: "web", namespace: "default", uid: "uid-web", attempt: 0 },
-      logDirectory: "/var/log/pods/default_web_uid-web",
+      logDirectory: dir.path("logs/default_web_uid-web"), // the fake writes container logs there
     });
     const sandboxConfig = {
       metadata: { name: "web", namespace: "default", uid: "uid-web", attempt: 0 },

@@ -1,12 +1,14 @@
 /**
  * Scripted container behaviour for the fake runtime: which containers crash,
- * fail to be created or started, or never start, matched by container name,
- * image or pod.
+ * print, fail to be created or started, or never start, matched by container
+ * name, image or pod. What a script leaves out follows the container's
+ * command line (command_plan.ts): an unscripted `sh -c "exit 3"` exits 3 at
+ * once, `sleep 5` exits after 5 s on the fake's clock, a server keeps running.
  *
  * @module
  */
 
-import { normalizeImageName } from "./fake_image_service.ts";
+import { normalizeImageName } from "./image_ref.ts";
 
 /** Which containers a {@linkcode ContainerScript} applies to; every field set must match. */
 export interface ContainerScriptMatch {
@@ -23,7 +25,14 @@ export interface ContainerScriptMatch {
 /** What a matching container does. */
 export interface ContainerScript {
   match: ContainerScriptMatch;
-  /** Exit this long (ms on the fake's clock) after StartContainer. */
+  /** Printed on stdout at StartContainer (CRI log lines in the container's log file). */
+  stdout?: string;
+  /** Printed on stderr at StartContainer. */
+  stderr?: string;
+  /**
+   * Exit this long (ms on the fake's clock) after StartContainer, whatever the
+   * command; without it the command line decides.
+   */
   exitAfterMs?: number;
   /** Exit code of a scripted exit. @default 0 */
   exitCode?: number;

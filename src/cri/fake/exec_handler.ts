@@ -1,6 +1,7 @@
 /**
  * How the fake runtime answers ExecSync: a replaceable handler, a default
- * that echoes the command, and the exec timeout taken from the request.
+ * that runs what the fake knows of the command, and the exec timeout taken
+ * from the request.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import { status } from "@grpc/grpc-js";
 import type { Clock } from "../../util/clock.ts";
 import type { FakeContainer } from "./container_store.ts";
 import { RpcError } from "./_util.ts";
+import { planCommand } from "./command_plan.ts";
 
 /** What an exec returns; text is UTF-8 encoded. */
 export interface ExecResult {
@@ -29,17 +31,29 @@ export type ExecHandler = (
 ) => ExecResult | Promise<ExecResult>;
 
 /**
- * The default exec: `sleep N` waits N seconds on the clock and exits 0,
- * `false` exits 1, anything else exits 0 with the command, joined by spaces,
- * as stdout.
+ * The default exec runs what the fake knows of the command line (the rules of
+ * command_plan.ts): `sh -c "echo hello; echo err >&2; exit 3"` prints both
+ * lines and exits 3, `sleep N` waits N seconds on the clock, `false` exits 1,
+ * `sleep infinity` runs until the exec times out. A command the fake does
+ * not know exits 0 with the command, joined by spaces, as stdout.
  */
 export const defaultExecHandler: ExecHandler = async (_container, cmd, { clock, signal }) => {
-  if (cmd[0] === "sleep" && cmd.length === 2 && Number(cmd[1]) >= 0) {
-    await clock.sleep(Number(cmd[1]) * 1000, signal);
-    return { exitCode: 0 };
+  const plan = planCommand(cmd);
+  if (plan.end.kind === "run" && !plan.end.known) return { stdout: cmd.join(" "), exitCode: 0 };
+  let stdout = "";
+  let stderr = "";
+  for (const step of plan.steps) {
+    if (step.kind === "sleep") await clock.sleep(step.ms, signal);
+    else if (step.stream === "stdout") stdout += step.text;
+    else stderr += step.text;
   }
-  if (cmd[0] === "false") return { exitCode: 1 };
-  return { stdout: cmd.join(" "), exitCode: 0 };
+  if (plan.end.kind === "run") {
+    await new Promise((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+  }
+  return { stdout, stderr, exitCode: plan.end.kind === "exit" ? plan.end.exitCode : 0 };
 };
 
 function bytes(data: string | Uint8Array | undefined): Uint8Array {

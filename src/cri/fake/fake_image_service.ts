@@ -1,16 +1,28 @@
 /**
- * The fake CRI ImageService: images kept in memory, pulls that "download"
- * any name (unless a test makes them fail), and settable image-fs usage.
+ * The fake CRI ImageService: images kept in memory the way containerd keeps
+ * them (one image per id with all its tags and digests), pulls that download
+ * from the fake's registry (published images, else any name, invented), pull
+ * failures and delays a test sets, and settable image-fs usage.
  *
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { status } from "@grpc/grpc-js";
 import type { Clock } from "../../util/clock.ts";
 import { RealClock } from "../../util/clock.ts";
 import type { Image, ImageServiceMethod, ImageServiceMethods, StringMap } from "../types.ts";
 import { nanos, RpcError } from "./_util.ts";
+import {
+  type FakeImageConfig,
+  FakeRegistry,
+  type PublishedImage,
+  type PublishImageOptions,
+} from "./fake_registry.ts";
+import { formatImageRef, normalizeImageName, parseImageRef } from "./image_ref.ts";
+import { ImageStore, type LocalImage, toImage } from "./image_store.ts";
+
+export { normalizeImageName } from "./image_ref.ts";
+export type { FakeImageConfig, PublishedImage, PublishImageOptions } from "./fake_registry.ts";
 
 /** The RPC handlers of an ImageService, by uncapitalised RPC name. */
 export type ImageServiceHandlers = {
@@ -20,10 +32,10 @@ export type ImageServiceHandlers = {
 };
 
 /** An image to put on the fake node. */
-export interface FakeImageSeed {
+export interface FakeImageSeed extends FakeImageConfig {
   /** Image reference, normalised like containerd does (`busybox` → `docker.io/library/busybox:latest`). */
   name: string;
-  /** Size in bytes. @default 1_000_000 */
+  /** Size in bytes. @default 1_000_000 (a published image keeps its own) */
   size?: number;
   /** Exempt from image GC. @default false */
   pinned?: boolean;
@@ -58,44 +70,12 @@ export interface ImageFsUsage {
 /** Mount point reported by ImageFsInfo. */
 export const FAKE_IMAGE_FS_MOUNTPOINT = "/var/lib/fake-runtime/images";
 
-function hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-/**
- * Normalises an image reference the way containerd's CRI does: a missing
- * registry becomes `docker.io`, a single-component Docker Hub name gets
- * `library/`, and a missing tag (without a digest) becomes `:latest`. Image
- * ids (`sha256:...`) are kept as they are.
- */
-export function normalizeImageName(ref: string): string {
-  if (ref.startsWith("sha256:")) return ref;
-  const at = ref.indexOf("@");
-  let name = at >= 0 ? ref.slice(0, at) : ref;
-  const digest = at >= 0 ? ref.slice(at) : "";
-  const slash = name.indexOf("/");
-  const first = slash >= 0 ? name.slice(0, slash) : "";
-  const hasDomain = slash >= 0 &&
-    (first.includes(".") || first.includes(":") || first === "localhost");
-  if (!hasDomain) name = `docker.io/${slash >= 0 ? name : `library/${name}`}`;
-  else if (first === "docker.io" && !name.slice(slash + 1).includes("/")) {
-    name = `docker.io/library/${name.slice(slash + 1)}`;
-  }
-  const hasTag = name.slice(name.lastIndexOf("/") + 1).includes(":");
-  return !hasTag && !digest ? `${name}:latest` : `${name}${digest}`;
-}
-
-function repoOf(name: string): string {
-  const at = name.indexOf("@");
-  if (at >= 0) return name.slice(0, at);
-  const colon = name.lastIndexOf(":");
-  return colon > name.lastIndexOf("/") ? name.slice(0, colon) : name;
-}
-
 /** In-memory ImageService served by the fake runtime. */
 export class FakeImageService implements ImageServiceHandlers {
+  /** What pulls download; {@linkcode FakeImageService.publish} adds to it. */
+  readonly registry: FakeRegistry = new FakeRegistry();
   readonly #clock: Clock;
-  #images = new Map<string, Image>();
+  readonly #store = new ImageStore();
   #failPulls = new Map<string, { message: string; code: number; remaining: number }>();
   #pullDelayMs = 0;
   #fs: ImageFsUsage = {};
@@ -105,44 +85,45 @@ export class FakeImageService implements ImageServiceHandlers {
     for (const seed of options.images ?? []) this.addImage(seed);
   }
 
-  /** Puts an image on the node (or returns the one already there) and returns it. */
-  addImage(seed: string | FakeImageSeed): Image {
-    const { name, size = 1_000_000, pinned = false } = typeof seed === "string"
-      ? { name: seed }
-      : seed;
-    const existing = this.resolve(name);
-    if (existing) return existing;
-    const normalized = normalizeImageName(name);
-    const id = `sha256:${hex(`config:${normalized}`)}`;
-    const image: Image = {
-      id,
-      repoTags: normalized.includes("@") ? [] : [normalized],
-      repoDigests: [`${repoOf(normalized)}@sha256:${hex(`manifest:${normalized}`)}`],
-      size,
-      uid: null,
-      username: "",
-      spec: { image: id, annotations: {} },
-      pinned,
-    };
-    this.#images.set(id, image);
-    return image;
+  /**
+   * Publishes one image under `tags` of `repo` in the fake's registry: pulls
+   * of each tag and of the returned digest reference give the same image (one
+   * image with every tag pulled); other tags of `repo` are not found.
+   */
+  publish(repo: string, tags: string[], options?: PublishImageOptions): PublishedImage {
+    return this.registry.publish(repo, tags, options);
   }
 
-  /** The image a reference (id, tag or digest, normalised) names, or undefined. */
-  resolve(ref: string): Image | undefined {
-    if (this.#images.has(ref)) return this.#images.get(ref);
-    const normalized = normalizeImageName(ref);
-    for (const image of this.#images.values()) {
-      if (image.repoTags.includes(normalized) || image.repoDigests.includes(normalized)) {
-        return image;
-      }
+  /** Puts an image on the node (or returns the one already there) and returns it. */
+  addImage(seed: string | FakeImageSeed): Image {
+    const { name, size, pinned = false, ...config } = typeof seed === "string"
+      ? { name: seed }
+      : seed;
+    const existing = this.#store.resolve(name);
+    if (existing) return toImage(existing);
+    const ref = parseImageRef(name);
+    const remote = this.registry.resolve(ref, config);
+    if (!remote) {
+      throw new RangeError(`Cannot add image '${name}': not published in its repository`);
     }
-    return undefined;
+    return toImage(this.#store.add({ ...remote, size: size ?? remote.size }, ref, pinned));
+  }
+
+  /** The image a reference (id, id prefix, tag or digest, normalised) names, or undefined. */
+  resolve(ref: string): Image | undefined {
+    const image = this.#store.resolve(ref);
+    return image && toImage(image);
+  }
+
+  /** The config (user, entrypoint, cmd) of the image with this id, if it is on the node. */
+  configOf(id: string): FakeImageConfig | undefined {
+    const image = this.#store.get(id);
+    return image && structuredClone(image.config);
   }
 
   /** Every image on the node. */
   images(): Image[] {
-    return [...this.#images.values()];
+    return this.#store.all().map(toImage);
   }
 
   /** Makes pulls of `image` fail with `message` (code Unknown unless given). */
@@ -175,17 +156,15 @@ export class FakeImageService implements ImageServiceHandlers {
   ): Promise<ImageServiceMethods["ListImages"][1]> {
     const ref = request.filter?.image?.image;
     const found = ref ? [this.resolve(ref)].filter((i) => i !== undefined) : this.images();
-    return Promise.resolve({ images: found.map((i) => structuredClone(i)) });
+    return Promise.resolve({ images: found });
   }
 
   imageStatus(
     request: ImageServiceMethods["ImageStatus"][0],
   ): Promise<ImageServiceMethods["ImageStatus"][1]> {
-    const image = this.resolve(request.image?.image ?? "");
-    const info: StringMap = request.verbose && image
-      ? { info: JSON.stringify({ id: image.id }) }
-      : {};
-    return Promise.resolve({ image: image ? structuredClone(image) : null, info });
+    const image = this.#store.resolve(request.image?.image ?? "");
+    const info: StringMap = request.verbose && image ? { info: verboseImageInfo(image) } : {};
+    return Promise.resolve({ image: image ? toImage(image) : null, info });
   }
 
   async pullImage(
@@ -200,7 +179,16 @@ export class FakeImageService implements ImageServiceHandlers {
       if (--failure.remaining <= 0) this.#failPulls.delete(normalized);
       throw new RpcError(failure.code, failure.message);
     }
-    return { imageRef: this.addImage(ref).id };
+    const parts = parseImageRef(ref);
+    const remote = this.registry.resolve(parts);
+    if (!remote) {
+      const name = formatImageRef(parts);
+      throw new RpcError(
+        status.NOT_FOUND,
+        `failed to pull and unpack image "${name}": failed to resolve reference "${name}": ${name}: not found`,
+      );
+    }
+    return { imageRef: this.#store.add(remote, parts).id };
   }
 
   removeImage(
@@ -208,8 +196,8 @@ export class FakeImageService implements ImageServiceHandlers {
   ): Promise<ImageServiceMethods["RemoveImage"][1]> {
     // Like containerd: a missing image is not an error, and an image in use by
     // containers is removed anyway (the containers keep their snapshots).
-    const image = this.resolve(request.image?.image ?? "");
-    if (image) this.#images.delete(image.id);
+    const image = this.#store.resolve(request.image?.image ?? "");
+    if (image) this.#store.delete(image.id);
     return Promise.resolve({});
   }
 
@@ -223,4 +211,19 @@ export class FakeImageService implements ImageServiceHandlers {
     };
     return Promise.resolve({ imageFilesystems: [usage], containerFilesystems: [{ ...usage }] });
   }
+}
+
+/** The verbose `info` of ImageStatus: the image config, as containerd's imageSpec. */
+function verboseImageInfo(image: LocalImage): string {
+  const { user, entrypoint, cmd } = image.config;
+  return JSON.stringify({
+    id: image.id,
+    imageSpec: {
+      config: {
+        ...(user ? { User: user } : {}),
+        ...(entrypoint?.length ? { Entrypoint: entrypoint } : {}),
+        ...(cmd?.length ? { Cmd: cmd } : {}),
+      },
+    },
+  });
 }

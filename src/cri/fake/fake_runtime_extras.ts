@@ -1,7 +1,7 @@
 /**
  * The RuntimeService RPCs of the fake runtime that do not change the
  * sandbox/container state machine: Version, Status, UpdateRuntimeConfig,
- * ExecSync and the streaming URLs, resource updates, stats, checkpoints and
+ * ExecSync and the streaming URLs (served by streaming_server.ts), resource updates, stats, checkpoints and
  * metrics. Holds the settable runtime conditions and the exec handler.
  *
  * @module
@@ -10,8 +10,10 @@
 import { status } from "@grpc/grpc-js";
 import type { Clock } from "../../util/clock.ts";
 import type { RuntimeCondition, RuntimeServiceMethods } from "../types.ts";
-import { nanos, notFound, randomId, RpcError, verboseInfo } from "./_util.ts";
+import { nanos, notFound, RpcError, verboseInfo } from "./_util.ts";
 import type { ContainerStore, FakeContainer } from "./container_store.ts";
+import { createLogFile } from "./container_log.ts";
+import type { FakeStreamingServer, StreamKind } from "./streaming_server.ts";
 import { defaultExecHandler, type ExecHandler, runExec } from "./exec_handler.ts";
 import type { SandboxStore } from "./sandbox_store.ts";
 import { containerStats, podSandboxStats } from "./_stats.ts";
@@ -49,6 +51,8 @@ export interface FakeRuntimeExtrasOptions {
   containers: ContainerStore;
   /** Runtime handlers Status lists, the default "" first. */
   runtimeHandlers: string[];
+  /** The server the Exec, Attach and PortForward URLs point at. */
+  streaming: FakeStreamingServer;
 }
 
 type ConditionType = "RuntimeReady" | "NetworkReady";
@@ -86,16 +90,41 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
     return nanos(this.#o.clock.now());
   }
 
-  #running(id: string): FakeContainer {
-    const c = this.#o.containers.get(id);
+  /** The running container `id`, with containerd's errors (`prefix` as ExecSync adds it). */
+  #running(id: string, prefix = ""): FakeContainer {
+    const c = this.#o.containers.find(id);
+    if (!c) {
+      throw new RpcError(
+        status.NOT_FOUND,
+        `${prefix}failed to find container "${id}" in store: not found`,
+      );
+    }
     if (c.state !== "CONTAINER_RUNNING") {
-      throw new RpcError(status.FAILED_PRECONDITION, `container ${id} is not running`);
+      throw new RpcError(status.UNKNOWN, `${prefix}container is in ${c.state} state`);
     }
     return c;
   }
 
-  #url(kind: string): string {
-    return `http://127.0.0.1:10010/${kind}/${randomId().slice(0, 8)}`;
+  #url(kind: StreamKind): string {
+    try {
+      return this.#o.streaming.url(kind);
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new RpcError(status.UNKNOWN, `the fake streaming server cannot serve: ${reason}`);
+    }
+  }
+
+  /** containerd's check of an exec or attach request's streams (their wordings differ). */
+  #checkStreams(
+    r: { stdin?: boolean; stdout?: boolean; stderr?: boolean; tty?: boolean },
+    list: "stdin, stdout, or stderr" | "stdin, stdout, and stderr",
+  ): void {
+    if (r.tty && r.stderr) {
+      throw new RpcError(status.INVALID_ARGUMENT, "tty and stderr cannot both be true");
+    }
+    if (!r.stdin && !r.stdout && !r.stderr) {
+      throw new RpcError(status.INVALID_ARGUMENT, `one of ${list} must be set`);
+    }
   }
 
   version(): Promise<M["Version"][1]> {
@@ -134,12 +163,17 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
   }
 
   reopenContainerLog(request: M["ReopenContainerLog"][0]): Promise<M["ReopenContainerLog"][1]> {
-    this.#running(request.containerId);
+    const c = this.#o.containers.get(request.containerId);
+    if (c.state !== "CONTAINER_RUNNING") {
+      throw new RpcError(status.UNKNOWN, "container is not running");
+    }
+    // The kubelet renamed the file to rotate it: the process writes to a new one.
+    if (c.logPath) createLogFile(c.logPath);
     return Promise.resolve({});
   }
 
   execSync(request: M["ExecSync"][0]): Promise<M["ExecSync"][1]> {
-    const c = this.#running(request.containerId);
+    const c = this.#running(request.containerId, "failed to exec in container: ");
     return runExec(this.#exec, {
       container: c,
       cmd: request.cmd ?? [],
@@ -150,16 +184,27 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
 
   exec(request: M["Exec"][0]): Promise<M["Exec"][1]> {
     this.#running(request.containerId);
+    this.#checkStreams(request, "stdin, stdout, or stderr");
     return Promise.resolve({ url: this.#url("exec") });
   }
 
   attach(request: M["Attach"][0]): Promise<M["Attach"][1]> {
     this.#running(request.containerId);
+    this.#checkStreams(request, "stdin, stdout, and stderr");
     return Promise.resolve({ url: this.#url("attach") });
   }
 
   portForward(request: M["PortForward"][0]): Promise<M["PortForward"][1]> {
-    this.#o.sandboxes.get(request.podSandboxId);
+    const s = this.#o.sandboxes.find(request.podSandboxId);
+    if (!s) {
+      throw new RpcError(
+        status.NOT_FOUND,
+        `failed to find sandbox "${request.podSandboxId}": not found`,
+      );
+    }
+    if (s.state !== "SANDBOX_READY") {
+      throw new RpcError(status.UNKNOWN, "sandbox container is not running");
+    }
     return Promise.resolve({ url: this.#url("portforward") });
   }
 

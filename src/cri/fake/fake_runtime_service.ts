@@ -1,8 +1,16 @@
 /**
  * The fake CRI RuntimeService: sandboxes and containers kept in memory with
- * containerd's state machine and error wording, scripted container
- * behaviour driven by an injected clock, and container events for every
- * subscriber. The other RPCs live in {@linkcode FakeRuntimeExtras}.
+ * containerd's state machine and error wording, and container events for
+ * every subscriber. The other RPCs live in {@linkcode FakeRuntimeExtras}.
+ *
+ * Nothing runs, but a container behaves like its process would, on the
+ * injected clock: a script decides when one is given (container_script.ts),
+ * else its command line does (command_plan.ts: `sh -c "exit 3"` exits 3 at
+ * once, `sleep 5` after 5 s, a server keeps running). StartContainer creates
+ * the CRI log file at the container's log path and the process prints into
+ * it (container_log.ts). The settings containerd refuses are refused with
+ * its words (security_checks.ts). The contract suite in tests/cri/contract/
+ * holds all of this to what containerd does.
  *
  * Events follow containerd 1.7+: every container change sends one event with
  * the pod's sandbox status and the statuses of all its containers, and the
@@ -13,33 +21,26 @@
  */
 
 import { status } from "@grpc/grpc-js";
-import type { Clock } from "../../util/clock.ts";
 import { RealClock } from "../../util/clock.ts";
-import type {
-  ContainerEventResponse,
-  ContainerEventType,
-  RuntimeServiceMethod,
-  RuntimeServiceMethods,
-} from "../types.ts";
-import { nanos, RpcError, verboseInfo } from "./_util.ts";
+import type { Clock } from "../../util/clock.ts";
+import type { RuntimeServiceMethod, RuntimeServiceMethods } from "../types.ts";
+import { RpcError, verboseInfo } from "./_util.ts";
+import { type ContainerEventListener, RuntimeState } from "./_runtime_state.ts";
 import {
-  ContainerStore,
   type FakeContainer,
   markExited,
   markStarted,
   toContainer,
   toContainerStatus,
 } from "./container_store.ts";
-import { type ContainerScript, findScript } from "./container_script.ts";
+import type { ContainerScript } from "./container_script.ts";
+import { type LogStream, startLogError } from "./container_log.ts";
+import { processPlan } from "./container_process.ts";
 import type { ExecHandler } from "./exec_handler.ts";
 import { type ExtraMethod, FakeRuntimeExtras } from "./fake_runtime_extras.ts";
 import { FakeImageService } from "./fake_image_service.ts";
-import {
-  type FakeSandbox,
-  SandboxStore,
-  toPodSandbox,
-  toPodSandboxStatus,
-} from "./sandbox_store.ts";
+import { type FakeSandbox, toPodSandbox, toPodSandboxStatus } from "./sandbox_store.ts";
+import { checkContainerSecurity, checkSandboxSecurity } from "./security_checks.ts";
 
 type M = RuntimeServiceMethods;
 type Lifecycle = Exclude<RuntimeServiceMethod, "GetContainerEvents" | ExtraMethod>;
@@ -49,8 +50,7 @@ export type RuntimeLifecycleHandlers = {
   [K in Lifecycle as Uncapitalize<K>]: (request: M[K][0]) => Promise<M[K][1]>;
 };
 
-/** Receives every container event the fake emits. */
-export type ContainerEventListener = (event: ContainerEventResponse) => void;
+export type { ContainerEventListener } from "./_runtime_state.ts";
 
 /** Options for {@linkcode FakeRuntimeService}. */
 export interface FakeRuntimeServiceOptions {
@@ -68,6 +68,10 @@ export interface ExitContainerOptions {
   reason?: string;
   /** @default "" */
   message?: string;
+  /** Printed on stdout just before the exit. */
+  stdout?: string;
+  /** Printed on stderr just before the exit. */
+  stderr?: string;
 }
 
 const GRPC_UNKNOWN = status.UNKNOWN;
@@ -78,23 +82,22 @@ export class FakeRuntimeService implements RuntimeLifecycleHandlers {
   readonly images: FakeImageService;
   /** Version, Status, exec, stats and the other RPCs outside the state machine. */
   readonly extras: FakeRuntimeExtras;
-  readonly #clock: Clock;
-  readonly #sandboxes = new SandboxStore();
-  readonly #containers = new ContainerStore();
-  readonly #handlers: string[];
-  #scripts: ContainerScript[] = [];
-  #exitTimers = new Map<string, () => void>();
-  #listeners = new Set<ContainerEventListener>();
+  readonly #st: RuntimeState;
 
   constructor(options: FakeRuntimeServiceOptions = {}) {
-    this.#clock = options.clock ?? new RealClock();
-    this.images = options.images ?? new FakeImageService({ clock: this.#clock });
-    this.#handlers = ["", ...(options.runtimeHandlers ?? [])];
+    const clock = options.clock ?? new RealClock();
+    this.images = options.images ?? new FakeImageService({ clock });
+    this.#st = new RuntimeState({
+      clock,
+      images: this.images,
+      handlers: ["", ...(options.runtimeHandlers ?? [])],
+    });
     this.extras = new FakeRuntimeExtras({
-      clock: this.#clock,
-      sandboxes: this.#sandboxes,
-      containers: this.#containers,
-      runtimeHandlers: this.#handlers,
+      clock,
+      sandboxes: this.#st.sandboxes,
+      containers: this.#st.containers,
+      runtimeHandlers: this.#st.handlers,
+      streaming: this.#st.streaming,
     });
   }
 
@@ -102,15 +105,15 @@ export class FakeRuntimeService implements RuntimeLifecycleHandlers {
 
   /** Adds a container script; the latest matching script wins. Returns a remover. */
   script(script: ContainerScript): () => void {
-    this.#scripts.push(script);
+    this.#st.scripts.push(script);
     return () => {
-      this.#scripts = this.#scripts.filter((s) => s !== script);
+      this.#st.scripts = this.#st.scripts.filter((s) => s !== script);
     };
   }
 
   /** Removes every container script. */
   clearScripts(): void {
-    this.#scripts = [];
+    this.#st.scripts = [];
   }
 
   /** Replaces the ExecSync handler (undefined restores the default). */
@@ -130,226 +133,202 @@ export class FakeRuntimeService implements RuntimeLifecycleHandlers {
 
   /** Makes a running container exit now, as if its process ended. */
   exitContainer(id: string, exitCode: number, options: ExitContainerOptions = {}): void {
-    const c = this.#containers.get(id);
+    const c = this.#st.containers.get(id);
     if (c.state !== "CONTAINER_RUNNING") {
       throw new RangeError(`Cannot exit container '${id}': it is ${c.state}`);
     }
-    this.#exitNow(c, exitCode, options.reason, options.message);
+    if (options.stdout) this.#st.processes.print(c, "stdout", options.stdout);
+    if (options.stderr) this.#st.processes.print(c, "stderr", options.stderr);
+    this.#st.exitNow(c, exitCode, options.reason, options.message);
+  }
+
+  /** Makes a running container print `text` (CRI log lines in its log file). */
+  writeOutput(id: string, text: string, stream: LogStream = "stdout"): void {
+    const c = this.#st.containers.get(id);
+    if (c.state !== "CONTAINER_RUNNING") {
+      throw new RangeError(`Cannot write output of container '${id}': it is ${c.state}`);
+    }
+    this.#st.processes.print(c, stream, text);
   }
 
   /** Makes a sandbox NOTREADY, as if its sandbox process died (containers keep running). */
   setSandboxNotReady(id: string): void {
-    const s = this.#sandboxes.get(id);
+    const s = this.#st.sandboxes.get(id);
     s.state = "SANDBOX_NOTREADY";
-    this.#emit(s.id, s, "CONTAINER_STOPPED_EVENT");
+    this.#st.emit(s.id, s, "CONTAINER_STOPPED_EVENT");
   }
 
   /** A sandbox record (live, not a copy), or undefined. */
   getSandbox(id: string): FakeSandbox | undefined {
-    return this.#sandboxes.find(id);
+    return this.#st.sandboxes.find(id);
   }
 
   /** A container record (live, not a copy), or undefined. */
   getContainer(id: string): FakeContainer | undefined {
-    return this.#containers.find(id);
+    return this.#st.containers.find(id);
   }
 
   /** Every sandbox record. */
   sandboxes(): FakeSandbox[] {
-    return this.#sandboxes.all();
+    return this.#st.sandboxes.all();
   }
 
   /** Every container record. */
   containers(): FakeContainer[] {
-    return this.#containers.all();
+    return this.#st.containers.all();
   }
 
   /** Subscribes to container events; returns the unsubscribe function. */
   subscribe(listener: ContainerEventListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    this.#st.listeners.add(listener);
+    return () => this.#st.listeners.delete(listener);
   }
 
   /** Number of current event subscribers (GetContainerEvents streams included). */
   get subscriberCount(): number {
-    return this.#listeners.size;
+    return this.#st.listeners.size;
   }
 
-  /** Cancels scripted exits (the server calls this on stop). */
-  close(): void {
-    for (const cancel of this.#exitTimers.values()) cancel();
-    this.#exitTimers.clear();
-    this.#listeners.clear();
-  }
-
-  // ---------------------------------------------------------------- internals
-
-  #now(): number {
-    return nanos(this.#clock.now());
-  }
-
-  #emit(containerId: string, sandbox: FakeSandbox, type: ContainerEventType): void {
-    const event: ContainerEventResponse = {
-      containerId,
-      containerEventType: type,
-      createdAt: this.#now(),
-      podSandboxStatus: toPodSandboxStatus(sandbox),
-      containersStatuses: this.#containers.inSandbox(sandbox.id).map(toContainerStatus),
-    };
-    for (const listener of [...this.#listeners]) listener(event);
-  }
-
-  #exitNow(c: FakeContainer, exitCode: number, reason?: string, message?: string): void {
-    this.#exitTimers.get(c.id)?.();
-    this.#exitTimers.delete(c.id);
-    markExited(c, { now: this.#now(), exitCode, reason, message });
-    const sandbox = this.#sandboxes.find(c.podSandboxId);
-    if (sandbox) this.#emit(c.id, sandbox, "CONTAINER_STOPPED_EVENT");
-  }
-
-  #scriptFor(c: { config: FakeContainer["config"]; podSandboxId: string }, sandbox: FakeSandbox) {
-    return findScript(this.#scripts, {
-      containerName: c.config.metadata?.name ?? "",
-      image: c.config.image?.image ?? "",
-      podName: sandbox.metadata.name,
-      podNamespace: sandbox.metadata.namespace,
-    });
+  /** Cancels scripted exits and stops the streaming server (the server calls this on stop). */
+  close(): Promise<void> {
+    return this.#st.close();
   }
 
   // ---------------------------------------------------------------- RPCs
 
   runPodSandbox(request: M["RunPodSandbox"][0]): Promise<M["RunPodSandbox"][1]> {
     const handler = request.runtimeHandler ?? "";
-    if (!this.#handlers.includes(handler)) {
+    if (!this.#st.handlers.includes(handler)) {
       throw new RpcError(GRPC_UNKNOWN, `no runtime for "${handler}" is configured`);
     }
-    const s = this.#sandboxes.add(request.config, handler, this.#now());
-    this.#emit(s.id, s, "CONTAINER_CREATED_EVENT");
-    this.#emit(s.id, s, "CONTAINER_STARTED_EVENT");
+    checkSandboxSecurity(request.config);
+    const s = this.#st.sandboxes.add(request.config, handler, this.#st.now());
+    this.#st.emit(s.id, s, "CONTAINER_CREATED_EVENT");
+    this.#st.emit(s.id, s, "CONTAINER_STARTED_EVENT");
     return Promise.resolve({ podSandboxId: s.id });
   }
 
   stopPodSandbox(request: M["StopPodSandbox"][0]): Promise<M["StopPodSandbox"][1]> {
-    const s = this.#sandboxes.get(request.podSandboxId);
-    for (const c of this.#containers.inSandbox(s.id)) {
-      if (c.state === "CONTAINER_RUNNING") this.#exitNow(c, 137);
+    const s = this.#st.sandboxes.get(request.podSandboxId);
+    for (const c of this.#st.containers.inSandbox(s.id)) {
+      if (c.state === "CONTAINER_RUNNING") this.#st.exitNow(c, 137);
     }
     if (s.state === "SANDBOX_READY") {
       s.state = "SANDBOX_NOTREADY";
-      this.#emit(s.id, s, "CONTAINER_STOPPED_EVENT");
+      this.#st.emit(s.id, s, "CONTAINER_STOPPED_EVENT");
     }
     return Promise.resolve({});
   }
 
   removePodSandbox(request: M["RemovePodSandbox"][0]): Promise<M["RemovePodSandbox"][1]> {
-    const s = this.#sandboxes.find(request.podSandboxId);
+    const s = this.#st.sandboxes.find(request.podSandboxId);
     if (!s) return Promise.resolve({}); // containerd: removing a missing sandbox succeeds
-    for (const c of this.#containers.inSandbox(s.id)) this.#removeContainer(c, s);
+    for (const c of this.#st.containers.inSandbox(s.id)) this.#removeContainer(c, s);
     s.state = "SANDBOX_NOTREADY";
-    this.#sandboxes.delete(s.id);
-    this.#emit(s.id, s, "CONTAINER_DELETED_EVENT");
+    this.#st.sandboxes.delete(s.id);
+    this.#st.emit(s.id, s, "CONTAINER_DELETED_EVENT");
     return Promise.resolve({});
   }
 
   podSandboxStatus(request: M["PodSandboxStatus"][0]): Promise<M["PodSandboxStatus"][1]> {
-    const s = this.#sandboxes.get(request.podSandboxId);
+    const s = this.#st.sandboxes.get(request.podSandboxId);
     return Promise.resolve({
       status: toPodSandboxStatus(s),
       info: verboseInfo(request.verbose, { pid: 1, runtimeHandler: s.runtimeHandler }),
-      containersStatuses: this.#containers.inSandbox(s.id).map(toContainerStatus),
-      timestamp: this.#now(),
+      containersStatuses: this.#st.containers.inSandbox(s.id).map(toContainerStatus),
+      timestamp: this.#st.now(),
     });
   }
 
   listPodSandbox(request: M["ListPodSandbox"][0]): Promise<M["ListPodSandbox"][1]> {
-    return Promise.resolve({ items: this.#sandboxes.list(request.filter).map(toPodSandbox) });
+    return Promise.resolve({ items: this.#st.sandboxes.list(request.filter).map(toPodSandbox) });
   }
 
   createContainer(request: M["CreateContainer"][0]): Promise<M["CreateContainer"][1]> {
-    const s = this.#sandboxes.get(request.podSandboxId);
+    const s = this.#st.sandboxes.find(request.podSandboxId);
+    if (!s) {
+      throw new RpcError(
+        status.NOT_FOUND,
+        `failed to find sandbox id "${request.podSandboxId}": not found`,
+      );
+    }
     if (s.state !== "SANDBOX_READY") {
       throw new RpcError(GRPC_UNKNOWN, `sandbox container "${s.id}" is not running`);
     }
-    const script = this.#scriptFor({ config: request.config, podSandboxId: s.id }, s);
+    const script = this.#st.scriptFor({ config: request.config, podSandboxId: s.id }, s);
     if (script?.failCreate !== undefined) throw new RpcError(GRPC_UNKNOWN, script.failCreate);
     const ref = request.config?.image?.image ?? "";
     const image = this.images.resolve(ref);
     if (!image) {
       throw new RpcError(status.NOT_FOUND, `failed to resolve image "${ref}": not found`);
     }
-    const c = this.#containers.add(s, request.config, {
+    checkContainerSecurity(request.config);
+    const c = this.#st.containers.add(s, request.config, {
       image: { image: image.repoTags[0] ?? ref, annotations: {} },
       imageRef: image.repoDigests[0] ?? image.id,
       imageId: image.id,
-    }, this.#now());
-    this.#emit(c.id, s, "CONTAINER_CREATED_EVENT");
+    }, this.#st.now());
+    this.#st.emit(c.id, s, "CONTAINER_CREATED_EVENT");
     return Promise.resolve({ containerId: c.id });
   }
 
   startContainer(request: M["StartContainer"][0]): Promise<M["StartContainer"][1]> {
-    const c = this.#containers.get(request.containerId);
+    const c = this.#st.containers.get(request.containerId);
     if (c.state !== "CONTAINER_CREATED") {
-      throw new RpcError(GRPC_UNKNOWN, `container is in ${c.state} state`);
+      throw new RpcError(
+        GRPC_UNKNOWN,
+        `failed to set starting state for container "${c.id}": container is in ${c.state} state`,
+      );
     }
-    const s = this.#sandboxes.get(c.podSandboxId);
+    const s = this.#st.sandboxes.get(c.podSandboxId);
     if (s.state !== "SANDBOX_READY") {
       throw new RpcError(GRPC_UNKNOWN, `sandbox container "${s.id}" is not running`);
     }
-    const script = this.#scriptFor(c, s);
+    const script = this.#st.scriptFor(c, s);
     if (script?.neverStart) return Promise.resolve({});
-    if (script?.failStart !== undefined) {
-      markExited(c, {
-        now: this.#now(),
-        exitCode: 128,
-        reason: "StartError",
-        message: script.failStart,
-      });
-      this.#emit(c.id, s, "CONTAINER_STOPPED_EVENT");
-      throw new RpcError(GRPC_UNKNOWN, script.failStart);
+    const failure = script?.failStart ?? startLogError(c.logPath);
+    if (failure !== undefined) {
+      markExited(c, { now: this.#st.now(), exitCode: 128, reason: "StartError", message: failure });
+      this.#st.emit(c.id, s, "CONTAINER_STOPPED_EVENT");
+      throw new RpcError(GRPC_UNKNOWN, failure);
     }
-    markStarted(c, this.#now());
-    this.#emit(c.id, s, "CONTAINER_STARTED_EVENT");
-    if (script?.exitAfterMs !== undefined) {
-      const cancel = this.#clock.after(script.exitAfterMs, () => {
-        this.#exitTimers.delete(c.id);
-        if (c.state === "CONTAINER_RUNNING" && this.#containers.find(c.id)) {
-          this.#exitNow(c, script.exitCode ?? 0, script.reason, script.message);
-        }
-      });
-      this.#exitTimers.set(c.id, cancel);
-    }
+    markStarted(c, this.#st.now());
+    this.#st.emit(c.id, s, "CONTAINER_STARTED_EVENT");
+    this.#st.processes.start(c, processPlan(c, script, this.images.configOf(c.imageId)));
     return Promise.resolve({});
   }
 
   stopContainer(request: M["StopContainer"][0]): Promise<M["StopContainer"][1]> {
-    const c = this.#containers.get(request.containerId);
+    const c = this.#st.containers.get(request.containerId);
     if (c.state === "CONTAINER_RUNNING") {
-      const s = this.#sandboxes.find(c.podSandboxId);
-      const script = s ? this.#scriptFor(c, s) : undefined;
-      this.#exitNow(c, script?.stopExitCode ?? (request.timeout ? 0 : 137));
+      const s = this.#st.sandboxes.find(c.podSandboxId);
+      const script = s ? this.#st.scriptFor(c, s) : undefined;
+      this.#st.exitNow(c, script?.stopExitCode ?? (request.timeout ? 0 : 137));
     }
     return Promise.resolve({});
   }
 
   #removeContainer(c: FakeContainer, s: FakeSandbox | undefined): void {
-    if (c.state === "CONTAINER_RUNNING") this.#exitNow(c, 137);
-    this.#containers.delete(c.id);
-    if (s) this.#emit(c.id, s, "CONTAINER_DELETED_EVENT");
+    if (c.state === "CONTAINER_RUNNING") this.#st.exitNow(c, 137);
+    this.#st.containers.delete(c.id);
+    if (s) this.#st.emit(c.id, s, "CONTAINER_DELETED_EVENT");
   }
 
   removeContainer(request: M["RemoveContainer"][0]): Promise<M["RemoveContainer"][1]> {
-    const c = this.#containers.find(request.containerId);
+    const c = this.#st.containers.find(request.containerId);
     // containerd: removing a missing container succeeds; a running one is killed first.
-    if (c) this.#removeContainer(c, this.#sandboxes.find(c.podSandboxId));
+    if (c) this.#removeContainer(c, this.#st.sandboxes.find(c.podSandboxId));
     return Promise.resolve({});
   }
 
   listContainers(request: M["ListContainers"][0]): Promise<M["ListContainers"][1]> {
-    return Promise.resolve({ containers: this.#containers.list(request.filter).map(toContainer) });
+    return Promise.resolve({
+      containers: this.#st.containers.list(request.filter).map(toContainer),
+    });
   }
 
   containerStatus(request: M["ContainerStatus"][0]): Promise<M["ContainerStatus"][1]> {
-    const c = this.#containers.get(request.containerId);
+    const c = this.#st.containers.get(request.containerId);
     const info = verboseInfo(request.verbose, { sandboxID: c.podSandboxId });
     return Promise.resolve({ status: toContainerStatus(c), info });
   }

@@ -24,13 +24,21 @@ export interface IntegerRange {
   hint?: string;
 }
 
-/** Appends problems to one list. */
+/** Problems kept per object; a pathological manifest cannot grow the list further. */
+export const MAX_FIELD_ERRORS = 100;
+
+/** Appends problems to one list (at most {@linkcode MAX_FIELD_ERRORS}). */
 export class FieldErrors {
   readonly list: FieldError[] = [];
 
   /** Records that `field` is wrong. */
   add(field: string, message: string): void {
-    this.list.push({ field, message });
+    if (this.list.length < MAX_FIELD_ERRORS) this.list.push({ field, message });
+  }
+
+  /** Whether the list is full, so a caller may stop looking. */
+  get full(): boolean {
+    return this.list.length >= MAX_FIELD_ERRORS;
   }
 
   /** Records `message` when it is defined. */
@@ -76,15 +84,50 @@ export class FieldErrors {
   }
 }
 
-/** Shows a bad value in a message: strings quoted, the rest as JSON. */
+/** Longest bad value shown in a message, in characters; longer ones are cut. */
+export const MAX_SHOWN_VALUE = 100;
+
+/**
+ * `text` on one line: control characters (newlines, tabs, escape, DEL, the C1 range
+ * and the Unicode line separators) are written as `\n`, `\t` or `\uXXXX` escapes, so a
+ * value from a manifest cannot start a new log line.
+ */
+export function escapeControl(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    switch (c) {
+      case "\n":
+        return "\\n";
+      case "\r":
+        return "\\r";
+      case "\t":
+        return "\\t";
+      default:
+        return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+    }
+  });
+}
+
+/** `text` cut to `max` characters with "..." and the full length when longer. */
+export function truncate(text: string, max = MAX_SHOWN_VALUE): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+}
+
+/**
+ * Shows a bad value in a message: strings quoted, the rest as JSON; on one line and
+ * at most about {@linkcode MAX_SHOWN_VALUE} characters.
+ */
 export function show(value: unknown): string {
-  if (typeof value === "string") return `'${value}'`;
+  if (typeof value === "string") return `'${truncate(escapeControl(value))}'`;
   if (value === undefined) return "nothing";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value); // NaN, Infinity
+  let text: string;
   try {
-    return JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    text = String(value);
   }
+  return truncate(escapeControl(text));
 }
 
 /** The keys among `keys` whose value in `object` is set. */

@@ -5,12 +5,12 @@
  * @module
  */
 
-import { type FieldErrors, quantityOrError, show } from "./_field_errors.ts";
+import { type FieldErrors, show } from "./_field_errors.ts";
+import { validateResources } from "./_validate_resources.ts";
 import { validateEnvFrom, validateEnvVar } from "./_validate_env.ts";
 import { validateLifecycleHandler, validateProbe } from "./_validate_handlers.ts";
 import { dns1123LabelProblem, ianaSvcNameProblem } from "./names.ts";
-import type { Quantity } from "./quantity.ts";
-import type { Container, ResourceRequirements, SecurityContext, VolumeMount } from "./types.ts";
+import type { Container, SecurityContext, VolumeMount } from "./types.ts";
 import {
   PROTOCOLS,
   PULL_POLICIES,
@@ -31,6 +31,9 @@ export interface ContainerContext {
 }
 
 const MOUNT_PROPAGATIONS = ["None", "HostToContainer", "Bidirectional"];
+const SECCOMP_TYPES = ["RuntimeDefault", "Unconfined", "Localhost"];
+/** Longest `terminationMessagePath`, as the API server allows. */
+const MAX_TERMINATION_MESSAGE_PATH = 4096;
 
 export function validateContainer(
   errors: FieldErrors,
@@ -53,6 +56,13 @@ export function validateContainer(
     container.terminationMessagePolicy,
     TERMINATION_MESSAGE_POLICIES,
   );
+  const messagePath = container.terminationMessagePath;
+  if (messagePath !== undefined && messagePath.length > MAX_TERMINATION_MESSAGE_PATH) {
+    errors.add(
+      `${path}.terminationMessagePath`,
+      `must have at most ${MAX_TERMINATION_MESSAGE_PATH} characters (got ${messagePath.length})`,
+    );
+  }
   validateRestartPolicy(errors, path, container, context.init);
   validatePorts(errors, path, container, context.hostNetwork);
 
@@ -100,7 +110,7 @@ export function validateContainer(
   validateVolumeMounts(errors, path, container.volumeMounts ?? [], context.volumeNames);
   if (container.resources) validateResources(errors, `${path}.resources`, container.resources);
   if (container.securityContext) {
-    validateSecurityIds(errors, `${path}.securityContext`, container.securityContext);
+    validateSecurityContext(errors, `${path}.securityContext`, container.securityContext);
   }
 }
 
@@ -209,40 +219,7 @@ function validateVolumeMounts(
   });
 }
 
-function validateResources(
-  errors: FieldErrors,
-  path: string,
-  resources: ResourceRequirements,
-): void {
-  const parsed: Record<"limits" | "requests", Map<string, Quantity>> = {
-    limits: new Map(),
-    requests: new Map(),
-  };
-  for (const kind of ["limits", "requests"] as const) {
-    for (const [name, text] of Object.entries(resources[kind] ?? {})) {
-      const field = `${path}.${kind}[${name}]`;
-      if (name === "") errors.add(`${path}.${kind}`, "must not have an empty resource name");
-      const quantity = quantityOrError(errors, field, text);
-      if (quantity === undefined) continue;
-      if (quantity.sign() < 0) {
-        errors.add(field, `must not be negative (got ${show(text)})`);
-        continue;
-      }
-      parsed[kind].set(name, quantity);
-    }
-  }
-  for (const [name, request] of parsed.requests) {
-    const limit = parsed.limits.get(name);
-    if (limit !== undefined && request.cmp(limit) > 0) {
-      errors.add(
-        `${path}.requests[${name}]`,
-        `must be less than or equal to the ${name} limit of ${limit} (got ${request})`,
-      );
-    }
-  }
-}
-
-export function validateSecurityIds(
+function validateSecurityIds(
   errors: FieldErrors,
   path: string,
   context: SecurityContext & { fsGroup?: number; supplementalGroups?: number[] },
@@ -254,4 +231,28 @@ export function validateSecurityIds(
   (context.supplementalGroups ?? []).forEach((group, i) =>
     errors.integer(`${path}.supplementalGroups[${i}]`, group, { min: 0, max: MAX_ID })
   );
+}
+
+/** Checks the IDs, seccomp and AppArmor profiles of a pod or container security context. */
+export function validateSecurityContext(
+  errors: FieldErrors,
+  path: string,
+  context: SecurityContext & { fsGroup?: number; supplementalGroups?: number[] },
+): void {
+  validateSecurityIds(errors, path, context);
+  for (const field of ["seccompProfile", "appArmorProfile"] as const) {
+    const profile = context[field];
+    if (!profile) continue;
+    const type = errors.requiredString(`${path}.${field}.type`, profile.type);
+    if (type === undefined) continue;
+    errors.oneOf(`${path}.${field}.type`, type, SECCOMP_TYPES);
+    if (type === "Localhost" && !profile.localhostProfile) {
+      errors.add(`${path}.${field}.localhostProfile`, "is required when type is Localhost");
+    } else if (type !== "Localhost" && profile.localhostProfile) {
+      errors.add(
+        `${path}.${field}.localhostProfile`,
+        `must only be set when type is Localhost (got ${show(profile.localhostProfile)})`,
+      );
+    }
+  }
 }

@@ -5,7 +5,8 @@
  */
 
 import { type FieldErrors, presentKeys, quantityOrError, show } from "./_field_errors.ts";
-import { envVarNameProblem } from "./names.ts";
+import { dns1123SubdomainProblem, envVarNameProblem } from "./names.ts";
+import { parseQuantity } from "./quantity.ts";
 import type { EnvFromSource, EnvVar } from "./types.ts";
 
 const ENV_SOURCES = ["fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef"] as const;
@@ -30,6 +31,44 @@ const ENV_RESOURCES = [
   "requests.ephemeral-storage",
 ];
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+const CPU_DIVISORS = ["1m", "1"];
+const MEMORY_DIVISORS = [
+  "1",
+  "1k",
+  "1M",
+  "1G",
+  "1T",
+  "1P",
+  "1E",
+  "1Ki",
+  "1Mi",
+  "1Gi",
+  "1Ti",
+  "1Pi",
+  "1Ei",
+];
+
+/**
+ * Checks a resourceFieldRef divisor as the API server does: 1m or 1 for cpu; 1 or a
+ * power of 1000 or 1024 up to E/Ei for memory, ephemeral-storage and hugepages; zero
+ * means unset. Exported for the downward API volume checks.
+ */
+export function validateDivisor(
+  errors: FieldErrors,
+  field: string,
+  resource: string,
+  divisor: unknown,
+): void {
+  const quantity = quantityOrError(errors, field, divisor);
+  if (quantity === undefined || quantity.isZero()) return;
+  const allowed = resource.endsWith(".cpu") ? CPU_DIVISORS : MEMORY_DIVISORS;
+  if (!allowed.some((text) => parseQuantity(text).equals(quantity))) {
+    errors.add(
+      field,
+      `must be one of ${allowed.join(", ")} for ${resource} (got ${show(divisor)})`,
+    );
+  }
+}
 
 /** Checks one `env` entry at `path`. */
 export function validateEnvVar(errors: FieldErrors, path: string, env: EnvVar): void {
@@ -81,14 +120,14 @@ export function validateEnvVar(errors: FieldErrors, path: string, env: EnvVar): 
         })`,
       );
     }
-    if (ref.divisor !== undefined) {
-      quantityOrError(errors, `${fromPath}.resourceFieldRef.divisor`, ref.divisor);
+    if (ref.divisor !== undefined && resource !== undefined) {
+      validateDivisor(errors, `${fromPath}.resourceFieldRef.divisor`, resource, ref.divisor);
     }
   }
   for (const kind of ["configMapKeyRef", "secretKeyRef"] as const) {
     const ref = from[kind];
     if (!ref) continue;
-    errors.requiredString(`${fromPath}.${kind}.name`, ref.name);
+    objectName(errors, `${fromPath}.${kind}.name`, ref.name);
     const key = errors.requiredString(`${fromPath}.${kind}.key`, ref.key);
     if (key !== undefined && (!CONFIG_KEY.test(key) || key.length > 253)) {
       errors.add(
@@ -114,7 +153,13 @@ export function validateEnvFrom(errors: FieldErrors, path: string, source: EnvFr
     errors.addProblem(`${path}.prefix`, envVarNameProblem(source.prefix), source.prefix);
   }
   if (source.configMapRef) {
-    errors.requiredString(`${path}.configMapRef.name`, source.configMapRef.name);
+    objectName(errors, `${path}.configMapRef.name`, source.configMapRef.name);
   }
-  if (source.secretRef) errors.requiredString(`${path}.secretRef.name`, source.secretRef.name);
+  if (source.secretRef) objectName(errors, `${path}.secretRef.name`, source.secretRef.name);
+}
+
+/** A ConfigMap or Secret name: required, a DNS-1123 subdomain. */
+function objectName(errors: FieldErrors, field: string, value: unknown): void {
+  const name = errors.requiredString(field, value);
+  if (name !== undefined) errors.addProblem(field, dns1123SubdomainProblem(name), name);
 }

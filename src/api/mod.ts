@@ -1,6 +1,7 @@
 /**
- * Kubernetes API objects as the node uses them: types, the API server's defaults,
- * node-relevant Pod validation, quantities, name rules and small Pod helpers.
+ * Kubernetes API objects as the node uses them: types, typed decoding with the API
+ * server's rules, its defaults, node-relevant Pod validation, quantities, name rules
+ * and small Pod helpers.
  *
  * Modules may also import the single files (`src/api/quantity.ts`, ...) directly.
  *
@@ -9,6 +10,7 @@
 
 export * from "./types.ts";
 export * from "./defaults.ts";
+export * from "./decode_pod.ts";
 export * from "./validation.ts";
 export * from "./quantity.ts";
 export * from "./names.ts";

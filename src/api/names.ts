@@ -18,7 +18,7 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IANA_SVC_NAME_CHARS = /^[-a-z0-9]+$/;
 const HAS_LETTER = /[a-z]/;
-const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+const RELAXED_ENV_VAR_NAME = /^[\x20-\x3c\x3e-\x7e]+$/;
 const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -88,16 +88,16 @@ export function isIanaSvcName(value: string): boolean {
 }
 
 /**
- * What is wrong with `value` as an environment variable name: letters, digits, '_',
- * '-' and '.', not starting with a digit, not "." and not starting with "..".
+ * What is wrong with `value` as an environment variable name, with the relaxed rule
+ * of Kubernetes 1.35 (RelaxedEnvironmentVariableValidation, on by default): any
+ * printable ASCII characters other than '=', so `1ABC`, `my.var` and `a b` are
+ * fine.
  */
 export function envVarNameProblem(value: string): string | undefined {
   if (value.length === 0) return "must not be empty";
-  if (!ENV_VAR_NAME.test(value)) {
-    return "must consist of letters, digits, '_', '-' and '.', and must not start with a digit";
+  if (!RELAXED_ENV_VAR_NAME.test(value)) {
+    return "must consist only of printable ASCII characters other than '='";
   }
-  if (value === ".") return "must not be '.'";
-  if (value.startsWith("..")) return "must not start with '..'";
   return undefined;
 }
 

@@ -286,7 +286,10 @@ export function cpuToQuota(milliCpu: bigint, periodUs: bigint = QUOTA_PERIOD_US)
   return quota < MIN_QUOTA_PERIOD_US ? MIN_QUOTA_PERIOD_US : quota;
 }
 
-/** A memory quantity in bytes, rounded up to a whole byte (Kubernetes' `Value()`). */
-export function memoryBytes(quantity: Quantity | string): bigint {
-  return (typeof quantity === "string" ? parseQuantity(quantity) : quantity).value();
+/**
+ * A memory quantity in bytes, rounded up to a whole byte (Kubernetes' `Value()`).
+ * A number is read as `parseQuantity` reads it (YAML gives one for `memory: 1000`).
+ */
+export function memoryBytes(quantity: Quantity | string | number): bigint {
+  return (quantity instanceof Quantity ? quantity : parseQuantity(quantity)).value();
 }

@@ -23,6 +23,7 @@ export type {
   ContainerStateTerminated,
   ContainerStateWaiting,
   ContainerStatus,
+  DownwardAPIVolumeFile,
   EmptyDirVolumeSource,
   EnvFromSource,
   EnvVar,
@@ -58,6 +59,7 @@ export type {
   Volume,
   VolumeDevice,
   VolumeMount,
+  VolumeProjection,
 } from "kubernetes-types/core/v1.d.ts";
 export type { ObjectMeta, Time } from "kubernetes-types/meta/v1.d.ts";
 export type { Quantity as QuantityString } from "kubernetes-types/api/resource.d.ts";

@@ -14,73 +14,44 @@
  */
 
 import { isIP } from "node:net";
-import { FieldErrors, presentKeys, show } from "./_field_errors.ts";
-import { validateContainer, validateSecurityIds } from "./_validate_container.ts";
+import { escapeControl, FieldErrors, show } from "./_field_errors.ts";
+import { validateContainer, validateSecurityContext } from "./_validate_container.ts";
 import type { FieldError } from "./_field_errors.ts";
+import { validateMetadata } from "./_validate_meta.ts";
+import { validateVolumes } from "./_validate_volumes.ts";
 import {
   dns1123LabelProblem,
   dns1123SubdomainProblem,
   labelValueProblem,
   qualifiedNameProblem,
 } from "./names.ts";
-import { parseQuantity } from "./quantity.ts";
-import {
-  DNS_POLICIES,
-  HOST_PATH_TYPES,
-  type Pod,
-  type PodSpec,
-  RESTART_POLICIES,
-  type Volume,
-} from "./types.ts";
+import { DNS_POLICIES, type Pod, type PodSpec, RESTART_POLICIES } from "./types.ts";
 
 export type { FieldError } from "./_field_errors.ts";
 
-/** Volume source fields of the core/v1 API; a volume must set exactly one. */
-const VOLUME_SOURCES: readonly (keyof Volume)[] = [
-  "awsElasticBlockStore",
-  "azureDisk",
-  "azureFile",
-  "cephfs",
-  "cinder",
-  "configMap",
-  "csi",
-  "downwardAPI",
-  "emptyDir",
-  "ephemeral",
-  "fc",
-  "flexVolume",
-  "flocker",
-  "gcePersistentDisk",
-  "gitRepo",
-  "glusterfs",
-  "hostPath",
-  "iscsi",
-  "nfs",
-  "persistentVolumeClaim",
-  "photonPersistentDisk",
-  "portworxVolume",
-  "projected",
-  "quobyte",
-  "rbd",
-  "scaleIO",
-  "secret",
-  "storageos",
-  "vsphereVolume",
-  "image" as keyof Volume,
-];
-const EMPTY_DIR_MEDIA = ["", "Memory", "HugePages"];
 const TOLERATION_OPERATORS = ["Exists", "Equal"];
 const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 const MAX_NAMESERVERS = 3;
 const MAX_DNS_SEARCHES = 32;
+/** Longest search list, all domains with one separator each (the API's MaxDNSSearchListChars). */
+const MAX_DNS_SEARCH_CHARS = 2048;
+/** Problems shown by {@linkcode formatFieldErrors}; the rest are counted. */
+const MAX_SHOWN_ERRORS = 10;
+const SYSCTL_NAME = /^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Checks the parts of a Pod the node relies on, as the API server would on create:
- * metadata name/namespace/labels/annotations, containers and init containers (names,
- * images, ports, probes, lifecycle handlers, env, mounts, resources), volumes,
- * restartPolicy, dnsPolicy, grace periods, host ports and tolerations.
+ * metadata (name, namespace, UID, labels, annotations and their total size),
+ * containers and init containers (names, images, ports, probes, lifecycle handlers,
+ * env, mounts, resource names and amounts, termination message path, security
+ * context), volumes and their item paths, restartPolicy, dnsPolicy and dnsConfig,
+ * hostAliases, grace periods, host ports, node selector, readiness gates, sysctls and
+ * tolerations.
  *
- * @returns every problem found; an empty list when the pod is valid
+ * The pod must have the core/v1 field types, as `decodePod` returns it (and as pods
+ * read from an API server have); a field of another type may throw.
+ *
+ * @returns every problem found (at most 100); an empty list when the pod is valid
  * @throws {TypeError} when `pod` is not an object
  */
 export function validatePod(pod: Pod): FieldError[] {
@@ -108,36 +79,10 @@ export function validatePod(pod: Pod): FieldError[] {
  * "field 'spec.containers[0].name' is required; field 'spec.restartPolicy' must be ...".
  */
 export function formatFieldErrors(errors: readonly FieldError[]): string {
-  return errors.map(({ field, message }) => `field '${field}' ${message}`).join("; ");
-}
-
-function validateMetadata(errors: FieldErrors, pod: Pod): void {
-  const meta = pod.metadata;
-  if (meta === undefined || meta === null) {
-    errors.add("metadata.name", "is required");
-    errors.add("metadata.namespace", "is required");
-    return;
-  }
-  const name = errors.requiredString("metadata.name", meta.name);
-  if (name !== undefined) errors.addProblem("metadata.name", dns1123SubdomainProblem(name), name);
-  const namespace = errors.requiredString("metadata.namespace", meta.namespace);
-  if (namespace !== undefined) {
-    errors.addProblem("metadata.namespace", dns1123LabelProblem(namespace), namespace);
-  }
-  for (const [key, value] of Object.entries(meta.labels ?? {})) {
-    errors.addProblem(`metadata.labels`, qualifiedNameProblem(key), key);
-    if (typeof value !== "string") {
-      errors.add(`metadata.labels[${key}]`, `must be a string (got ${show(value)})`);
-    } else {
-      errors.addProblem(`metadata.labels[${key}]`, labelValueProblem(value), value);
-    }
-  }
-  for (const [key, value] of Object.entries(meta.annotations ?? {})) {
-    errors.addProblem(`metadata.annotations`, qualifiedNameProblem(key), key);
-    if (typeof value !== "string") {
-      errors.add(`metadata.annotations[${key}]`, `must be a string (got ${show(value)})`);
-    }
-  }
+  const shown = errors.slice(0, MAX_SHOWN_ERRORS)
+    .map(({ field, message }) => `field '${escapeControl(field)}' ${escapeControl(message)}`);
+  const more = errors.length - shown.length;
+  return shown.join("; ") + (more > 0 ? `; and ${more} more` : "");
 }
 
 function validateSpec(errors: FieldErrors, spec: PodSpec): void {
@@ -189,9 +134,28 @@ function validateSpec(errors: FieldErrors, spec: PodSpec): void {
   if (spec.nodeName) {
     errors.addProblem("spec.nodeName", dns1123SubdomainProblem(spec.nodeName), spec.nodeName);
   }
-  if (spec.securityContext) {
-    validateSecurityIds(errors, "spec.securityContext", spec.securityContext);
+  if (spec.serviceAccountName) {
+    const name = spec.serviceAccountName;
+    errors.addProblem("spec.serviceAccountName", dns1123SubdomainProblem(name), name);
   }
+  if (spec.securityContext) {
+    validateSecurityContext(errors, "spec.securityContext", spec.securityContext);
+    validateSysctls(errors, spec);
+  }
+  for (const [key, value] of Object.entries(spec.nodeSelector ?? {})) {
+    errors.addProblem("spec.nodeSelector", qualifiedNameProblem(key), key);
+    errors.addProblem(`spec.nodeSelector[${key}]`, labelValueProblem(value), value);
+  }
+  (spec.readinessGates ?? []).forEach((gate, i) => {
+    const field = `spec.readinessGates[${i}].conditionType`;
+    const type = errors.requiredString(field, gate.conditionType);
+    if (type !== undefined) errors.addProblem(field, qualifiedNameProblem(type), type);
+  });
+  validateHostAliases(errors, spec);
+  validateTolerations(errors, spec);
+}
+
+function validateTolerations(errors: FieldErrors, spec: PodSpec): void {
   (spec.tolerations ?? []).forEach((toleration, i) => {
     const path = `spec.tolerations[${i}]`;
     if (toleration.key) {
@@ -210,6 +174,8 @@ function validateSpec(errors: FieldErrors, spec: PodSpec): void {
         `${path}.value`,
         `must be empty when operator is Exists (got ${show(toleration.value)})`,
       );
+    } else if (toleration.value) {
+      errors.addProblem(`${path}.value`, labelValueProblem(toleration.value), toleration.value);
     }
     if (toleration.tolerationSeconds !== undefined && toleration.effect !== "NoExecute") {
       errors.add(`${path}.tolerationSeconds`, "may only be set when effect is NoExecute");
@@ -217,68 +183,32 @@ function validateSpec(errors: FieldErrors, spec: PodSpec): void {
   });
 }
 
-function validateVolumes(errors: FieldErrors, volumes: Volume[]): Set<string> {
-  const names = new Set<string>();
-  volumes.forEach((volume, i) => {
-    const path = `spec.volumes[${i}]`;
-    const name = errors.requiredString(`${path}.name`, volume.name);
-    if (name !== undefined) {
-      errors.addProblem(`${path}.name`, dns1123LabelProblem(name), name);
-      if (names.has(name)) {
-        errors.add(`${path}.name`, `must be unique ('${name}' is used by an earlier volume)`);
-      }
-      names.add(name);
+function validateHostAliases(errors: FieldErrors, spec: PodSpec): void {
+  (spec.hostAliases ?? []).forEach((alias, i) => {
+    const path = `spec.hostAliases[${i}]`;
+    const ip = errors.requiredString(`${path}.ip`, alias.ip);
+    if (ip !== undefined && isIP(ip) === 0) {
+      errors.add(`${path}.ip`, `must be a valid IP address (got ${show(ip)})`);
     }
-    const sources = presentKeys(volume, VOLUME_SOURCES);
-    if (sources.length !== 1) {
-      errors.add(
-        path,
-        `must specify exactly one volume source such as emptyDir, hostPath, configMap or secret (found ${
-          sources.length === 0 ? "none" : sources.join(", ")
-        })`,
-      );
-    }
-    if (volume.hostPath) {
-      const hostPath = errors.requiredString(`${path}.hostPath.path`, volume.hostPath.path);
-      if (hostPath !== undefined && hostPath.split("/").includes("..")) {
-        errors.add(`${path}.hostPath.path`, `must not contain '..' (got ${show(hostPath)})`);
-      }
-      if (
-        volume.hostPath.type !== undefined &&
-        !HOST_PATH_TYPES.includes(volume.hostPath.type as never)
-      ) {
-        errors.add(
-          `${path}.hostPath.type`,
-          `must be one of ${HOST_PATH_TYPES.filter(Boolean).join(", ")} or empty (got ${
-            show(volume.hostPath.type)
-          })`,
-        );
-      }
-    }
-    if (volume.emptyDir) {
-      errors.oneOf(`${path}.emptyDir.medium`, volume.emptyDir.medium, EMPTY_DIR_MEDIA);
-      const limit = volume.emptyDir.sizeLimit;
-      if (limit !== undefined) {
-        try {
-          if (parseQuantity(limit).sign() < 0) {
-            errors.add(`${path}.emptyDir.sizeLimit`, `must not be negative (got ${show(limit)})`);
-          }
-        } catch {
-          errors.add(
-            `${path}.emptyDir.sizeLimit`,
-            `must be a quantity such as '1Gi' (got ${show(limit)})`,
-          );
-        }
-      }
-    }
-    if (volume.secret) errors.requiredString(`${path}.secret.secretName`, volume.secret.secretName);
-    if (volume.configMap) errors.requiredString(`${path}.configMap.name`, volume.configMap.name);
-    for (const kind of ["secret", "configMap", "downwardAPI", "projected"] as const) {
-      const mode = volume[kind]?.defaultMode;
-      errors.integer(`${path}.${kind}.defaultMode`, mode, { min: 0, max: 0o777 });
-    }
+    (alias.hostnames ?? []).forEach((hostname, j) => {
+      const field = `${path}.hostnames[${j}]`;
+      errors.addProblem(field, dns1123SubdomainProblem(hostname), hostname);
+    });
   });
-  return names;
+}
+
+function validateSysctls(errors: FieldErrors, spec: PodSpec): void {
+  const seen = new Set<string>();
+  (spec.securityContext?.sysctls ?? []).forEach((sysctl, i) => {
+    const field = `spec.securityContext.sysctls[${i}].name`;
+    const name = errors.requiredString(field, sysctl.name);
+    if (name === undefined) return;
+    if (name.length > 253 || !SYSCTL_NAME.test(name)) {
+      errors.add(field, `must be a sysctl name such as 'net.ipv4.ip_forward' (got ${show(name)})`);
+    }
+    if (seen.has(name)) errors.add(field, `must be unique ('${name}' is set twice)`);
+    seen.add(name);
+  });
 }
 
 function validateHostPorts(errors: FieldErrors, spec: PodSpec): void {
@@ -329,4 +259,20 @@ function validateDns(errors: FieldErrors, spec: PodSpec): void {
       `must have at most ${MAX_DNS_SEARCHES} entries (got ${searches.length})`,
     );
   }
+  let chars = 0;
+  searches.forEach((search, i) => {
+    chars += search.length + 1;
+    // A trailing '.' (a fully qualified domain) is allowed.
+    const domain = search.endsWith(".") ? search.slice(0, -1) : search;
+    errors.addProblem(`spec.dnsConfig.searches[${i}]`, dns1123SubdomainProblem(domain), search);
+  });
+  if (chars - 1 > MAX_DNS_SEARCH_CHARS) {
+    errors.add(
+      "spec.dnsConfig.searches",
+      `must have at most ${MAX_DNS_SEARCH_CHARS} characters in all (got ${chars - 1})`,
+    );
+  }
+  (config.options ?? []).forEach((option, i) => {
+    errors.requiredString(`spec.dnsConfig.options[${i}].name`, option.name);
+  });
 }

@@ -8,7 +8,7 @@
 
 import type { Pod } from "../api/types.ts";
 import type { Clock } from "../util/clock.ts";
-import { decodeSinglePod, decodeText } from "./_manifest.ts";
+import { decodeSinglePod, decodeText, oneLine } from "./_manifest.ts";
 
 /** Manifest extensions read from a directory. */
 export const MANIFEST_EXTENSION = /\.(ya?ml|json)$/i;
@@ -41,7 +41,7 @@ interface Signature {
 
 /** The result of looking at one manifest path. */
 export type LoadOutcome =
-  | { kind: "pod"; pod: Pod } & Signature
+  | { kind: "pod"; pod: Pod; unknownFields?: string[] } & Signature
   | { kind: "error"; reason: string } & Signature
   | { kind: "empty" } & Signature
   | { kind: "unchanged" }
@@ -70,9 +70,9 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory;
 }
 
-/** The message of `err`, or `err` as text. */
+/** The message of `err`, or `err` as text, on one line. */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return oneLine(err instanceof Error ? err.message : String(err));
 }
 
 /**
@@ -139,14 +139,17 @@ async function readManifest(
   if (bytes.length === 0) return { kind: "empty" };
   const text = decodeText(bytes);
   if (text === undefined) return { kind: "error", reason: "the file is not UTF-8 text" };
-  const result = decodeSinglePod(text, {
-    source: "file",
-    nodeName: options.nodeName,
-    location: path,
-  });
-  return result.ok
-    ? { kind: "pod", pod: result.pods[0] }
-    : { kind: "error", reason: result.reason };
+  let result: ReturnType<typeof decodeSinglePod>;
+  try {
+    result = decodeSinglePod(text, { source: "file", nodeName: options.nodeName, location: path });
+  } catch (err) {
+    // A defect, not bad input: only this file is rejected.
+    return { kind: "error", reason: `internal error: ${errorMessage(err)}` };
+  }
+  if (!result.ok) return { kind: "error", reason: result.reason };
+  return result.unknownFields
+    ? { kind: "pod", pod: result.pods[0], unknownFields: result.unknownFields }
+    : { kind: "pod", pod: result.pods[0] };
 }
 
 /**

@@ -6,6 +6,10 @@
  */
 
 import type { Logger } from "../util/logger.ts";
+import { oneLine } from "./_manifest.ts";
+
+/** Unknown field paths named one by one in the warning; the rest are counted. */
+const SHOWN_UNKNOWN_FIELDS = 10;
 
 /** Remembers what was logged about a static pod path so each thing is logged once. */
 export class FileSourceReporter {
@@ -13,6 +17,8 @@ export class FileSourceReporter {
   #logger: Logger;
   /** What was last logged per path (problem reason), so each is logged once. */
   #reported = new Map<string, string>();
+  /** The unknown fields last named per path. */
+  #unknown = new Map<string, string>();
   /** Non-manifest files and subdirectories already named in the log. */
   #ignored = new Set<string>();
   #pathProblem: string | undefined;
@@ -28,7 +34,7 @@ export class FileSourceReporter {
     if (this.#pathProblem === reason) return;
     const path = this.#path;
     if (reason === undefined) this.#logger.info("Static pod path is available", { path });
-    else this.#logger.info(`Static pod path '${path}': ${reason}`, { path });
+    else this.#logger.info(`Static pod path '${oneLine(path)}': ${reason}`, { path });
     this.#pathProblem = reason;
   }
 
@@ -43,9 +49,26 @@ export class FileSourceReporter {
     }
     this.#reported.set(path, reason);
     const suffix = keptOld ? "; still serving the last good version of this file" : "";
-    this.#logger.warn(`Cannot load static pod manifest '${path}': ${reason}${suffix}`, {
+    this.#logger.warn(`Cannot load static pod manifest '${oneLine(path)}': ${reason}${suffix}`, {
       path,
       reason,
+    });
+  }
+
+  /** Names the fields a manifest has that core/v1 does not, once per distinct list. */
+  noteUnknownFields(path: string, fields: string[] | undefined): void {
+    const key = (fields ?? []).join(", ");
+    if ((this.#unknown.get(path) ?? "") === key) return;
+    if (key === "") {
+      this.#unknown.delete(path);
+      return;
+    }
+    this.#unknown.set(path, key);
+    const shown = fields!.slice(0, SHOWN_UNKNOWN_FIELDS).join(", ");
+    const more = fields!.length - SHOWN_UNKNOWN_FIELDS;
+    this.#logger.warn("Ignoring unknown fields in static pod manifest", {
+      path,
+      fields: more > 0 ? `${shown} and ${more} more` : shown,
     });
   }
 
@@ -53,6 +76,9 @@ export class FileSourceReporter {
   forgetExcept(isKnown: (path: string) => boolean): void {
     for (const path of [...this.#reported.keys()]) {
       if (!isKnown(path)) this.#reported.delete(path);
+    }
+    for (const path of [...this.#unknown.keys()]) {
+      if (!isKnown(path)) this.#unknown.delete(path);
     }
   }
 

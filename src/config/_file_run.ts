@@ -3,10 +3,18 @@
  * when the watched directory is replaced, backed off when it fails) and the timer
  * for vanished files' grace periods. The source's step methods do the work.
  *
+ * A single-file manifest path is watched itself, not its directory: the agent is
+ * granted read access to the configured path only, and watching the directory would
+ * need (and, granted, expose) every file beside it. A watch on a file follows its
+ * inode, so when the file is removed or replaced (an editor's or a config tool's
+ * atomic rename) the watch is started again on the new file.
+ *
+ * No step that throws stops the loop: an unexpected error is logged (once while it
+ * repeats) and the loop goes on with the next event or relist.
+ *
  * @module
  */
 
-import { dirname } from "node:path";
 import type { Pod } from "../api/types.ts";
 import { Backoff } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
@@ -25,7 +33,7 @@ export interface RunFileSourceOptions {
   clock: Clock;
   logger: Logger;
   watchFs: WatchFs;
-  /** Whether the path is one file (then its directory is watched). */
+  /** Whether the path is one file (then the file itself is watched). */
   singleFile: () => boolean;
   /** Changes each time the served pod set changes. */
   version: () => number;
@@ -77,7 +85,16 @@ export async function runFileSource(
   };
   signal.addEventListener("abort", () => removalTimer?.(), { once: true });
 
-  publish(await options.listOnce());
+  const defects = defectReporter(logger, options.path);
+  // A failed relist is retried by the next one; the source is not ready until one succeeds.
+  const relist = async () => {
+    try {
+      publish(await options.listOnce());
+    } catch (err) {
+      defects.report("Static pod relist failed", err);
+    }
+  };
+  await relist();
   const relistLoop = async () => {
     while (!signal.aborted) {
       try {
@@ -86,23 +103,35 @@ export async function runFileSource(
         return; // aborted
       }
       try {
-        publish(await options.listOnce());
+        await relist();
         scheduleRemovals();
         if (await watchTargetChanged(watcher, options)) watcher.restart();
       } catch (err) {
-        logger.error("Static pod relist failed", { path: options.path, err });
+        defects.report("Static pod relist failed", err);
       }
     }
   };
   await Promise.all([
     relistLoop(),
-    watchLoop(publish, signal, { ...options, scheduleRemovals, watcher }),
+    watchLoop(publish, signal, { ...options, scheduleRemovals, watcher, defects, relist }),
   ]);
 }
 
-/** The directory the watcher watches. */
-function watchDir(options: RunFileSourceOptions): string {
-  return options.singleFile() ? dirname(options.path) : options.path;
+/** Logs an unexpected error once while the same one repeats. */
+interface DefectReporter {
+  report(message: string, err: unknown): void;
+}
+
+function defectReporter(logger: Logger, path: string): DefectReporter {
+  let last: string | undefined;
+  return {
+    report(message, err) {
+      const text = `${message}: ${err instanceof Error ? err.message : String(err)}`;
+      if (text === last) return;
+      last = text;
+      logger.error(message, { path, err });
+    },
+  };
 }
 
 async function identity(dir: string): Promise<string | undefined> {
@@ -119,7 +148,7 @@ async function watchTargetChanged(
   options: RunFileSourceOptions,
 ): Promise<boolean> {
   if (watcher.identity === undefined) return false;
-  return (await identity(watchDir(options))) !== watcher.identity;
+  return (await identity(options.path)) !== watcher.identity;
 }
 
 async function pathExists(path: string): Promise<boolean> {
@@ -134,6 +163,8 @@ async function pathExists(path: string): Promise<boolean> {
 interface WatchLoopOptions extends RunFileSourceOptions {
   scheduleRemovals: () => void;
   watcher: Watcher;
+  defects: DefectReporter;
+  relist: () => Promise<void>;
 }
 
 async function watchLoop(
@@ -147,25 +178,39 @@ async function watchLoop(
     try {
       if (!await pathExists(options.path)) {
         await clock.sleep(MISSING_RECHECK_MS, signal);
-        if (await pathExists(options.path)) publish(await options.listOnce());
+        if (await pathExists(options.path)) await options.relist();
         continue;
       }
-      const dir = watchDir(options);
+      // The directory, or the single manifest file itself (see the module notes).
+      const target = options.path;
+      const singleFile = options.singleFile();
       const ac = new AbortController();
       const onAbort = () => ac.abort();
       signal.addEventListener("abort", onAbort, { once: true });
       watcher.restart = () => ac.abort();
-      watcher.identity = await identity(dir);
+      watcher.identity = await identity(target);
       try {
-        const events = options.watchFs(dir, ac.signal)[Symbol.asyncIterator]();
+        const events = options.watchFs(target, ac.signal)[Symbol.asyncIterator]();
         let next = events.next(); // starts the watcher
         next.catch(() => {}); // handled when awaited below
         // Catch changes made between the last relist and the watch start.
-        publish(await options.listOnce());
+        await options.relist();
         for (let r = await next; !r.done; r = await next) {
           if (r.value.kind !== "access") {
-            for (const path of r.value.paths) publish(await options.handleEvent(path));
+            for (const path of r.value.paths) {
+              try {
+                publish(await options.handleEvent(path));
+              } catch (err) {
+                options.defects.report("Static pod manifest event failed", err);
+              }
+            }
             options.scheduleRemovals();
+          }
+          if (singleFile && (r.value.kind === "remove" || r.value.kind === "rename")) {
+            // The watched inode is gone: watch the path again (the new file, if any).
+            ac.abort();
+            void events.return?.(undefined);
+            break;
           }
           next = events.next();
         }

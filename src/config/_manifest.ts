@@ -7,17 +7,27 @@
  */
 
 import { createHash } from "node:crypto";
-import { parseAllDocuments } from "yaml";
 import type { Pod, Toleration } from "../api/types.ts";
+import { decodePod } from "../api/decode_pod.ts";
 import { setPodDefaults } from "../api/defaults.ts";
 import { formatFieldErrors, validatePod } from "../api/validation.ts";
 import { CONFIG_HASH_ANNOTATION, CONFIG_SOURCE_ANNOTATION } from "../api/pod_helpers.ts";
+import { oneLine, parseDocument } from "./_parse_document.ts";
+
+export { decodeText, oneLine, parseDocument } from "./_parse_document.ts";
 
 /** 10 MiB, the kubelet's `maxConfigLength` for one manifest file or body. */
 export const MAX_CONFIG_LENGTH = 10 * (1 << 20);
 
-/** A decoded manifest: the pods, or why it was rejected. */
-export type DecodeResult = { ok: true; pods: Pod[] } | { ok: false; reason: string };
+/**
+ * A decoded manifest: the pods, or why it was rejected. A PodList may be accepted
+ * with some of its items rejected: `rejected` then holds one reason per bad item,
+ * naming it (`items[3]: ...`). `unknownFields` names the fields that were dropped
+ * because core/v1 has no such field (a typo, most often).
+ */
+export type DecodeResult =
+  | { ok: true; pods: Pod[]; rejected?: string[]; unknownFields?: string[] }
+  | { ok: false; reason: string };
 
 /** Where a static pod came from; decides its name suffix, UID and toleration. */
 export interface StaticOrigin {
@@ -26,63 +36,6 @@ export interface StaticOrigin {
   nodeName: string;
   /** The manifest file path (as listed, symlinks not resolved) or the URL. */
   location: string;
-}
-
-const decoder = new TextDecoder("utf-8", { fatal: true });
-
-/** Decodes bytes as UTF-8 text, or returns undefined for invalid UTF-8. */
-export function decodeText(bytes: Uint8Array): string | undefined {
-  try {
-    return decoder.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Parses one YAML or JSON document into a plain value.
- *
- * Note: the `yaml` package reads the environment variables `LOG_TOKENS` and
- * `LOG_STREAM` while parsing, so the agent needs `--allow-env=LOG_TOKENS,LOG_STREAM`;
- * without it every YAML manifest is rejected with the permission error as reason.
- */
-export function parseDocument(text: string): { ok: true; value: unknown } | {
-  ok: false;
-  reason: string;
-} {
-  if (/^\s*\{/.test(text)) {
-    // JSON is YAML too, but JSON.parse is far faster; YAML gives the error messages.
-    try {
-      return { ok: true, value: JSON.parse(text) };
-    } catch { /* parsed as YAML below */ }
-  }
-  let docs: ReturnType<typeof parseAllDocuments>;
-  try {
-    docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
-  } catch (err) {
-    return { ok: false, reason: `cannot parse YAML: ${err instanceof Error ? err.message : err}` };
-  }
-  if (!Array.isArray(docs) || docs.length === 0) {
-    return { ok: false, reason: "the manifest is empty" };
-  }
-  if (docs.length > 1) {
-    return {
-      ok: false,
-      reason: `the manifest holds ${docs.length} YAML documents; expected one`,
-    };
-  }
-  const doc = docs[0];
-  if (doc.errors.length > 0) {
-    return { ok: false, reason: `invalid YAML: ${doc.errors[0].message.split("\n")[0]}` };
-  }
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    return { ok: false, reason: `invalid YAML: ${err instanceof Error ? err.message : err}` };
-  }
-  if (value === null || value === undefined) return { ok: false, reason: "the manifest is empty" };
-  return { ok: true, value };
 }
 
 function describe(value: unknown): string {
@@ -98,9 +51,9 @@ function kindProblem(value: unknown, kind: string, optional = false): string | u
   }
   const obj = value as { kind?: unknown; apiVersion?: unknown };
   if (optional && obj.kind === undefined && obj.apiVersion === undefined) return undefined;
-  if (obj.kind !== kind) return `not a ${kind}: kind is '${String(obj.kind ?? "")}'`;
+  if (obj.kind !== kind) return `not a ${kind}: kind is '${oneLine(String(obj.kind ?? ""))}'`;
   if (obj.apiVersion !== "v1") {
-    return `not a ${kind}: apiVersion is '${String(obj.apiVersion ?? "")}', expected 'v1'`;
+    return `not a ${kind}: apiVersion is '${oneLine(String(obj.apiVersion ?? ""))}', expected 'v1'`;
   }
   return undefined;
 }
@@ -156,22 +109,32 @@ const NO_EXECUTE_TOLERATION: Toleration = { operator: "Exists", effect: "NoExecu
  * can follow the manifest.
  */
 export function toStaticPod(raw: Record<string, unknown>, origin: StaticOrigin): DecodeResult {
-  const meta = raw.metadata as Record<string, unknown> | undefined;
-  if (meta !== undefined && (typeof meta !== "object" || meta === null || Array.isArray(meta))) {
+  try {
+    return toStaticPodUnguarded(raw, origin);
+  } catch (err) {
+    // A defect, not bad input: still only this pod is rejected.
+    return {
+      ok: false,
+      reason: oneLine(`invalid pod: internal error: ${err instanceof Error ? err.message : err}`),
+    };
+  }
+}
+
+function toStaticPodUnguarded(raw: Record<string, unknown>, origin: StaticOrigin): DecodeResult {
+  const meta = raw.metadata;
+  if (meta !== undefined && meta !== null && (typeof meta !== "object" || Array.isArray(meta))) {
     return { ok: false, reason: "invalid pod: metadata is not an object" };
   }
-  const name = meta?.name;
+  const decoded = decodePod(raw);
+  if (!decoded.ok) {
+    return { ok: false, reason: oneLine(`invalid pod: ${formatFieldErrors(decoded.errors)}`) };
+  }
+  const name = decoded.pod.metadata?.name;
   if (typeof name !== "string" || name === "") {
     return { ok: false, reason: "invalid pod: name is needed for the pod" };
   }
   const contentHash = hex32(canonicalJson(raw));
-  const input = structuredClone(raw) as Pod;
-  let pod: Pod;
-  try {
-    pod = setPodDefaults({ ...input, kind: "Pod", apiVersion: "v1" });
-  } catch (err) {
-    return { ok: false, reason: `invalid pod: ${(err as Error).message}` };
-  }
+  const pod = setPodDefaults({ ...decoded.pod, kind: "Pod", apiVersion: "v1" });
   const namespace = pod.metadata?.namespace || "default";
   const node = origin.nodeName.toLowerCase();
   const fullName = `${name}-${node}`;
@@ -191,15 +154,19 @@ export function toStaticPod(raw: Record<string, unknown>, origin: StaticOrigin):
     if (!has) tolerations.push({ ...NO_EXECUTE_TOLERATION });
     spec.tolerations = tolerations;
   }
+  // As on create in the API server, the status a manifest carries is not kept.
   const out: Pod = {
     ...pod,
     metadata: { ...pod.metadata, name: fullName, namespace, uid, annotations },
     spec,
-    status: { ...pod.status, phase: "Pending" },
+    status: { phase: "Pending" },
   };
   const errors = validatePod(out);
-  if (errors.length > 0) return { ok: false, reason: `invalid pod: ${formatFieldErrors(errors)}` };
-  return { ok: true, pods: [out] };
+  if (errors.length > 0) {
+    return { ok: false, reason: oneLine(`invalid pod: ${formatFieldErrors(errors)}`) };
+  }
+  const unknownFields = decoded.unknownFields;
+  return { ok: true, pods: [out], ...(unknownFields.length > 0 ? { unknownFields } : {}) };
 }
 
 /** Decodes a manifest holding exactly one Pod (the file source's rule). */
@@ -212,8 +179,10 @@ export function decodeSinglePod(text: string, origin: StaticOrigin): DecodeResul
 }
 
 /**
- * Decodes a manifest holding a Pod or a PodList (the URL source's rule). One
- * invalid item rejects the whole list, as in the kubelet.
+ * Decodes a manifest holding a Pod or a PodList (the URL source's rule). Each item
+ * of a list is decoded and validated on its own: a bad item is named in `rejected`
+ * (`items[3]: invalid pod: ...`) and the other items are served. The kubelet instead
+ * rejects the whole list for one bad item, which stops every pod of the URL.
  */
 export function decodePodOrList(text: string, origin: StaticOrigin): DecodeResult {
   const parsed = parseDocument(text);
@@ -223,19 +192,31 @@ export function decodePodOrList(text: string, origin: StaticOrigin): DecodeResul
   const listProblem = kindProblem(value, "PodList");
   if (listProblem) {
     const kind = typeof value === "object" && value !== null && !Array.isArray(value)
-      ? `kind is '${String(value.kind ?? "")}'`
+      ? `kind is '${oneLine(String(value.kind ?? ""))}'`
       : `the document is ${describe(value)}`;
     return { ok: false, reason: `not a Pod or PodList: ${kind}` };
   }
   const items = value.items ?? [];
   if (!Array.isArray(items)) return { ok: false, reason: "invalid PodList: items is not a list" };
   const pods: Pod[] = [];
+  const rejected: string[] = [];
+  const unknownFields: string[] = [];
   for (const [i, item] of items.entries()) {
     const problem = kindProblem(item, "Pod", true);
-    if (problem) return { ok: false, reason: `invalid PodList: items[${i}]: ${problem}` };
-    const one = toStaticPod(item as Record<string, unknown>, origin);
-    if (!one.ok) return { ok: false, reason: `invalid PodList: items[${i}]: ${one.reason}` };
+    const one: DecodeResult = problem
+      ? { ok: false, reason: problem }
+      : toStaticPod(item as Record<string, unknown>, origin);
+    if (!one.ok) {
+      rejected.push(`items[${i}]: ${one.reason}`);
+      continue;
+    }
     pods.push(...one.pods);
+    for (const field of one.unknownFields ?? []) unknownFields.push(`items[${i}].${field}`);
   }
-  return { ok: true, pods };
+  return {
+    ok: true,
+    pods,
+    ...(rejected.length > 0 ? { rejected } : {}),
+    ...(unknownFields.length > 0 ? { unknownFields } : {}),
+  };
 }

@@ -9,9 +9,13 @@
  * Where it is better than the kubelet:
  * - Only `.yaml`, `.yml` and `.json` files are read (any case); every other file
  *   (`x.yaml.bak`, `x.yaml~`, `x.yaml.swp`) is named once in a warning and never run.
- * - A bad file (invalid YAML, not a Pod, invalid spec, a pod name already defined by
- *   an earlier file in lexical order) is reported once with its path and reason; the
- *   other pods are untouched and the fix is picked up by the next event or relist.
+ * - A bad file (invalid YAML, not a Pod, a field of the wrong type, invalid spec, a
+ *   pod name already defined by an earlier file in lexical order) is reported once
+ *   with its path and reason (one line, naming the field); the other pods are
+ *   untouched and the fix is picked up by the next event or relist. Fields core/v1
+ *   does not have are dropped, as the API server does, and named once in a warning.
+ * - A single manifest file is watched itself, so read access to that file is all
+ *   the source needs.
  * - The UID comes from node, source, path and pod name, not from the defaulted
  *   object, so an edit is an UPDATE and an agent upgrade keeps every UID.
  * - A rename or remove event re-stats the path: if it exists, it was a modify (an
@@ -292,17 +296,23 @@ export class FileSource implements PodSource {
     this.#recompute();
   }
 
-  #load(path: string, reuse = false): Promise<LoadOutcome> {
-    return loadManifestFile(path, {
-      nodeName: this.#nodeName,
-      maxBytes: this.#maxBytes,
-      clock: this.#clock,
-      previous: reuse ? this.#entries.get(path) : undefined,
-    });
+  /** Loads one file; never rejects (an unexpected error is that file's problem). */
+  async #load(path: string, reuse = false): Promise<LoadOutcome> {
+    try {
+      return await loadManifestFile(path, {
+        nodeName: this.#nodeName,
+        maxBytes: this.#maxBytes,
+        clock: this.#clock,
+        previous: reuse ? this.#entries.get(path) : undefined,
+      });
+    } catch (err) {
+      return { kind: "error", reason: `internal error: ${errorMessage(err)}` };
+    }
   }
 
   #apply(path: string, outcome: LoadOutcome): void {
     if (applyOutcome(this.#entries, path, outcome)) this.#reporter.noteNotRegular(path);
+    if (outcome.kind === "pod") this.#reporter.noteUnknownFields(path, outcome.unknownFields);
   }
 
   /** Rebuilds the served pod set, applies first-file-wins and reports problems once. */

@@ -9,6 +9,11 @@
  * only at verbosity 4, until a success; an empty 200 body clears the set. Unlike
  * file pods, URL pods get no NoExecute toleration.
  *
+ * Unlike the kubelet, each item of a PodList is judged on its own: a bad item is
+ * named in the log (`items[3]: ...`, once per new body) and the other items run.
+ * The URL's userinfo, query values and fragment are masked wherever the source logs
+ * or reports the URL (`http://<masked>@host/x?token=<masked>`).
+ *
  * The UID of a pod without `metadata.uid` is derived from `url:<url>` and the pod's
  * namespace/name, not from its content (the kubelet hashes the content): so an edit
  * served by the URL becomes an UPDATE of the same pod, and an agent upgrade does not
@@ -20,7 +25,8 @@
 import type { Pod } from "../api/types.ts";
 import { type Clock, RealClock } from "../util/clock.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
-import { decodePodOrList, decodeText, MAX_CONFIG_LENGTH } from "./_manifest.ts";
+import { maskUrl, maskUrlIn } from "../util/mask_url.ts";
+import { decodePodOrList, decodeText, MAX_CONFIG_LENGTH, oneLine } from "./_manifest.ts";
 import type { PodSource } from "./pod_update.ts";
 
 /** Options for {@linkcode HttpSource}. */
@@ -48,8 +54,11 @@ export interface HttpSourceOptions {
 
 /** What one poll found. */
 export type HttpPollResult =
-  /** A new pod set (possibly empty) to send. */
-  | { kind: "pods"; pods: Pod[] }
+  /**
+   * A new pod set (possibly empty) to send; `rejected` names the bad items of a
+   * PodList that were left out.
+   */
+  | { kind: "pods"; pods: Pod[]; rejected?: string[] }
   /** The body equals the last one; nothing to send. */
   | { kind: "unchanged" }
   /** The request or the body failed; the last good set stays. */
@@ -57,6 +66,8 @@ export type HttpPollResult =
 
 /** Failures logged at normal level before the log drops to verbosity 4. */
 const LOUD_FAILURES = 3;
+/** Rejected PodList items named one by one in the log; the rest are counted. */
+const LOGGED_REJECTIONS = 10;
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
   if (a === undefined || a.length !== b.length) return false;
@@ -107,8 +118,10 @@ async function readBody(res: Response, max: number): Promise<Uint8Array> {
  */
 export class HttpSource implements PodSource {
   readonly name = "http";
-  /** The manifest URL. */
+  /** The manifest URL as configured; log {@linkcode HttpSource.maskedUrl} instead. */
   readonly url: string;
+  /** The URL as logged and reported: userinfo, query values and fragment masked. */
+  readonly maskedUrl: string;
   #nodeName: string;
   #headers: Headers;
   #period: number;
@@ -130,17 +143,22 @@ export class HttpSource implements PodSource {
     try {
       parsed = new URL(url);
     } catch {
-      throw new TypeError(`Cannot create manifest URL source: '${url}' is not a URL`);
+      throw new TypeError(
+        `Cannot create manifest URL source: '${oneLine(maskUrl(url))}' is not a URL`,
+      );
     }
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
       throw new TypeError(
-        `Cannot create manifest URL source: '${url}' must use http or https, not '${parsed.protocol}'`,
+        `Cannot create manifest URL source: '${
+          maskUrl(url)
+        }' must use http or https, not '${parsed.protocol}'`,
       );
     }
     if (!options?.nodeName) {
       throw new TypeError("Cannot create manifest URL source: nodeName is empty");
     }
     this.url = url;
+    this.maskedUrl = maskUrl(url);
     this.#nodeName = options.nodeName;
     this.#headers = new Headers();
     for (const [name, value] of Object.entries(options.headers ?? {})) {
@@ -193,13 +211,14 @@ export class HttpSource implements PodSource {
       });
       if (res.status !== 200) {
         await res.body?.cancel().catch(() => {});
-        return this.#fail(`${this.url}: ${res.status} ${res.statusText}`.trimEnd());
+        return this.#fail(`${this.maskedUrl}: ${res.status} ${oneLine(res.statusText)}`.trimEnd());
       }
       body = await readBody(res, this.#maxBytes);
     } catch (err) {
-      if (timedOut) return this.#fail(`${this.url}: timed out after ${this.#timeout} ms`);
-      if (signal?.aborted) return { kind: "error", reason: `${this.url}: cancelled` };
-      return this.#fail(`${this.url}: ${err instanceof Error ? err.message : String(err)}`);
+      if (timedOut) return this.#fail(`${this.maskedUrl}: timed out after ${this.#timeout} ms`);
+      if (signal?.aborted) return { kind: "error", reason: `${this.maskedUrl}: cancelled` };
+      const message = err instanceof Error ? err.message : String(err);
+      return this.#fail(`${this.maskedUrl}: ${oneLine(maskUrlIn(message, this.url))}`);
     } finally {
       cancelTimer();
       signal?.removeEventListener("abort", onAbort);
@@ -213,22 +232,33 @@ export class HttpSource implements PodSource {
     this.#lastBody = body;
     this.#lastBodyOk = false;
     if (body.length === 0) {
-      this.#logger.debug(2, "Empty body from manifest URL: no pods", { url: this.url });
+      this.#logger.debug(2, "Empty body from manifest URL: no pods", { url: this.maskedUrl });
       this.#lastBodyOk = true;
       this.#succeeded();
       return { kind: "pods", pods: [] };
     }
     const text = decodeText(body);
-    if (text === undefined) return this.#fail(`${this.url}: the body is not UTF-8 text`);
-    const decoded = decodePodOrList(text, {
-      source: "http",
-      nodeName: this.#nodeName,
-      location: this.url,
-    });
-    if (!decoded.ok) return this.#fail(`${this.url}: ${decoded.reason}`);
+    if (text === undefined) return this.#fail(`${this.maskedUrl}: the body is not UTF-8 text`);
+    let decoded: ReturnType<typeof decodePodOrList>;
+    try {
+      decoded = decodePodOrList(text, {
+        source: "http",
+        nodeName: this.#nodeName,
+        location: this.url,
+      });
+    } catch (err) {
+      // A defect, not bad input: reported like a bad body, and the loop goes on.
+      const message = err instanceof Error ? err.message : String(err);
+      decoded = { ok: false, reason: oneLine(`internal error: ${message}`) };
+    }
+    if (!decoded.ok) return this.#fail(`${this.maskedUrl}: ${decoded.reason}`);
     this.#lastBodyOk = true;
     this.#succeeded();
-    return { kind: "pods", pods: decoded.pods };
+    this.#reportRejected(decoded.rejected ?? []);
+    this.#reportUnknownFields(decoded.unknownFields ?? []);
+    return decoded.rejected
+      ? { kind: "pods", pods: decoded.pods, rejected: decoded.rejected }
+      : { kind: "pods", pods: decoded.pods };
   }
 
   /**
@@ -237,9 +267,25 @@ export class HttpSource implements PodSource {
    * that succeeds.
    */
   async run(send: (pods: Pod[]) => void, signal: AbortSignal): Promise<void> {
+    let lastDefect: string | undefined;
     while (!signal.aborted) {
-      const result = await this.pollOnce(signal);
-      if (result.kind === "pods" && !signal.aborted) send(result.pods);
+      try {
+        const result = await this.pollOnce(signal);
+        if (result.kind === "pods" && !signal.aborted) send(result.pods);
+        lastDefect = undefined;
+      } catch (err) {
+        // pollOnce returns its failures; a throw is a defect. Report it once, go on.
+        const message = oneLine(
+          maskUrlIn(err instanceof Error ? err.message : String(err), this.url),
+        );
+        if (message !== lastDefect) {
+          this.#logger.error("Manifest URL poll failed unexpectedly", {
+            url: this.maskedUrl,
+            err: message,
+          });
+        }
+        lastDefect = message;
+      }
       try {
         await this.#clock.sleep(this.#period, signal);
       } catch {
@@ -250,7 +296,7 @@ export class HttpSource implements PodSource {
 
   #fail(reason: string): HttpPollResult {
     this.#failures++;
-    const fields = { url: this.url, reason };
+    const fields = { url: this.maskedUrl, reason };
     if (this.#failures <= LOUD_FAILURES) {
       this.#logger.error("Unable to read pods from manifest URL", fields);
     } else if (this.#failures === LOUD_FAILURES + 1) {
@@ -264,10 +310,34 @@ export class HttpSource implements PodSource {
     return { kind: "error", reason };
   }
 
+  #reportRejected(rejected: string[]): void {
+    for (const reason of rejected.slice(0, LOGGED_REJECTIONS)) {
+      this.#logger.error("Rejected a pod from manifest URL; the other pods run", {
+        url: this.maskedUrl,
+        reason,
+      });
+    }
+    if (rejected.length > LOGGED_REJECTIONS) {
+      this.#logger.error("Rejected more pods from manifest URL", {
+        url: this.maskedUrl,
+        more: rejected.length - LOGGED_REJECTIONS,
+      });
+    }
+  }
+
+  #reportUnknownFields(fields: string[]): void {
+    if (fields.length === 0) return;
+    this.#logger.warn("Ignoring unknown fields in pods from manifest URL", {
+      url: this.maskedUrl,
+      fields: fields.slice(0, LOGGED_REJECTIONS).join(", "),
+      ...(fields.length > LOGGED_REJECTIONS ? { more: fields.length - LOGGED_REJECTIONS } : {}),
+    });
+  }
+
   #succeeded(): void {
     if (this.#failures > 0) {
       this.#logger.info("Successfully read pods from manifest URL", {
-        url: this.url,
+        url: this.maskedUrl,
         afterFailures: this.#failures,
       });
     }

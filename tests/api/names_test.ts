@@ -50,8 +50,9 @@ table(
 table(
   "isEnvVarName",
   isEnvVarName,
-  ["A", "_A", "a.b", "MY_VAR", "my-var", "-x", ".a", "A1", "..."[0] + "a"],
-  ["", "1A", "A B", "A=B", ".", "..", "..a", "A$"],
+  // Kubernetes 1.35 relaxed rule: printable ASCII except '='.
+  ["A", "_A", "a.b", "MY_VAR", "my-var", "-x", ".a", "A1", "1ABC", "A B", ".", "..", "A$", "~"],
+  ["", "A=B", "=", "a\nb", "tab\there", "ä", "\u007f"],
 );
 
 table(

@@ -237,4 +237,7 @@ Deno.test("memoryBytes() converts a memory quantity to whole bytes", () => {
   assert.equal(memoryBytes("1G"), 1000000000n);
   assert.equal(memoryBytes(parseQuantity("1.5Ki")), 1536n);
   assert.equal(memoryBytes("100m"), 1n);
+  // A YAML number such as `memory: 1000` (it once threw "value is not a function").
+  assert.equal(memoryBytes(1000), 1000n);
+  assert.equal(memoryBytes(9223372036854775807), 9223372036854775807n, "capped at 2^63-1");
 });

@@ -512,10 +512,10 @@ Deno.test("validatePod() reports each invalid field with its path and value", as
       /is required/,
     ],
     [
-      "env name starts with digit",
-      (p) => app(p).env!.push({ name: "1X" }),
+      "env name with a control character",
+      (p) => app(p).env!.push({ name: "A\nB" }),
       "spec.containers[0].env[3].name",
-      /must not start with a digit.*got '1X'/,
+      /printable ASCII.*got 'A\\nB'/,
     ],
     [
       "env name with '='",
@@ -524,10 +524,10 @@ Deno.test("validatePod() reports each invalid field with its path and value", as
       /got 'A=B'/,
     ],
     [
-      "env name '..x'",
-      (p) => app(p).env!.push({ name: "..x" }),
+      "env name not ASCII",
+      (p) => app(p).env!.push({ name: "Ä" }),
       "spec.containers[0].env[3].name",
-      /must not start with '..'/,
+      /printable ASCII/,
     ],
     [
       "valueFrom without source",
@@ -600,9 +600,9 @@ Deno.test("validatePod() reports each invalid field with its path and value", as
     ],
     [
       "envFrom bad prefix",
-      (p) => (app(p).envFrom = [{ prefix: "1_", configMapRef: { name: "a" } }]),
+      (p) => (app(p).envFrom = [{ prefix: "A=", configMapRef: { name: "a" } }]),
       "spec.containers[0].envFrom[0].prefix",
-      /got '1_'/,
+      /got 'A='/,
     ],
     // volumes and mounts
     [
@@ -849,4 +849,186 @@ Deno.test("formatFieldErrors() joins errors into one line", () => {
     "field 'spec.containers[0].name' is required; " +
       "field 'spec.restartPolicy' must be one of Always, OnFailure, Never (got 'x')",
   );
+});
+
+Deno.test("validatePod() checks the API server's rules for the fields the node uses", async (t) => {
+  const cases: [name: string, change: (pod: Pod) => void, field: string, message: RegExp][] = [
+    [
+      "annotations over 256 KiB in all",
+      (p) => (p.metadata!.annotations = { a: "x".repeat(200_000), b: "y".repeat(70_000) }),
+      "metadata.annotations",
+      /at most 262144 bytes in all \(got 270002\)/,
+    ],
+    [
+      "a UID that is a path",
+      (p) => (p.metadata = { ...p.metadata, uid: "../../etc" }),
+      "metadata.uid",
+      /got '\.\.\/\.\.\/etc'/,
+    ],
+    [
+      "termination message path over 4096 characters",
+      (p) => (app(p).terminationMessagePath = "/" + "a".repeat(4096)),
+      "spec.containers[0].terminationMessagePath",
+      /at most 4096 characters \(got 4097\)/,
+    ],
+    [
+      "an unknown resource name",
+      (p) => (app(p).resources = { limits: { gpu: "1" } }),
+      "spec.containers[0].resources.limits",
+      /must be cpu, memory, ephemeral-storage.*got 'gpu'/,
+    ],
+    [
+      "an extended resource with a fraction",
+      (p) => (app(p).resources = { limits: { "example.com/gpu": "500m" } }),
+      "spec.containers[0].resources.limits[example.com/gpu]",
+      /whole number/,
+    ],
+    [
+      "an extended resource request without a limit",
+      (p) => (app(p).resources = { requests: { "example.com/gpu": "1" } }),
+      "spec.containers[0].resources.limits[example.com/gpu]",
+      /is required/,
+    ],
+    [
+      "a hostAliases IP that is not an IP",
+      (p) => (p.spec!.hostAliases = [{ ip: "10.0.0.300", hostnames: ["db"] }]),
+      "spec.hostAliases[0].ip",
+      /valid IP address/,
+    ],
+    [
+      "a hostAliases hostname that is not a subdomain",
+      (p) => (p.spec!.hostAliases = [{ ip: "10.0.0.3", hostnames: ["DB_1"] }]),
+      "spec.hostAliases[0].hostnames[0]",
+      /got 'DB_1'/,
+    ],
+    [
+      "a DNS search domain that is not a subdomain",
+      (p) => (p.spec!.dnsConfig = { searches: ["a_b.local"] }),
+      "spec.dnsConfig.searches[0]",
+      /got 'a_b.local'/,
+    ],
+    [
+      "a DNS option without a name",
+      (p) => (p.spec!.dnsConfig = { options: [{ value: "2" }] }),
+      "spec.dnsConfig.options[0].name",
+      /is required/,
+    ],
+    [
+      "a configMap key path with '..'",
+      (p) =>
+        p.spec!.volumes!.push({
+          name: "cfg",
+          configMap: { name: "cfg", items: [{ key: "a", path: "../../etc/passwd" }] },
+        }),
+      "spec.volumes[2].configMap.items[0].path",
+      /must not contain '\.\.'/,
+    ],
+    [
+      "a secret name that is not a subdomain",
+      (p) => p.spec!.volumes!.push({ name: "s", secret: { secretName: "../x" } }),
+      "spec.volumes[2].secret.secretName",
+      /got '\.\.\/x'/,
+    ],
+    [
+      "a resourceFieldRef divisor the API refuses",
+      (p) =>
+        app(p).env!.push({
+          name: "MEM",
+          valueFrom: { resourceFieldRef: { resource: "limits.memory", divisor: "3" } },
+        }),
+      "spec.containers[0].env[3].valueFrom.resourceFieldRef.divisor",
+      /must be one of 1, 1k/,
+    ],
+    [
+      "a seccomp Localhost profile without its path",
+      (p) => (app(p).securityContext = { seccompProfile: { type: "Localhost" } }),
+      "spec.containers[0].securityContext.seccompProfile.localhostProfile",
+      /is required/,
+    ],
+    [
+      "a bad sysctl name",
+      (p) => (p.spec!.securityContext = { sysctls: [{ name: "net/../x", value: "1" }] }),
+      "spec.securityContext.sysctls[0].name",
+      /sysctl name/,
+    ],
+    [
+      "a node selector value that is not a label value",
+      (p) => (p.spec!.nodeSelector = { disk: "fast ssd" }),
+      "spec.nodeSelector[disk]",
+      /got 'fast ssd'/,
+    ],
+    [
+      "a service account name that is not a subdomain",
+      (p) => (p.spec!.serviceAccountName = "Default"),
+      "spec.serviceAccountName",
+      /got 'Default'/,
+    ],
+    [
+      "a zero-value mount from a null list item",
+      (p) => app(p).volumeMounts!.push({} as never),
+      "spec.containers[0].volumeMounts[2].name",
+      /is required/,
+    ],
+  ];
+  for (const [name, change, field, message] of cases) {
+    await t.step(name, () => {
+      const pod = validPod();
+      change(pod);
+      const errors = validatePod(pod);
+      assert.ok(errors.length >= 1, "expected an error");
+      assert.equal(errors[0].field, field, formatFieldErrors(errors));
+      assert.match(errors[0].message, message);
+    });
+  }
+});
+
+Deno.test("validatePod() accepts what kubelet 1.35 accepts", async (t) => {
+  const cases: [name: string, change: (pod: Pod) => void][] = [
+    [
+      "relaxed env var names",
+      (p) => app(p).env!.push({ name: "1ABC", value: "x" }, { name: "a b.c" }),
+    ],
+    ["an extended resource with equal request and limit", (p) => {
+      app(p).resources = {
+        requests: { "example.com/gpu": "1" },
+        limits: { "example.com/gpu": "1" },
+      };
+    }],
+    [
+      "hugepages",
+      (p) => (app(p).resources = { limits: { "hugepages-2Mi": "4Mi", memory: "1Gi" } }),
+    ],
+    [
+      "a fully qualified DNS search",
+      (p) => (p.spec!.dnsConfig = { searches: ["svc.cluster.local."] }),
+    ],
+    ["annotations with upper-case keys", (p) => (p.metadata!.annotations = { "Example": "x" })],
+    ["a divisor of 1Mi for memory", (p) =>
+      app(p).env!.push({
+        name: "MEM",
+        valueFrom: { resourceFieldRef: { resource: "limits.memory", divisor: "1Mi" } },
+      })],
+    [
+      "hostAliases with IPv6",
+      (p) => (p.spec!.hostAliases = [{ ip: "fd00::1", hostnames: ["a.b"] }]),
+    ],
+  ];
+  for (const [name, change] of cases) {
+    await t.step(name, () => {
+      const pod = validPod();
+      change(pod);
+      const errors = validatePod(pod);
+      assert.deepEqual(errors, [], formatFieldErrors(errors));
+    });
+  }
+});
+
+Deno.test("formatFieldErrors() keeps one line: control characters escaped, at most ten problems", () => {
+  const line = formatFieldErrors([
+    { field: "metadata.labels[a\nb]", message: "must be x (got 'a\nE1201 FORGED')" },
+    ...Array.from({ length: 14 }, (_, i) => ({ field: `f${i}`, message: "is required" })),
+  ]);
+  assert.ok(!line.includes("\n"));
+  assert.match(line, /^field 'metadata\.labels\[a\\nb\]' must be x \(got 'a\\nE1201 FORGED'\); /);
+  assert.match(line, /; and 5 more$/);
 });

@@ -61,17 +61,81 @@ Deno.test("HttpSource.pollOnce() reads a Pod in YAML with URL pod defaults", asy
   });
 });
 
-Deno.test("HttpSource.pollOnce() reads a PodList in JSON and rejects it whole for one bad item", async () => {
+Deno.test("HttpSource.pollOnce() serves the good items of a PodList and names each bad item once", async () => {
   await withServer(async (server) => {
     const list = { apiVersion: "v1", kind: "PodList", items: [podObject("a"), podObject("b")] };
     server.handler = () => Response.json(list);
     const { src, logger } = source(server.url);
     assert.deepEqual(names(podsOf(await src.pollOnce())), ["a-node-1", "b-node-1"]);
-    list.items.push({ ...podObject("c"), spec: { containers: [] } });
+    // The issue's cases: wrong types in one item threw and stopped the whole source.
+    list.items.push(
+      { ...podObject("c"), spec: { containers: [] } },
+      {
+        ...podObject("d"),
+        spec: { containers: [{ name: "main", image: "busybox", volumeMounts: 3.7 }] },
+      },
+      { ...podObject("e"), spec: { containers: [{ name: "main", image: "i", ports: [null] }] } },
+      podObject("f"),
+    );
+    const result = await src.pollOnce();
+    assert.deepEqual(names(podsOf(result)), ["a-node-1", "b-node-1", "f-node-1"]);
+    const rejected = (result as { rejected?: string[] }).rejected ?? [];
+    assert.equal(rejected.length, 3);
+    assert.match(rejected[0], /^items\[2\]: invalid pod: field 'spec.containers'/);
+    assert.match(rejected[1], /^items\[3\]: .*'spec.containers\[0\].volumeMounts' must be a list/);
+    assert.match(rejected[2], /^items\[4\]: .*'spec.containers\[0\].ports\[0\].containerPort'/);
+    const errors = () => logger.records.filter((r) => r.severity === "error");
+    assert.equal(errors().length, 3, "one line per bad item");
+    assert.equal(src.consecutiveFailures, 0, "a list with bad items is still a good poll");
+    assert.deepEqual(await src.pollOnce(), { kind: "unchanged" });
+    assert.equal(errors().length, 3, "an unchanged body is not reported again");
+  });
+});
+
+Deno.test("HttpSource masks the URL's userinfo and query values in logs and reasons", async () => {
+  await withServer(async (server) => {
+    server.handler = () => new Response("nope", { status: 403 });
+    const port = new URL(server.url).port;
+    const url = `http://admin:hunter2@127.0.0.1:${port}/pods?token=abc&x`;
+    const { src, logger } = source(url);
     const result = await src.pollOnce();
     assert.equal(result.kind, "error");
-    assert.match((result as { reason: string }).reason, /invalid PodList: items\[2\]: invalid pod/);
-    assert.equal(logger.records.filter((r) => r.severity === "error").length, 1);
+    const reason = (result as { reason: string }).reason;
+    assert.equal(reason, `http://<masked>@127.0.0.1:${port}/pods?token=<masked>&x: 403 Forbidden`);
+    assert.equal(src.maskedUrl, `http://<masked>@127.0.0.1:${port}/pods?token=<masked>&x`);
+    const text = JSON.stringify(logger.records);
+    assert.ok(logger.records.length > 0);
+    assert.ok(!text.includes("hunter2") && !text.includes("abc"), text);
+    assert.throws(
+      () => new HttpSource("ftp://u:hunter2@x/?t=abc", { nodeName: "n" }),
+      (err: Error) => !err.message.includes("hunter2") && !err.message.includes("abc"),
+    );
+  });
+});
+
+Deno.test("HttpSource.run() keeps polling when a poll throws unexpectedly, reporting it once", async () => {
+  await withServer(async (server) => {
+    server.handler = () => new Response(podYaml("a"));
+    const { src, clock, logger } = source(server.url);
+    const real = src.pollOnce.bind(src);
+    let calls = 0;
+    src.pollOnce = (signal) => {
+      calls++;
+      return calls === 2 || calls === 3 ? Promise.reject(new Error("boom")) : real(signal);
+    };
+    const sent: Pod[][] = [];
+    const ac = new AbortController();
+    const running = src.run((pods) => sent.push(pods), ac.signal);
+    await waitFor(() => sent.length === 1 && clock.pendingTimers === 1, "poll 1");
+    for (let i = 2; i <= 4; i++) {
+      await clock.advance(20_000);
+      await waitFor(() => calls === i && clock.pendingTimers === 1, `poll ${i}`);
+    }
+    assert.equal(server.requests.length, 2, "polling went on after the throws");
+    const defects = logger.records.filter((r) => r.message.includes("unexpectedly"));
+    assert.equal(defects.length, 1, "a repeated defect is logged once");
+    ac.abort();
+    await running;
   });
 });
 

@@ -18,6 +18,7 @@ import { OptionsError } from "./src/options/options_error.ts";
 import { maskedConfigForLog } from "./src/options/masked_config_for_log.ts";
 import { versionText } from "./src/options/version.ts";
 import { createLogger } from "./src/util/logger.ts";
+import { maskUrl } from "./src/util/mask_url.ts";
 import { RealClock } from "./src/util/clock.ts";
 import { MetricsRegistry } from "./src/metrics/registry.ts";
 import { registerKubeletMetrics } from "./src/metrics/kubelet_metrics.ts";
@@ -72,7 +73,7 @@ export async function main(args: readonly string[]): Promise<number> {
     node: options.nodeName,
     runtime: options.containerRuntimeEndpoint,
     manifests: options.staticPodPath || "(none)",
-    url: options.staticPodURL || "(none)",
+    url: options.staticPodURL ? maskUrl(options.staticPodURL) : "(none)",
   });
   logger.debug(1, "Configuration", { config: maskedConfigForLog(options) });
 

@@ -20,3 +20,15 @@ Deno.test("maskedConfigForLog() masks every header value and leaves the config i
   assert.deepEqual(options.staticPodURLHeader.Authorization, ["Bearer secret"]);
   assert.deepEqual({ ...masked, staticPodURLHeader: {} }, { ...options, staticPodURLHeader: {} });
 });
+
+Deno.test("maskedConfigForLog() masks the manifest URL's userinfo and query values", async () => {
+  const loaded = await loadKubeletOptions(
+    ["--manifest-url=http://admin:hunter2@127.0.0.1:8080/pods?token=abc", "--hostname-override=n1"],
+    { hostname: () => "n1" },
+  );
+  assert.equal(loaded.kind, "run");
+  if (loaded.kind !== "run") return;
+  const masked = maskedConfigForLog(loaded.options).staticPodURL;
+  assert.ok(!masked.includes("hunter2") && !masked.includes("abc"), masked);
+  assert.match(masked, /127\.0\.0\.1:8080\/pods/);
+});

@@ -19,10 +19,11 @@
  * @module
  */
 
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
-import { LogThrottle } from "../util/log_throttle.ts";
-import type { InvolvedObject } from "./ref.ts";
+import { EventLog } from "./_event_log.ts";
+import { containerFieldPath, type InvolvedObject } from "./ref.ts";
 
 /** v1 Event types. */
 export type EventType = "Normal" | "Warning";
@@ -50,7 +51,13 @@ export interface RecordedEvent {
   lastTimestamp: number;
 }
 
-/** The callback shape other modules accept for emitting events about a pod. */
+/**
+ * The one event shape the agent's modules record (image pulls, probes, the
+ * sync steps, container and image GC, pod sources): a pod event names the
+ * pod (and a container's `fieldPath`); an event without `pod` and `uid` is
+ * about the node. {@linkcode EventRecorder.recordSimple} turns it into an
+ * {@linkcode EventInput}.
+ */
 export interface SimpleEvent {
   type: EventType;
   reason: string;
@@ -62,8 +69,27 @@ export interface SimpleEvent {
   namespace?: string;
 }
 
-/** A function recording a {@linkcode SimpleEvent}. */
+/** A function recording a {@linkcode SimpleEvent}: what every module that records events takes. */
 export type RecordEvent = (e: SimpleEvent) => void;
+
+/**
+ * The {@linkcode SimpleEvent} fields that say an event is about `pod` (its
+ * full name `name_namespace` and uid), or about its container
+ * `containerName` (plus the container's field path, when the pod has it).
+ */
+export function aboutPod(
+  pod: Pod,
+  containerName?: string,
+): Pick<SimpleEvent, "pod" | "uid" | "fieldPath"> {
+  const about = {
+    pod: `${pod.metadata?.name ?? ""}_${pod.metadata?.namespace ?? ""}`,
+    uid: pod.metadata?.uid,
+  };
+  const fieldPath = containerName === undefined
+    ? undefined
+    : containerFieldPath(pod, containerName);
+  return fieldPath === undefined ? about : { ...about, fieldPath };
+}
 
 /** Filter for {@linkcode EventRecorder.list}; every given field must match. */
 export interface EventFilter {
@@ -95,8 +121,7 @@ export interface EventRecorderOptions {
   logWindowMs?: number;
 }
 
-/** The `--v` at which the kubelet logs every event. */
-export const EVENT_LOG_VERBOSITY = 3;
+export { EVENT_LOG_VERBOSITY } from "./_event_log.ts";
 
 /** Listener of recorded events, called on each new or aggregated event. */
 export type EventListener = (event: RecordedEvent) => void;
@@ -128,7 +153,7 @@ function matches(e: RecordedEvent, f: EventFilter): boolean {
 /** Records, logs, aggregates and keeps events. */
 export class EventRecorder {
   #clock: Clock;
-  #logger?: Logger;
+  #log?: EventLog;
   #max: number;
   #component: string;
   #host?: string;
@@ -136,7 +161,6 @@ export class EventRecorder {
   #events = new Map<string, RecordedEvent>();
   #seq = 0;
   #listeners = new Set<EventListener>();
-  #throttle: LogThrottle;
 
   constructor(options: EventRecorderOptions) {
     const max = options.maxEvents ?? 1000;
@@ -144,14 +168,15 @@ export class EventRecorder {
       throw new RangeError(`Cannot create event recorder: maxEvents must be >= 1, got ${max}`);
     }
     this.#clock = options.clock;
-    this.#logger = options.logger;
+    if (options.logger) {
+      this.#log = new EventLog(options.logger, {
+        burst: options.logBurst ?? 10,
+        windowMs: options.logWindowMs ?? 600_000,
+      });
+    }
     this.#max = max;
     this.#component = options.component ?? "kubelet";
     this.#host = options.host;
-    this.#throttle = new LogThrottle({
-      burst: options.logBurst ?? 10,
-      windowMs: options.logWindowMs ?? 600_000,
-    });
   }
 
   /** Records an event, aggregating it with an identical earlier one. Returns the stored event. */
@@ -184,7 +209,7 @@ export class EventRecorder {
     while (this.#events.size > this.#max) {
       this.#events.delete(this.#events.keys().next().value!);
     }
-    this.#log(ev);
+    this.#log?.log(ev);
     for (const l of this.#listeners) l(ev);
     return ev;
   }
@@ -240,39 +265,6 @@ export class EventRecorder {
     };
     if (e.fieldPath) obj.fieldPath = e.fieldPath;
     return obj;
-  }
-
-  #log(ev: RecordedEvent): void {
-    if (!this.#logger) return;
-    const o = ev.involvedObject;
-    const fields: Record<string, unknown> = {
-      object: o.namespace ? `${o.namespace}/${o.name}` : o.name,
-      kind: o.kind,
-      type: ev.type,
-      reason: ev.reason,
-      message: ev.message,
-    };
-    if (o.fieldPath) fields.fieldPath = o.fieldPath;
-    if (ev.count > 1) fields.count = ev.count;
-    if (ev.type !== "Warning") {
-      this.#logger.debug(EVENT_LOG_VERBOSITY, "Event occurred", fields);
-      return;
-    }
-    // Similar = same object and reason, like the kubelet's aggregator (which
-    // leaves the message and the container's field path out of the key).
-    const key = JSON.stringify([o.kind, o.namespace, o.name, o.uid, ev.reason]);
-    const decision = this.#throttle.admit(key, ev.lastTimestamp);
-    if (!decision.show) {
-      this.#logger.debug(EVENT_LOG_VERBOSITY, "Event occurred", fields);
-      return;
-    }
-    if (decision.demotedBefore > 0) fields.heldBack = decision.demotedBefore;
-    if (decision.lastInWindow) {
-      fields.aggregated = `more ${ev.reason} warnings about this ${o.kind} in the next ${
-        this.#throttle.windowMs / 60_000
-      }m are logged at --v=${EVENT_LOG_VERBOSITY}`;
-    }
-    this.#logger.warn("Event occurred", fields);
   }
 }
 

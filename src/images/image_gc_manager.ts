@@ -20,63 +20,16 @@
 import type { RecordEvent } from "../container/events.ts";
 import type { Runtime } from "../container/runtime.ts";
 import type { Clock } from "../util/clock.ts";
+import { errText } from "../util/err_text.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
-import { type FsStats, statfsStats } from "./_fs_stats.ts";
 import { runEvery } from "../util/run_every.ts";
+import { type FsStats, ImageFsStats, statfsStats } from "./_fs_stats.ts";
+import { type ImageGCPolicy, validateImageGCPolicy } from "./image_gc_policy.ts";
+import { type EvictionInfo, type ImageRecord, ImageRecords } from "./image_records.ts";
 
 export type { FsStats } from "./_fs_stats.ts";
 export { statfsStats } from "./_fs_stats.ts";
-
-/** Image GC policy (`--image-gc-high-threshold`, `--image-gc-low-threshold`, `--minimum-image-ttl-duration`). */
-export interface ImageGCPolicy {
-  /** Usage percent at or above which GC frees space. */
-  highThresholdPercent: number;
-  /** Usage percent GC frees down to. */
-  lowThresholdPercent: number;
-  /** Images detected less than this many ms ago are kept. */
-  minAgeMs: number;
-  /** Images unused for longer are removed; 0 = off (`imageMaximumGCAge`). @default 0 */
-  maxAgeMs?: number;
-}
-
-/**
- * Returns `policy` when valid; throws RangeError when a threshold is outside
- * 0..100, low exceeds high, or an age is negative.
- */
-export function validateImageGCPolicy(policy: ImageGCPolicy): ImageGCPolicy {
-  const { highThresholdPercent: high, lowThresholdPercent: low } = policy;
-  if (!(high >= 0 && high <= 100)) {
-    throw new RangeError(
-      `Cannot use image GC policy: invalid HighThresholdPercent ${high}, must be in range [0-100]`,
-    );
-  }
-  if (!(low >= 0 && low <= 100)) {
-    throw new RangeError(
-      `Cannot use image GC policy: invalid LowThresholdPercent ${low}, must be in range [0-100]`,
-    );
-  }
-  if (low > high) {
-    throw new RangeError(
-      `Cannot use image GC policy: LowThresholdPercent ${low} can not be higher than HighThresholdPercent ${high}`,
-    );
-  }
-  if (!(policy.minAgeMs >= 0) || !((policy.maxAgeMs ?? 0) >= 0)) {
-    throw new RangeError(
-      `Cannot use image GC policy: ages must be >= 0, got minAge ${policy.minAgeMs} ms and maxAge ${policy.maxAgeMs} ms`,
-    );
-  }
-  return policy;
-}
-
-/** What is known about one image. */
-export interface ImageRecord {
-  /** When the image was first seen (0 = before the agent started watching). */
-  firstDetected: number;
-  /** When a container last used it (0 = never seen in use). */
-  lastUsed: number;
-  size: number;
-  pinned: boolean;
-}
+export type { ImageRecord } from "./image_records.ts";
 
 /** The runtime calls image GC makes. */
 export type ImageGCRuntime = Pick<Runtime, "listImages" | "removeImage" | "imageStats" | "getPods">;
@@ -121,44 +74,37 @@ export interface ImageGCResult {
   error?: string;
 }
 
-interface EvictionInfo extends ImageRecord {
-  id: string;
-}
-
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /**
- * Image garbage collector. Needs the CRI permissions, and with the default
+ * Image garbage collector. Needs the runtime's permissions (the CRI socket), and with the default
  * `fsStats`, `--allow-sys=statfs` and `--allow-read` on the image filesystem.
  */
 export class ImageGCManager {
   #runtime: ImageGCRuntime;
   #clock: Clock;
   #policy: ImageGCPolicy;
-  #fsStats: (path: string) => Promise<FsStats>;
-  #imageFsPath: string;
-  #warnedFallback = false;
+  #imageFs: ImageFsStats;
   #startedAt: number;
   #periodMs: number;
   #recordEvent: RecordEvent;
   #onImageRemoved?: (reason: ImageGCReason, imageId: string) => void;
   #logger: Logger;
-  #records = new Map<string, ImageRecord>();
+  #records = new ImageRecords();
   #prevFailed = false;
 
   constructor(runtime: ImageGCRuntime, options: ImageGCManagerOptions) {
     this.#policy = validateImageGCPolicy(options.policy);
     this.#runtime = runtime;
     this.#clock = options.clock;
-    this.#fsStats = options.fsStats ?? statfsStats;
-    this.#imageFsPath = options.imageFsPath ?? "/var/lib/containerd";
+    this.#logger = options.logger ?? nullLogger;
+    this.#imageFs = new ImageFsStats({
+      fsStats: options.fsStats ?? statfsStats,
+      fallbackPath: options.imageFsPath ?? "/var/lib/containerd",
+      logger: this.#logger,
+    });
     this.#startedAt = options.startedAt ?? options.clock.now();
     this.#periodMs = options.periodMs ?? 300_000;
     this.#recordEvent = options.recordEvent ?? (() => {});
     this.#onImageRemoved = options.onImageRemoved;
-    this.#logger = options.logger ?? nullLogger;
   }
 
   /** GC is off when the high threshold is 100 and there is no max age. */
@@ -168,7 +114,7 @@ export class ImageGCManager {
 
   /** A copy of the image records, by image id. */
   records(): Map<string, ImageRecord> {
-    return new Map([...this.#records].map(([k, v]) => [k, { ...v }]));
+    return this.#records.copy();
   }
 
   /**
@@ -181,36 +127,7 @@ export class ImageGCManager {
       this.#runtime.listImages(),
       this.#runtime.getPods(true),
     ]);
-    const refs = new Set<string>();
-    for (const p of pods) {
-      for (const c of p.containers) {
-        if (c.imageRef) refs.add(c.imageRef);
-        if (c.image) refs.add(c.image);
-      }
-    }
-    const now = this.#clock.now();
-    const inUse = new Set<string>();
-    const current = new Set<string>();
-    for (const img of images) {
-      current.add(img.id);
-      let r = this.#records.get(img.id);
-      if (!r) {
-        r = { firstDetected: detectTime, lastUsed: 0, size: 0, pinned: false };
-        this.#records.set(img.id, r);
-      }
-      // In use by id (the kubelet's rule), or by a tag or digest a container names.
-      if (
-        refs.has(img.id) || img.repoTags.some((t) => refs.has(t)) ||
-        img.repoDigests.some((d) => refs.has(d))
-      ) {
-        inUse.add(img.id);
-        r.lastUsed = now;
-      }
-      r.size = img.size;
-      r.pinned = img.pinned;
-    }
-    for (const id of [...this.#records.keys()]) if (!current.has(id)) this.#records.delete(id);
-    return inUse;
+    return this.#records.update(images, pods, detectTime, this.#clock.now());
   }
 
   /**
@@ -225,22 +142,8 @@ export class ImageGCManager {
     } catch (e) {
       result.error = errText(e);
     }
-    if (result.error !== undefined) {
-      if (this.#prevFailed) {
-        this.#logger.error("Image garbage collection failed multiple times in a row", {
-          err: result.error,
-        });
-        this.#event("ImageGCFailed", result.error);
-      } else {
-        this.#logger.error(
-          "Image garbage collection failed once. Stats initialization may not have completed yet",
-          {
-            err: result.error,
-          },
-        );
-      }
-      this.#prevFailed = true;
-    } else {
+    const err = result.error;
+    if (err === undefined) {
       this.#prevFailed = false;
       if (result.removedImages.length > 0) {
         this.#logger.info("Image garbage collection succeeded", {
@@ -248,7 +151,17 @@ export class ImageGCManager {
           freedBytes: result.freedBytes,
         });
       }
+      return result;
     }
+    if (this.#prevFailed) {
+      this.#logger.error("Image garbage collection failed multiple times in a row", { err });
+      this.#event("ImageGCFailed", err);
+    } else {
+      const message =
+        "Image garbage collection failed once. Stats initialization may not have completed yet";
+      this.#logger.error(message, { err });
+    }
+    this.#prevFailed = true;
     return result;
   }
 
@@ -274,36 +187,6 @@ export class ImageGCManager {
     });
   }
 
-  /**
-   * Capacity of the runtime's image filesystem. When the runtime reports no
-   * mountpoint, or the agent may not read it (its permissions are scoped to its
-   * own directories) or it does not exist here, the filesystem of
-   * `imageFsPath` stands in, logged once.
-   */
-  async #imageFsStats(mountpoint: string | undefined): Promise<FsStats> {
-    if (mountpoint) {
-      try {
-        return await this.#fsStats(mountpoint);
-      } catch (err) {
-        const unreadable = err instanceof Deno.errors.NotCapable ||
-          err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotFound;
-        if (!unreadable) throw err;
-        if (!this.#warnedFallback) {
-          this.#warnedFallback = true;
-          this.#logger.info(
-            "Cannot read the image filesystem the runtime reports; using the filesystem of the fallback path",
-            {
-              mountpoint,
-              fallback: this.#imageFsPath,
-              err,
-            },
-          );
-        }
-      }
-    }
-    return await this.#fsStats(this.#imageFsPath);
-  }
-
   async #garbageCollect(freeTime: number, result: ImageGCResult): Promise<void> {
     let images = await this.#evictionOrder(freeTime);
     const maxAge = this.#policy.maxAgeMs ?? 0;
@@ -312,7 +195,7 @@ export class ImageGCManager {
     }
 
     const stats = await this.#runtime.imageStats();
-    const fs = await this.#imageFsStats(stats.find((s) => s.mountpoint)?.mountpoint);
+    const fs = await this.#imageFs.read(stats.find((s) => s.mountpoint)?.mountpoint);
     const capacity = Math.max(0, Math.floor(fs.capacity));
     let available = Math.max(0, Math.floor(fs.available));
     if (available > capacity) {
@@ -370,13 +253,7 @@ export class ImageGCManager {
 
   /** Unused, unpinned images, least recently used first (ties: detected earlier first). */
   async #evictionOrder(freeTime: number): Promise<EvictionInfo[]> {
-    const inUse = await this.detectImages(freeTime);
-    const out: EvictionInfo[] = [];
-    for (const [id, r] of this.#records) {
-      if (inUse.has(id) || r.pinned) continue;
-      out.push({ id, ...r });
-    }
-    return out.sort((a, b) => a.lastUsed - b.lastUsed || a.firstDetected - b.firstDetected);
+    return this.#records.evictionOrder(await this.detectImages(freeTime));
   }
 
   async #freeOldImages(

@@ -10,29 +10,16 @@
  */
 
 import type { Container, Pod } from "kubernetes-types/core/v1.d.ts";
-import type { ImageService } from "../cri/service.ts";
-import type { PodSandboxConfig } from "../cri/types.ts";
-import type { Clock } from "../util/clock.ts";
-import { Backoff } from "../util/backoff.ts";
-import type { Logger } from "../util/logger.ts";
-import { nullLogger } from "../util/logger.ts";
-import { formatGoDuration } from "./_pull_duration.ts";
 import { defaultPullPolicy } from "../api/defaults.ts";
+import { aboutPod, type EventType, type RecordEvent } from "../container/events.ts";
+import { Backoff } from "../util/backoff.ts";
+import type { Clock } from "../util/clock.ts";
+import { errText } from "../util/err_text.ts";
+import { formatGoDuration } from "../util/go_duration.ts";
+import { type Logger, nullLogger } from "../util/logger.ts";
+import type { ImagePullService } from "./image_pull_service.ts";
 
-/** An event as the runtime side reports it; the lead wires it to the EventRecorder. */
-export interface RuntimeEvent {
-  type: "Normal" | "Warning";
-  reason: string;
-  message: string;
-  /** Pod full name ("name_namespace"). */
-  pod?: string;
-  uid?: string;
-  /** e.g. `spec.containers{web}`. */
-  fieldPath?: string;
-}
-
-/** Receives events. */
-export type RecordEvent = (event: RuntimeEvent) => void;
+export type { ImagePullService, PullImageRequest } from "./image_pull_service.ts";
 
 /** Kubelet's image error names. */
 export type ImageErrorName =
@@ -79,16 +66,12 @@ export function pullPolicyOf(container: Container): "Always" | "IfNotPresent" | 
   return defaultPullPolicy(container.image);
 }
 
-/** `spec.containers{name}` or `spec.initContainers{name}`. */
-export function containerFieldPath(pod: Pod, name: string): string {
-  return pod.spec?.initContainers?.some((c) => c.name === name)
-    ? `spec.initContainers{${name}}`
-    : `spec.containers{${name}}`;
-}
-
-/** Kubelet's per-image pull manager. */
-export class ImageManager {
-  #images: ImageService;
+/**
+ * Kubelet's per-image pull manager. `PullContext` is the runtime's per-pod
+ * value each pull carries (see {@linkcode ImagePullService}).
+ */
+export class ImageManager<PullContext = unknown> {
+  #images: ImagePullService<PullContext>;
   #clock: Clock;
   #backOff: Backoff;
   #lastFailure = new Map<string, number>();
@@ -103,7 +86,7 @@ export class ImageManager {
   #tokens: number;
   #tokensAt: number;
 
-  constructor(imageService: ImageService, options: ImageManagerOptions) {
+  constructor(imageService: ImagePullService<PullContext>, options: ImageManagerOptions) {
     this.#images = imageService;
     this.#clock = options.clock;
     this.#backOff = options.backOff ?? new Backoff({ initialMs: 10_000, maxMs: 300_000 });
@@ -134,22 +117,16 @@ export class ImageManager {
    * Ensures `container`'s image is present, pulling it if the policy says so.
    * Results are values; nothing throws except for a cancelled signal.
    *
-   * Requires the CRI socket permissions of the image service.
+   * Requires the permissions of the image service (the CRI socket).
    */
   async ensureImageExists(
     pod: Pod,
     container: Container,
-    options: { sandboxConfig?: PodSandboxConfig; signal?: AbortSignal } = {},
+    options: { pullContext?: PullContext; signal?: AbortSignal } = {},
   ): Promise<EnsureImageResult> {
-    const ev = (type: RuntimeEvent["type"], reason: string, message: string) =>
-      this.#record({
-        type,
-        reason,
-        message,
-        pod: `${pod.metadata?.name ?? ""}_${pod.metadata?.namespace ?? ""}`,
-        uid: pod.metadata?.uid,
-        fieldPath: containerFieldPath(pod, container.name),
-      });
+    const about = aboutPod(pod, container.name);
+    const ev = (type: EventType, reason: string, message: string) =>
+      this.#record({ type, reason, message, ...about });
     const spec = container.image ?? "";
     const image = applyDefaultImageTag(spec);
     if (image === undefined) {
@@ -160,7 +137,7 @@ export class ImageManager {
     }
     let imageRef = "";
     try {
-      imageRef = (await this.#images.imageStatus({ image }))?.image?.id ?? "";
+      imageRef = await this.#images.getImageRef(image);
     } catch (e) {
       const message = `Failed to inspect image "${spec}": ${errText(e)}`;
       ev("Warning", "InspectFailed", message);
@@ -198,8 +175,9 @@ export class ImageManager {
     let ref: string;
     try {
       if (!this.#tryAccept()) throw new Error("pull QPS exceeded");
-      ref = await this.#images.pullImage({ image, userSpecifiedImage: spec }, {
-        sandboxConfig: options.sandboxConfig,
+      ref = await this.#images.pullImage(image, {
+        userSpecifiedImage: spec,
+        context: options.pullContext,
         signal: options.signal,
       });
       if (!ref) throw new Error("the runtime returned an empty image reference");
@@ -222,7 +200,7 @@ export class ImageManager {
     const done = this.#clock.now();
     let size = 0;
     try {
-      size = (await this.#images.imageStatus({ image: ref }))?.image?.size ?? 0;
+      size = await this.#images.getImageSize(ref);
     } catch {
       // Size is informational only.
     }
@@ -277,8 +255,4 @@ export class ImageManager {
     this.#active--;
     this.#waiting.shift()?.();
   }
-}
-
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

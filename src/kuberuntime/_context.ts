@@ -6,9 +6,10 @@
  */
 
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import { aboutPod, type EventType, type RecordEvent } from "../container/events.ts";
 import type { ImageService, RuntimeService } from "../cri/service.ts";
-import type { ImageManager, RecordEvent, RuntimeEvent } from "../images/image_manager.ts";
-import { containerFieldPath } from "../images/image_manager.ts";
+import type { PodSandboxConfig } from "../cri/types.ts";
+import type { ImageManager } from "../images/image_manager.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { EnvOptions } from "./container_env.ts";
@@ -26,7 +27,8 @@ export type HttpGet = (
 export interface RuntimeContext {
   runtime: RuntimeService;
   imageService: ImageService;
-  images: ImageManager;
+  /** Pulls carry the pod's sandbox config. */
+  images: ImageManager<PodSandboxConfig>;
   clock: Clock;
   logger: Logger;
   recordEvent: RecordEvent;
@@ -62,33 +64,20 @@ export function containerEvent(
   ctx: RuntimeContext,
   pod: Pod,
   containerName: string,
-  type: RuntimeEvent["type"],
+  type: EventType,
   reason: string,
   message: string,
 ): void {
-  podEvent(ctx, pod, type, reason, message, containerFieldPath(pod, containerName));
+  ctx.recordEvent({ type, reason, message, ...aboutPod(pod, containerName) });
 }
 
-/** Records an event about `pod` itself, or about the object at `fieldPath` within it. */
+/** Records an event about `pod` itself. */
 export function podEvent(
   ctx: RuntimeContext,
   pod: Pod,
-  type: RuntimeEvent["type"],
+  type: EventType,
   reason: string,
   message: string,
-  fieldPath?: string,
 ): void {
-  ctx.recordEvent({
-    type,
-    reason,
-    message,
-    pod: `${pod.metadata?.name ?? ""}_${pod.metadata?.namespace ?? ""}`,
-    uid: pod.metadata?.uid,
-    ...(fieldPath !== undefined ? { fieldPath } : {}),
-  });
-}
-
-/** The message of any thrown value. */
-export function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  ctx.recordEvent({ type, reason, message, ...aboutPod(pod) });
 }

@@ -17,6 +17,7 @@
 import type { RecordEvent } from "../container/events.ts";
 import type { RuntimeService } from "../cri/service.ts";
 import type { Clock } from "../util/clock.ts";
+import { errText } from "../util/err_text.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { type GCPolicy, validateGCPolicy } from "./gc_policy.ts";
 import { runEvery } from "../util/run_every.ts";
@@ -82,10 +83,6 @@ export interface ContainerGCOptions {
   logger?: Logger;
   /** Receives the ContainerGCFailed node event. @default drops it */
   recordEvent?: RecordEvent;
-}
-
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 async function readDirNames(dir: string, filter: (e: Deno.DirEntry) => boolean) {

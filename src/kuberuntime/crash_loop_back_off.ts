@@ -10,7 +10,7 @@
 import type { Container, Pod } from "kubernetes-types/core/v1.d.ts";
 import type { PodStatus } from "../container/runtime.ts";
 import type { Backoff } from "../util/backoff.ts";
-import { formatGoDuration } from "../images/_pull_duration.ts";
+import { formatGoDuration } from "../util/go_duration.ts";
 import { formatPod } from "./_context.ts";
 
 /** The crash-loop back-off key of a container. */

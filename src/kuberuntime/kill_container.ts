@@ -11,7 +11,8 @@
  */
 
 import type { Container, Pod } from "kubernetes-types/core/v1.d.ts";
-import { containerEvent, errText, type RuntimeContext } from "./_context.ts";
+import { containerEvent, type RuntimeContext } from "./_context.ts";
+import { errText } from "../util/err_text.ts";
 import { containerInfoFromAnnotations } from "./labels.ts";
 import { runLifecycleHandler } from "./lifecycle_hooks.ts";
 import { isNotFound } from "../cri/errors.ts";

@@ -10,7 +10,8 @@ import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { type PodStatus, type RuntimePod, runtimePodFromStatus } from "../container/runtime.ts";
 import { failResult, PodSyncResult, syncResult } from "../container/sync_result.ts";
 import { isNotFound } from "../cri/errors.ts";
-import { errText, hookIps, type RuntimeContext } from "./_context.ts";
+import { hookIps, type RuntimeContext } from "./_context.ts";
+import { errText } from "../util/err_text.ts";
 import { killContainer } from "./kill_container.ts";
 
 /** The running part of a pod status (kubelet's ConvertPodStatusToRunningPod). */

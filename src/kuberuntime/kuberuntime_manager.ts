@@ -23,25 +23,22 @@ import type {
 import type { PodSyncResult } from "../container/sync_result.ts";
 import type { ContainerEvent, ExecResult } from "../container/container_event.ts";
 import { CommandTimedOutError, EventStreamUnsupportedError } from "../container/runtime_errors.ts";
-import {
-  CommandTimedOutError as CriCommandTimedOut,
-  isNotFound,
-  isUnimplemented,
-} from "../cri/errors.ts";
+import { CommandTimedOutError as CriCommandTimedOut, isUnimplemented } from "../cri/errors.ts";
 import type { ImageService, RuntimeService } from "../cri/service.ts";
-import { ImageManager, type RecordEvent } from "../images/image_manager.ts";
+import type { RecordEvent } from "../container/events.ts";
+import { ImageManager } from "../images/image_manager.ts";
 import type { Backoff } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import type { HttpGet, RuntimeContext } from "./_context.ts";
 import type { EnvOptions } from "./container_env.ts";
-import { containerEventFromCri, groupPods, toContainerStatus, toSandboxStatus } from "./convert.ts";
+import { containerEventFromCri, groupPods } from "./convert.ts";
+import { getPodStatus } from "./get_pod_status.ts";
 import { killPod } from "./kill_pod.ts";
-import { POD_UID_LABEL } from "./labels.ts";
+import { criImagePullService } from "./image_pull_service.ts";
 import { fetchGet } from "./lifecycle_hooks.ts";
 import { generatePodSandboxConfig, type PodDnsOptions } from "./sandbox_config.ts";
 import { syncPod } from "./sync_pod.ts";
-import { readTerminationMessage } from "./termination_message.ts";
 import type { MountOps } from "./volumes.ts";
 
 /**
@@ -107,7 +104,7 @@ export class KubeRuntimeManager implements Runtime {
     const recordEvent = options.recordEvent ?? (() => {});
     this.#ctx = {
       runtime: options.runtimeService,
-      images: new ImageManager(options.imageService, {
+      images: new ImageManager(criImagePullService(options.imageService), {
         clock: options.clock,
         serializeImagePulls: options.serializeImagePulls,
         maxParallelImagePulls: options.maxParallelImagePulls,
@@ -185,45 +182,7 @@ export class KubeRuntimeManager implements Runtime {
   }
 
   async getPodStatus(uid: string, name: string, namespace: string): Promise<PodStatus> {
-    const rt = this.#ctx.runtime;
-    const selector = { labelSelector: { [POD_UID_LABEL]: uid } };
-    const sandboxes = (await rt.listPodSandbox(selector)).sort((a, b) => b.createdAt - a.createdAt);
-    const status: PodStatus = {
-      uid,
-      name,
-      namespace,
-      ips: [],
-      containerStatuses: [],
-      sandboxStatuses: [],
-      timestamp: this.#ctx.clock.now(),
-    };
-    for (const s of sandboxes) {
-      try {
-        const sb = toSandboxStatus((await rt.podSandboxStatus(s.id)).status);
-        if (status.sandboxStatuses.length === 0 && sb.state === "ready") {
-          status.ips = [sb.ip, ...sb.additionalIps].filter((ip) => ip !== "");
-        }
-        status.sandboxStatuses.push(sb);
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
-    for (const c of await rt.listContainers(selector)) {
-      try {
-        const raw = (await rt.containerStatus(c.id)).status;
-        const cs = toContainerStatus(raw);
-        if (cs.state === "exited" && cs.message === "") {
-          cs.message = await readTerminationMessage(raw, this.#ctx.podLogsDir);
-        }
-        status.containerStatuses.push(cs);
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
-    status.containerStatuses.sort((a, b) => b.createdAt - a.createdAt);
-    if (status.ips.length > 0) this.#ctx.podIps.set(uid, status.ips);
-    if (sandboxes.length === 0) this.#ctx.podIps.delete(uid);
-    return status;
+    return await getPodStatus(this.#ctx, uid, name, namespace);
   }
 
   async syncPod(pod: Pod, podStatus: PodStatus, options: SyncPodOptions): Promise<PodSyncResult> {

@@ -8,7 +8,8 @@
  */
 
 import type { Container, LifecycleHandler, Pod } from "kubernetes-types/core/v1.d.ts";
-import { errText, formatPod, type HttpGet, type RuntimeContext } from "./_context.ts";
+import { formatPod, type HttpGet, type RuntimeContext } from "./_context.ts";
+import { errText } from "../util/err_text.ts";
 
 /** The default httpGet: `fetch` with the given headers; the body is discarded. Requires `--allow-net`. */
 export const fetchGet: HttpGet = async (url, headers, signal) => {

@@ -14,7 +14,8 @@ import { findContainerStatus } from "../container/runtime.ts";
 import type { SyncErrorName } from "../container/sync_result.ts";
 import type { PodSandboxConfig } from "../cri/types.ts";
 import type { EnsureImageResult } from "../images/image_manager.ts";
-import { containerEvent, errText, type RuntimeContext } from "./_context.ts";
+import { containerEvent, type RuntimeContext } from "./_context.ts";
+import { errText } from "../util/err_text.ts";
 import { generateContainerConfig } from "./container_config.ts";
 import { ContainerConfigError } from "./container_env.ts";
 import { killContainer } from "./kill_container.ts";
@@ -77,7 +78,7 @@ export async function startContainer(
     containerEvent(ctx, pod, container.name, type, reason, message);
 
   const image = await (request.image ?? ctx.images.ensureImageExists(pod, container, {
-    sandboxConfig: request.sandboxConfig,
+    pullContext: request.sandboxConfig,
     signal: request.signal,
   }));
   if (!image.ok) {

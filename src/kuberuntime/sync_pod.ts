@@ -1,14 +1,16 @@
 /**
- * One pod sync in the kubelet's order (kubeGenericRuntimeManager.SyncPod):
- * compute the actions; kill the pod (and purge init containers when the
- * sandbox is re-created) or only the unwanted containers; set up volumes;
- * create the sandbox; start the next init container; start the regular
- * containers, each behind the crash-loop back-off.
+ * One pod sync in the kubelet's order (kubeGenericRuntimeManager.SyncPod),
+ * as named steps: compute the actions; kill the pod (and purge init
+ * containers when the sandbox is re-created) or only the unwanted
+ * containers; set up volumes; create the sandbox (while the first image is
+ * checked); start the next init container; start the regular containers,
+ * each behind the crash-loop back-off. A step that fails records its result
+ * and ends the sync.
  *
  * @module
  */
 
-import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import type { Container, Pod } from "kubernetes-types/core/v1.d.ts";
 import {
   findContainerStatus,
   type PodStatus,
@@ -16,15 +18,12 @@ import {
   type SyncPodOptions,
 } from "../container/runtime.ts";
 import { failResult, PodSyncResult, syncResult } from "../container/sync_result.ts";
-import {
-  containerEvent,
-  errText,
-  formatPod,
-  hookIps,
-  podEvent,
-  type RuntimeContext,
-} from "./_context.ts";
-import { computePodActions } from "./compute_pod_actions.ts";
+import type { PodSandboxConfig } from "../cri/types.ts";
+import type { EnsureImageResult } from "../images/image_manager.ts";
+import type { Backoff } from "../util/backoff.ts";
+import { errText } from "../util/err_text.ts";
+import { containerEvent, formatPod, hookIps, podEvent, type RuntimeContext } from "./_context.ts";
+import { computePodActions, type PodActions } from "./compute_pod_actions.ts";
 import { hashContainer } from "./container_hash.ts";
 import { toSandboxStatus } from "./convert.ts";
 import { doBackOff } from "./crash_loop_back_off.ts";
@@ -48,6 +47,52 @@ export async function syncPod(
   options: SyncPodStepOptions,
 ): Promise<PodSyncResult> {
   const result = new PodSyncResult();
+  const actions = computeActions(ctx, pod, podStatus, options);
+  if (!(await killUnwanted(ctx, pod, podStatus, actions, result))) return result;
+
+  const init = actions.nextInitContainerToStart
+    ? pod.spec?.initContainers?.find((c) => c.name === actions.nextInitContainerToStart)
+    : undefined;
+  if (!actions.createSandbox && !init && actions.containersToStart.length === 0) return result;
+
+  const volumePaths = await setUpVolumes(ctx, pod, result);
+  if (!volumePaths) return result;
+
+  const sandboxConfig = generatePodSandboxConfig(pod, actions.attempt, ctx.sandbox);
+  const first = init ?? pod.spec?.containers?.[actions.containersToStart[0] ?? -1];
+  const prefetch = prefetchFirstImage(ctx, pod, podStatus, actions, first, {
+    sandboxConfig,
+    signal: options.signal,
+  });
+  const sandbox = await ensureSandbox(ctx, pod, actions, sandboxConfig, result);
+  if (!sandbox) return result;
+
+  const plan: StartPlan = {
+    pod,
+    podStatus,
+    backOff: options.backOff,
+    signal: options.signal,
+    prefetch,
+    sandboxId: sandbox.sandboxId,
+    sandboxConfig,
+    podIps: hookIps(ctx, pod, sandbox.podIps ?? podStatus.ips),
+    volumePaths,
+  };
+  if (init && !(await startOne(ctx, plan, init, result))) return result;
+  for (const idx of actions.containersToStart) {
+    const container = pod.spec?.containers?.[idx];
+    if (container) await startOne(ctx, plan, container, result);
+  }
+  return result;
+}
+
+/** Step 1: the actions for this sync, logged; a re-created sandbox is a SandboxChanged event. */
+function computeActions(
+  ctx: RuntimeContext,
+  pod: Pod,
+  podStatus: PodStatus,
+  options: SyncPodStepOptions,
+): PodActions {
   const actions = computePodActions(pod, podStatus, {
     livenessResults: options.livenessResults,
     startupResults: options.startupResults,
@@ -61,135 +106,187 @@ export async function syncPod(
     toKill: [...actions.containersToKill.keys()],
   });
   if (actions.createSandbox && actions.sandboxId !== "") {
-    podEvent(
-      ctx,
-      pod,
-      "Normal",
-      "SandboxChanged",
-      "Pod sandbox changed, it will be killed and re-created.",
-    );
+    const message = "Pod sandbox changed, it will be killed and re-created.";
+    podEvent(ctx, pod, "Normal", "SandboxChanged", message);
   }
-  const podIp = hookIps(ctx, pod, podStatus.ips)[0] ?? "";
+  return actions;
+}
+
+/**
+ * Step 2: kills the whole pod (purging its init containers when the sandbox
+ * is re-created) or only the containers the actions name (and the failed
+ * init containers before the next one starts). False when a kill failed.
+ */
+async function killUnwanted(
+  ctx: RuntimeContext,
+  pod: Pod,
+  podStatus: PodStatus,
+  actions: PodActions,
+  result: PodSyncResult,
+): Promise<boolean> {
   if (actions.killPod) {
     const killed = await killPod(ctx, pod, runningPodOf(podStatus));
     result.addAll(killed);
-    if (!killed.ok()) return result;
+    if (!killed.ok()) return false;
     if (actions.createSandbox) await removeInitContainers(ctx, pod, podStatus, false);
-  } else {
-    for (const [containerId, info] of actions.containersToKill) {
-      const r = result.add(syncResult("KillContainer", info.name));
-      const err = await killContainer(ctx, pod, {
-        containerId,
-        containerName: info.name,
-        message: info.message,
-        reason: info.reason,
-        podIp,
-      });
-      if (err) {
-        failResult(r, "KillContainerError", err);
-        return result;
-      }
-    }
-    if (actions.nextInitContainerToStart) await removeInitContainers(ctx, pod, podStatus, true);
+    return true;
   }
+  const podIp = hookIps(ctx, pod, podStatus.ips)[0] ?? "";
+  for (const [containerId, info] of actions.containersToKill) {
+    const r = result.add(syncResult("KillContainer", info.name));
+    const err = await killContainer(ctx, pod, {
+      containerId,
+      containerName: info.name,
+      message: info.message,
+      reason: info.reason,
+      podIp,
+    });
+    if (err) {
+      failResult(r, "KillContainerError", err);
+      return false;
+    }
+  }
+  if (actions.nextInitContainerToStart) await removeInitContainers(ctx, pod, podStatus, true);
+  return true;
+}
 
-  const init = actions.nextInitContainerToStart
-    ? pod.spec?.initContainers?.find((c) => c.name === actions.nextInitContainerToStart)
-    : undefined;
-  if (!actions.createSandbox && !init && actions.containersToStart.length === 0) return result;
-
-  let volumePaths: Map<string, string>;
+/** Step 3: the pod's volumes by name; undefined (a FailedMount event and a failed result) on error. */
+async function setUpVolumes(
+  ctx: RuntimeContext,
+  pod: Pod,
+  result: PodSyncResult,
+): Promise<Map<string, string> | undefined> {
   try {
-    volumePaths = await setUpPodVolumes(pod, ctx.rootDir, ctx.volumes);
+    return await setUpPodVolumes(pod, ctx.rootDir, ctx.volumes);
   } catch (e) {
     podEvent(ctx, pod, "Warning", "FailedMount", errText(e));
     result.fail(`unable to attach or mount volumes for pod ${formatPod(pod)}: ${errText(e)}`);
-    return result;
+    return undefined;
   }
+}
 
-  const sandboxConfig = generatePodSandboxConfig(pod, actions.attempt, ctx.sandbox);
-  let sandboxId = actions.sandboxId;
-  let podIps = podStatus.ips;
-  const fullName = `${pod.metadata?.name ?? ""}_${pod.metadata?.namespace ?? ""}`;
-  // Better than the kubelet: the image of the first container to start (one
-  // that never ran, so no crash-loop back-off can apply) is checked — and
-  // pulled if need be — while the runtime creates the sandbox, not after.
-  const first = init ?? pod.spec?.containers?.[actions.containersToStart[0] ?? -1];
-  const prefetch = actions.createSandbox && first && !findContainerStatus(podStatus, first.name)
-    ? {
-      name: first.name,
-      image: ctx.images.ensureImageExists(pod, first, { sandboxConfig, signal: options.signal }),
-    }
-    : undefined;
+/** The image check of one container, started before it is needed. */
+interface Prefetch {
+  name: string;
+  image: Promise<EnsureImageResult>;
+}
+
+/**
+ * Step 4, better than the kubelet: the image of the first container to start
+ * (one that never ran, so no crash-loop back-off can apply) is checked — and
+ * pulled if need be — while the runtime creates the sandbox, not after.
+ */
+function prefetchFirstImage(
+  ctx: RuntimeContext,
+  pod: Pod,
+  podStatus: PodStatus,
+  actions: PodActions,
+  first: Container | undefined,
+  pull: { sandboxConfig: PodSandboxConfig; signal?: AbortSignal },
+): Prefetch | undefined {
+  if (!actions.createSandbox || !first || findContainerStatus(podStatus, first.name)) {
+    return undefined;
+  }
+  const image = ctx.images.ensureImageExists(pod, first, {
+    pullContext: pull.sandboxConfig,
+    signal: pull.signal,
+  });
   // Not awaited when the sandbox fails: never an unhandled rejection.
-  prefetch?.image.catch(() => {});
-  if (actions.createSandbox) {
-    const r = result.add(syncResult("CreatePodSandbox", fullName));
-    try {
-      await Deno.mkdir(podLogsDirectory(ctx.podLogsDir, pod), { recursive: true, mode: 0o755 });
-      sandboxId = await ctx.runtime.runPodSandbox(sandboxConfig, ctx.runtimeHandler);
-    } catch (e) {
-      const message = `Failed to create pod sandbox: ${errText(e)}`;
-      failResult(r, "CreatePodSandboxError", message);
-      podEvent(ctx, pod, "Warning", "FailedCreatePodSandBox", message);
-      return result;
-    }
-    // A host-network sandbox has the node's IPs (hookIps below): its status
-    // adds nothing, so the agent saves that call on the pod's start path (the
-    // kubelet makes it and then ignores the IPs for such pods).
-    if (!pod.spec?.hostNetwork) {
-      try {
-        const sb = toSandboxStatus((await ctx.runtime.podSandboxStatus(sandboxId)).status);
-        podIps = [sb.ip, ...sb.additionalIps].filter((ip) => ip !== "");
-        if (podIps.length > 0) ctx.podIps.set(pod.metadata?.uid ?? "", podIps);
-      } catch (e) {
-        const c = result.add(syncResult("ConfigPodSandbox", fullName));
-        failResult(c, "ConfigPodSandboxError", errText(e));
-        return result;
-      }
-    }
-  }
-  podIps = hookIps(ctx, pod, podIps);
+  image.catch(() => {});
+  return { name: first.name, image };
+}
 
-  const start = async (container: NonNullable<typeof init>): Promise<boolean> => {
-    const r = result.add(syncResult("StartContainer", container.name));
-    const hash = hashContainer(container);
-    const bo = doBackOff(pod, container, podStatus, options.backOff, hash, ctx.clock.now());
-    if (bo.inBackOff) {
-      containerEvent(
-        ctx,
-        pod,
-        container.name,
-        "Warning",
-        "BackOff",
-        `Back-off restarting failed container ${container.name} in pod ${formatPod(pod)}`,
-      );
-      failResult(r, "CrashLoopBackOff", bo.message, bo.backOffUntil);
-      return false;
-    }
-    const failure = await startContainer(ctx, pod, container, {
-      image: prefetch?.name === container.name ? prefetch.image : undefined,
-      podStatus,
-      sandboxId,
-      sandboxConfig,
-      podIps,
-      hash,
-      volumePaths,
-      signal: options.signal,
-    });
-    if (failure) {
-      failResult(r, failure.error, failure.message, failure.backOffUntil);
-      return false;
-    }
-    return true;
-  };
+/**
+ * Step 5: the sandbox to start containers in — the existing one, or a new
+ * one with its IPs (`podIps` undefined: keep the status's). Undefined, with
+ * the failure in the result and a FailedCreatePodSandBox event where the
+ * kubelet records one, when creating or inspecting it failed.
+ */
+async function ensureSandbox(
+  ctx: RuntimeContext,
+  pod: Pod,
+  actions: PodActions,
+  sandboxConfig: PodSandboxConfig,
+  result: PodSyncResult,
+): Promise<{ sandboxId: string; podIps?: string[] } | undefined> {
+  if (!actions.createSandbox) return { sandboxId: actions.sandboxId };
+  const fullName = `${pod.metadata?.name ?? ""}_${pod.metadata?.namespace ?? ""}`;
+  const r = result.add(syncResult("CreatePodSandbox", fullName));
+  let sandboxId: string;
+  try {
+    await Deno.mkdir(podLogsDirectory(ctx.podLogsDir, pod), { recursive: true, mode: 0o755 });
+    sandboxId = await ctx.runtime.runPodSandbox(sandboxConfig, ctx.runtimeHandler);
+  } catch (e) {
+    const message = `Failed to create pod sandbox: ${errText(e)}`;
+    failResult(r, "CreatePodSandboxError", message);
+    podEvent(ctx, pod, "Warning", "FailedCreatePodSandBox", message);
+    return undefined;
+  }
+  // A host-network sandbox has the node's IPs (hookIps): its status adds
+  // nothing, so the agent saves that call on the pod's start path (the
+  // kubelet makes it and then ignores the IPs for such pods).
+  if (pod.spec?.hostNetwork) return { sandboxId };
+  try {
+    const sb = toSandboxStatus((await ctx.runtime.podSandboxStatus(sandboxId)).status);
+    const podIps = [sb.ip, ...sb.additionalIps].filter((ip) => ip !== "");
+    if (podIps.length > 0) ctx.podIps.set(pod.metadata?.uid ?? "", podIps);
+    return { sandboxId, podIps };
+  } catch (e) {
+    const c = result.add(syncResult("ConfigPodSandbox", fullName));
+    failResult(c, "ConfigPodSandboxError", errText(e));
+    return undefined;
+  }
+}
 
-  if (init) {
-    if (!(await start(init))) return result;
+/** What every container start of one sync shares. */
+interface StartPlan {
+  pod: Pod;
+  podStatus: PodStatus;
+  backOff: Backoff;
+  signal?: AbortSignal;
+  prefetch?: Prefetch;
+  sandboxId: string;
+  sandboxConfig: PodSandboxConfig;
+  /** The IPs the containers' env and hooks see. */
+  podIps: string[];
+  volumePaths: Map<string, string>;
+}
+
+/**
+ * Step 6: starts one container unless it is in crash-loop back-off (a
+ * BackOff event then). False when it did not start.
+ */
+async function startOne(
+  ctx: RuntimeContext,
+  plan: StartPlan,
+  container: Container,
+  result: PodSyncResult,
+): Promise<boolean> {
+  const { pod, podStatus } = plan;
+  const r = result.add(syncResult("StartContainer", container.name));
+  const hash = hashContainer(container);
+  const bo = doBackOff(pod, container, podStatus, plan.backOff, hash, ctx.clock.now());
+  if (bo.inBackOff) {
+    const message = `Back-off restarting failed container ${container.name} in pod ${
+      formatPod(pod)
+    }`;
+    containerEvent(ctx, pod, container.name, "Warning", "BackOff", message);
+    failResult(r, "CrashLoopBackOff", bo.message, bo.backOffUntil);
+    return false;
   }
-  for (const idx of actions.containersToStart) {
-    const container = pod.spec?.containers?.[idx];
-    if (container) await start(container);
+  const failure = await startContainer(ctx, pod, container, {
+    image: plan.prefetch?.name === container.name ? plan.prefetch.image : undefined,
+    podStatus,
+    sandboxId: plan.sandboxId,
+    sandboxConfig: plan.sandboxConfig,
+    podIps: plan.podIps,
+    hash,
+    volumePaths: plan.volumePaths,
+    signal: plan.signal,
+  });
+  if (failure) {
+    failResult(r, failure.error, failure.message, failure.backOffUntil);
+    return false;
   }
-  return result;
+  return true;
 }

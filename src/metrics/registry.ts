@@ -112,19 +112,10 @@ abstract class Metric<S> {
   }
 }
 
-/** A value that only goes up. */
-export class Counter extends Metric<{ value: number }> {
-  readonly type = "counter";
+/** A metric whose series each hold one number (counters and gauges). */
+abstract class ValueMetric extends Metric<{ value: number }> {
   protected initial() {
     return { value: 0 };
-  }
-
-  /** Adds `value` (>= 0) to the series with `labels`. */
-  inc(labels: Labels = {}, value = 1): void {
-    if (!(value >= 0)) {
-      throw new RangeError(`Cannot increase counter '${this.name}' by ${value}`);
-    }
-    this.entry(labels).state.value += value;
   }
 
   /** The current value of a series (0 when never recorded). */
@@ -141,12 +132,22 @@ export class Counter extends Metric<{ value: number }> {
   }
 }
 
-/** A value that goes up and down. */
-export class Gauge extends Metric<{ value: number }> {
-  readonly type = "gauge";
-  protected initial() {
-    return { value: 0 };
+/** A value that only goes up. */
+export class Counter extends ValueMetric {
+  readonly type = "counter";
+
+  /** Adds `value` (>= 0) to the series with `labels`. */
+  inc(labels: Labels = {}, value = 1): void {
+    if (!(value >= 0)) {
+      throw new RangeError(`Cannot increase counter '${this.name}' by ${value}`);
+    }
+    this.entry(labels).state.value += value;
   }
+}
+
+/** A value that goes up and down. */
+export class Gauge extends ValueMetric {
+  readonly type = "gauge";
 
   /** Sets the series with `labels` to `value`. */
   set(labels: Labels, value: number): void {
@@ -156,19 +157,6 @@ export class Gauge extends Metric<{ value: number }> {
   /** Adds `value` (may be negative). */
   inc(labels: Labels = {}, value = 1): void {
     this.entry(labels).state.value += value;
-  }
-
-  /** The current value of a series (0 when never recorded). */
-  get(labels: Labels = {}): number {
-    return this.entry(labels).state.value;
-  }
-
-  samples(): Sample[] {
-    return [...this.series.values()].map((e) => ({
-      name: this.name,
-      labels: e.labels,
-      value: e.state.value,
-    }));
   }
 }
 

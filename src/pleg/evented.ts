@@ -17,6 +17,7 @@ import type { Runtime } from "../container/runtime.ts";
 import { EventStreamUnsupportedError } from "../container/runtime_errors.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
+import { runEvery } from "../util/run_every.ts";
 import { keepPodIps } from "./_relist_events.ts";
 import type { EventChannel, PlegHealth, PodLifecycleEvent, PodLifecycleEventType } from "./pleg.ts";
 
@@ -151,7 +152,7 @@ export class EventedPLEG {
         await this.#generic.relist();
       }
     } finally {
-      stopTicker();
+      await stopTicker();
       this.#inUse = false;
     }
   }
@@ -200,14 +201,22 @@ export class EventedPLEG {
     this.#generic.setRelistTiming(this.#relistPeriodMs, this.#relistThresholdMs);
   }
 
-  /** Bumps the cache's global timestamp every period so blocked pod workers are not stuck. */
-  #startGlobalCacheTicker(): () => void {
-    let cancel = () => {};
-    const tick = () => {
-      this.#cache.updateTime(this.#clock.now());
-      cancel = this.#clock.after(this.#globalPeriodMs, tick);
+  /**
+   * Bumps the cache's global timestamp every period so blocked pod workers
+   * are not stuck; the returned function stops the ticker and resolves once
+   * it has ended.
+   */
+  #startGlobalCacheTicker(): () => Promise<void> {
+    const stop = new AbortController();
+    const ticker = runEvery((now) => this.#cache.updateTime(now), {
+      clock: this.#clock,
+      periodMs: this.#globalPeriodMs,
+      signal: stop.signal,
+      immediate: false,
+    });
+    return () => {
+      stop.abort();
+      return ticker;
     };
-    cancel = this.#clock.after(this.#globalPeriodMs, tick);
-    return () => cancel();
   }
 }

@@ -13,7 +13,8 @@ import type { PodStatusCache } from "../container/cache.ts";
 import type { PodStatus, Runtime, RuntimePod } from "../container/runtime.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
-import { formatDuration } from "./_duration.ts";
+import { LoopWaker, runEvery } from "../util/run_every.ts";
+import { relistHealth } from "./_relist_health.ts";
 import { generateEvents, idsOf, keepPodIps, runtimePodOf, stateOf } from "./_relist_events.ts";
 import { EventChannel, type PlegHealth, type PodLifecycleEvent } from "./pleg.ts";
 
@@ -67,7 +68,7 @@ export class GenericPLEG {
   /** Start of the previous relist attempt (for the interval metric). */
   #lastStart?: number;
   #lock: Promise<unknown> = Promise.resolve();
-  #wakeSleep?: () => void;
+  #waker = new LoopWaker();
 
   constructor(runtime: PlegRuntime, options: GenericPLEGOptions) {
     this.#runtime = runtime;
@@ -107,7 +108,7 @@ export class GenericPLEG {
   setRelistTiming(relistPeriodMs: number, relistThresholdMs: number): void {
     this.#periodMs = relistPeriodMs;
     this.#thresholdMs = relistThresholdMs;
-    this.#wakeSleep?.();
+    this.#waker.wake();
   }
 
   /**
@@ -115,40 +116,21 @@ export class GenericPLEG {
    * last successful relist started more than the threshold before `now`.
    */
   healthy(now: number): PlegHealth {
-    if (this.#relistTime === undefined) {
-      return { ok: false, message: "pleg has yet to be successful" };
-    }
-    const elapsed = now - this.#relistTime;
-    if (elapsed > this.#thresholdMs) {
-      return {
-        ok: false,
-        message: `pleg was last seen active ${formatDuration(elapsed)} ago; threshold is ${
-          formatDuration(this.#thresholdMs)
-        }`,
-      };
-    }
-    return { ok: true, message: "" };
+    return relistHealth(this.#relistTime, this.#thresholdMs, now);
   }
 
-  /** Relists every `relistPeriodMs` (after each relist completes) until `signal` aborts. */
+  /**
+   * Relists every `relistPeriodMs` (after each relist completes; a timing
+   * change relists at once) until `signal` aborts.
+   */
   async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      await this.relist();
-      // The stop may have come during the relist: its abort event is gone then.
-      if (signal.aborted) break;
-      const wake = new AbortController();
-      this.#wakeSleep = () => wake.abort();
-      const onAbort = () => wake.abort();
-      signal.addEventListener("abort", onAbort, { once: true });
-      try {
-        await this.#clock.sleep(this.#periodMs, wake.signal);
-      } catch {
-        // Woken by setRelistTiming or stopped by the signal.
-      } finally {
-        signal.removeEventListener("abort", onAbort);
-        this.#wakeSleep = undefined;
-      }
-    }
+    await runEvery(() => this.relist(), {
+      clock: this.#clock,
+      periodMs: () => this.#periodMs,
+      signal,
+      waker: this.#waker,
+      onError: (err) => this.#logger.error("GenericPLEG: relist failed", { err }),
+    });
   }
 
   /**

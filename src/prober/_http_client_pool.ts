@@ -15,7 +15,6 @@
  */
 
 import type { Clock } from "../util/clock.ts";
-import { RealClock } from "../util/clock.ts";
 
 interface Entry {
   client: Deno.HttpClient;
@@ -27,8 +26,8 @@ interface Entry {
 
 /** Options for {@linkcode HttpClientPool}. */
 export interface HttpClientPoolOptions {
-  /** @default new RealClock() */
-  clock?: Clock;
+  /** Times idleness. */
+  clock: Clock;
   /** A client unused this long is closed. @default 120_000 */
   idleMs?: number;
 }
@@ -50,8 +49,8 @@ export class HttpClientPool {
   #lastSweep: number;
   #closed = false;
 
-  constructor(options: HttpClientPoolOptions = {}) {
-    this.#clock = options.clock ?? new RealClock();
+  constructor(options: HttpClientPoolOptions) {
+    this.#clock = options.clock;
     this.#idleMs = options.idleMs ?? 120_000;
     this.#lastSweep = this.#clock.now();
   }

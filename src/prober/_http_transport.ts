@@ -1,12 +1,13 @@
 /**
  * One HTTP request/response exchange for HTTP probes, on two transports:
  *
- * - `http:` goes through `fetch`, with a client per target whose `proxy` is
- *   a plain TCP transport to the target itself. That keeps probes off any
- *   `HTTP_PROXY` the agent's environment names (the kubelet disables proxies
- *   for probes), lets the probe set its own `Host` header (`allowHost`), and,
- *   as the client keeps no idle connections, never reuses a connection
- *   (keep-alive off). See `_http_client_pool.ts`.
+ * - `http:` goes through `fetch`, with a Deno HTTP client per target (see
+ *   `_http_client_pool.ts`): it lets the probe set its own `Host` header
+ *   (`allowHost`), sends origin-form requests (`GET /path HTTP/1.1`), and,
+ *   as it keeps no idle connections, never reuses a connection (keep-alive
+ *   off). Unlike the kubelet's probes, which never use a proxy, Deno's fetch
+ *   honours `HTTP_PROXY`/`NO_PROXY` from the agent's environment: do not set
+ *   them for the agent.
  * - `https:` goes through `node:https` with `rejectUnauthorized: false` and no
  *   agent: the kubelet does not verify probe certificates, and `fetch` has no
  *   per-request or per-client option to skip verification

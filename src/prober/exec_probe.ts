@@ -1,5 +1,5 @@
 /**
- * Exec probes (kubelet's pkg/probe/exec over CRI ExecSync): the command runs
+ * Exec probes (kubelet's pkg/probe/exec over the runtime's ExecSync): the command runs
  * in the container with the probe's timeout; exit code 0 is healthy.
  *
  * @module

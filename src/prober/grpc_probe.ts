@@ -14,7 +14,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import type { Clock } from "../util/clock.ts";
-import { RealClock } from "../util/clock.ts";
+import { guardHttp2SessionDestroy } from "../util/guard_http2_session_destroy.ts";
 import {
   deserializeHealthCheckResponse,
   HEALTH_CHECK_PATH,
@@ -30,8 +30,8 @@ export interface GrpcProbeOptions {
   service?: string;
   /** The call must answer within this time. @default 1000 */
   timeoutMs?: number;
-  /** Clock the timeout runs on. @default new RealClock() */
-  clock?: Clock;
+  /** Clock the timeout runs on. */
+  clock: Clock;
   /** The client's user agent. @default DEFAULT_PROBE_USER_AGENT */
   userAgent?: string;
 }
@@ -47,11 +47,12 @@ export interface GrpcProbeOptions {
 export function grpcProbe(
   host: string,
   port: number,
-  options: GrpcProbeOptions = {},
+  options: GrpcProbeOptions,
 ): Promise<ProbeOutcome> {
-  const clock = options.clock ?? new RealClock();
+  const { clock } = options;
   const timeoutMs = options.timeoutMs ?? 1000;
   const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  guardHttp2SessionDestroy(); // a pod's server stopping must not crash the agent
   const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
     "grpc.enable_http_proxy": 0,
     "grpc.primary_user_agent": options.userAgent ?? DEFAULT_PROBE_USER_AGENT,

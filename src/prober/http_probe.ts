@@ -14,7 +14,7 @@
  */
 
 import type { Clock } from "../util/clock.ts";
-import { RealClock } from "../util/clock.ts";
+import { errText } from "../util/err_text.ts";
 import type { HttpClientPool } from "./_http_client_pool.ts";
 import {
   createFetchTransport,
@@ -50,8 +50,8 @@ export interface HttpProbeTarget {
 export interface HttpProbeOptions {
   /** The whole probe (all redirects and the body) must finish in this time. @default 1000 */
   timeoutMs?: number;
-  /** Clock the timeout runs on. @default new RealClock() */
-  clock?: Clock;
+  /** Clock the timeout runs on. */
+  clock: Clock;
   /** Sent unless the target's headers set a User-Agent. @default DEFAULT_PROBE_USER_AGENT */
   userAgent?: string;
   /** Follow redirects to other hosts too (the kubelet's probes do not). @default false */
@@ -117,10 +117,6 @@ export function probeRequestHeaders(
   return out;
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * Runs one HTTP probe. Success for 200..399; a redirect that is not followed
  * (to another host) is a `"warning"`; other codes fail with "HTTP probe failed
@@ -133,9 +129,9 @@ function describe(error: unknown): string {
  */
 export async function httpProbe(
   target: HttpProbeTarget,
-  options: HttpProbeOptions = {},
+  options: HttpProbeOptions,
 ): Promise<ProbeOutcome> {
-  const clock = options.clock ?? new RealClock();
+  const { clock } = options;
   const timeoutMs = options.timeoutMs ?? 1000;
   const transports = {
     http: options.transports?.http ??
@@ -180,7 +176,7 @@ export async function httpProbe(
           );
         }
         if (outer?.aborted) return errored(new Error(`Get "${url}": probe aborted`));
-        return failure(`Get "${url}": ${describe(e)}`);
+        return failure(`Get "${url}": ${errText(e)}`);
       }
       if (REDIRECT_CODES.has(exchange.status) && exchange.location !== null) {
         let next: URL;
@@ -208,7 +204,7 @@ export async function httpProbe(
       } catch (e) {
         const why = timedOut()
           ? "context deadline exceeded (Client.Timeout or context cancellation while reading body)"
-          : describe(e);
+          : errText(e);
         return errored(new Error(`Cannot read the body of ${url}: ${why}`));
       }
       const text = new TextDecoder().decode(body);

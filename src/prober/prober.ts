@@ -8,7 +8,6 @@
 
 import type { Container, Pod, Probe } from "kubernetes-types/core/v1.d.ts";
 import type { Clock } from "../util/clock.ts";
-import { RealClock } from "../util/clock.ts";
 import type { HttpClientPool } from "./_http_client_pool.ts";
 import type { HttpTransport } from "./_http_transport.ts";
 import { execProbe, type ExecSyncRunner } from "./exec_probe.ts";
@@ -32,9 +31,9 @@ export interface ProbeTarget {
 
 /** Options for {@linkcode runProbe}. */
 export interface RunProbeOptions {
-  /** Clock the probe timeouts run on. @default new RealClock() */
-  clock?: Clock;
-  /** Runs exec probes: the CRI runtime service. Exec probes error without it. */
+  /** Clock the probe timeouts run on. */
+  clock: Clock;
+  /** Runs exec probes: the runtime's `execSync` (container.Runtime). Exec probes error without it. */
   runtimeService?: ExecSyncRunner;
   /** User agent of HTTP and gRPC probes. @default DEFAULT_PROBE_USER_AGENT */
   userAgent?: string;
@@ -115,7 +114,7 @@ async function runAction(
   target: ProbeTarget,
   options: RunProbeOptions,
 ): Promise<ProbeOutcome> {
-  const clock = options.clock ?? new RealClock();
+  const { clock } = options;
   const timeoutSeconds = probe.timeoutSeconds ?? 1;
   const timeoutMs = timeoutSeconds * 1000;
   try {
@@ -182,7 +181,7 @@ async function runAction(
 export async function runProbe(
   probe: Probe,
   target: ProbeTarget,
-  options: RunProbeOptions = {},
+  options: RunProbeOptions,
 ): Promise<ProbeOutcome> {
   const attempts = Math.max(1, options.maxAttempts ?? MAX_PROBE_ATTEMPTS);
   let outcome = errored(new Error("probe did not run"));

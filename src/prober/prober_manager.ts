@@ -13,22 +13,17 @@
  */
 
 import type { Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
-import { RealClock } from "../util/clock.ts";
+import type { RecordEvent } from "../container/events.ts";
 import type { Clock } from "../util/clock.ts";
 import { HttpClientPool } from "./_http_client_pool.ts";
+import { applyProbeVerdicts, observe, probedInstances } from "./_status_pass.ts";
 import type { ExecSyncRunner } from "./exec_probe.ts";
 import { runProbe } from "./prober.ts";
 import { PROBE_TYPES, type ProbeType } from "./probe_result.ts";
 import { type ProbeVerdict, ResultsManager } from "./results_manager.ts";
-import {
-  type ContainerStatusSource,
-  type ObservedContainerStatus,
-  type OnProbe,
-  type ProbeEvent,
-  type ProbeFunction,
-  probeSpec,
-  ProbeWorker,
-} from "./worker.ts";
+import type { OnProbe } from "./probe_report.ts";
+import type { ContainerStatusSource, ObservedContainerStatus } from "./status_source.ts";
+import { type ProbeFunction, probeSpec, ProbeWorker } from "./worker.ts";
 
 /** A changed verdict of any probe type. */
 export interface ProbeUpdate {
@@ -40,9 +35,9 @@ export interface ProbeUpdate {
 
 /** Options for {@linkcode ProberManager}. */
 export interface ProberManagerOptions {
-  /** @default new RealClock() */
-  clock?: Clock;
-  /** Runs exec probes: the CRI runtime service (its `execSync`). */
+  /** Times probe periods, timeouts and the start-up jitter. */
+  clock: Clock;
+  /** Runs exec probes: the runtime's `execSync` (container.Runtime). Exec probes error without it. */
   runtimeService?: ExecSyncRunner;
   /**
    * Where workers read container states. @default the statuses last given to
@@ -50,7 +45,7 @@ export interface ProberManagerOptions {
    */
   statusSource?: ContainerStatusSource;
   /** Probe events (Unhealthy, ProbeWarning). */
-  recordEvent?: (event: ProbeEvent) => void;
+  recordEvent?: RecordEvent;
   /** Counts every probe (`prober_probe_total`). */
   onProbe?: OnProbe;
   /** User agent of HTTP and gRPC probes. @default DEFAULT_PROBE_USER_AGENT */
@@ -67,28 +62,6 @@ export interface ProberManagerOptions {
 
 function workerKey(uid: string, container: string, type: ProbeType): string {
   return `${uid}/${container}/${type}`;
-}
-
-/** Strips the `<runtime>://` prefix of a v1 containerID. */
-function rawContainerId(id: string | undefined): string | undefined {
-  if (!id) return undefined;
-  const at = id.indexOf("://");
-  return at >= 0 ? id.slice(at + 3) : id;
-}
-
-/** The container states a v1 PodStatus shows. */
-function observe(status: PodStatus): Map<string, ObservedContainerStatus> {
-  const out = new Map<string, ObservedContainerStatus>();
-  for (const c of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])]) {
-    const state = c.state?.running ? "running" : c.state?.terminated ? "terminated" : "waiting";
-    const startedAt = c.state?.running?.startedAt;
-    out.set(c.name, {
-      containerId: rawContainerId(c.containerID),
-      state,
-      startedAt: startedAt ? Date.parse(startedAt) : undefined,
-    });
-  }
-  return out;
 }
 
 /** Probe workers for every pod, and their verdicts. */
@@ -111,9 +84,9 @@ export class ProberManager {
   #probe: ProbeFunction;
   #httpClients: HttpClientPool;
 
-  constructor(options: ProberManagerOptions = {}) {
+  constructor(options: ProberManagerOptions) {
     this.#options = options;
-    this.#clock = options.clock ?? new RealClock();
+    this.#clock = options.clock;
     this.#agentStartedAt = options.agentStartedAt ?? this.#clock.now();
     this.#statusSource = options.statusSource ?? {
       getContainerStatus: (uid, name) => this.#observed.get(uid)?.containers.get(name),
@@ -234,48 +207,13 @@ export class ProberManager {
    */
   updatePodStatus(pod: Pod, status: PodStatus): PodStatus {
     const uid = pod.metadata?.uid ?? "";
-    const observed = observe(status);
-    this.#observed.set(uid, { ip: status.podIP, containers: observed });
-    for (const c of status.containerStatuses ?? []) {
-      const id = rawContainerId(c.containerID);
-      const running = c.state?.running !== undefined && c.state.running !== null;
-      this.#triggerIfNew(uid, c.name, id, running);
-      let started = false;
-      if (running && id) {
-        const verdict = this.startupResults.get(id);
-        started = verdict !== undefined
-          ? verdict === "success"
-          : !this.hasWorker(uid, c.name, "startup");
-      }
-      c.started = started;
-      let ready = false;
-      if (started && id) {
-        ready = this.readinessResults.get(id) === "success" ||
-          (this.readinessResults.get(id) === undefined &&
-            !this.hasWorker(uid, c.name, "readiness"));
-      }
-      c.ready = ready;
-    }
-    for (const c of status.initContainerStatuses ?? []) {
-      const id = rawContainerId(c.containerID);
-      const running = c.state?.running !== undefined && c.state.running !== null;
-      const sidecar = pod.spec?.initContainers?.find((s) => s.name === c.name)?.restartPolicy ===
-        "Always";
-      if (sidecar) {
-        this.#triggerIfNew(uid, c.name, id, running);
-        const startup = id ? this.startupResults.get(id) : undefined;
-        c.started = running &&
-          (startup !== undefined ? startup === "success" : !this.hasWorker(uid, c.name, "startup"));
-        const readiness = id ? this.readinessResults.get(id) : undefined;
-        c.ready = c.started &&
-          (readiness !== undefined
-            ? readiness === "success"
-            : !this.hasWorker(uid, c.name, "readiness"));
-      } else {
-        c.ready = c.state?.terminated?.exitCode === 0;
-      }
-    }
-    return status;
+    this.#observed.set(uid, { ip: status.podIP, containers: observe(status) });
+    for (const { name, id } of probedInstances(pod, status)) this.#triggerIfNew(uid, name, id);
+    return applyProbeVerdicts(pod, status, {
+      startupResults: this.startupResults,
+      readinessResults: this.readinessResults,
+      hasWorker: (name, type) => this.hasWorker(uid, name, type),
+    });
   }
 
   /**
@@ -310,8 +248,7 @@ export class ProberManager {
     this.#httpClients.close();
   }
 
-  #triggerIfNew(uid: string, name: string, id: string | undefined, running: boolean): void {
-    if (!running || !id) return;
+  #triggerIfNew(uid: string, name: string, id: string): void {
     for (const type of PROBE_TYPES) {
       const worker = this.#workers.get(workerKey(uid, name, type));
       if (worker && worker.containerId !== id) worker.trigger();

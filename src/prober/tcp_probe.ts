@@ -8,7 +8,7 @@
  */
 
 import type { Clock } from "../util/clock.ts";
-import { RealClock } from "../util/clock.ts";
+import { errText } from "../util/err_text.ts";
 import { failure, type ProbeOutcome, success } from "./probe_result.ts";
 
 /** Opens a TCP connection; what {@linkcode tcpProbe} needs of `Deno.connect`. */
@@ -18,8 +18,8 @@ export type TcpConnect = (hostname: string, port: number) => Promise<{ close(): 
 export interface TcpProbeOptions {
   /** The connection must open within this time. @default 1000 */
   timeoutMs?: number;
-  /** Clock the timeout runs on. @default new RealClock() */
-  clock?: Clock;
+  /** Clock the timeout runs on. */
+  clock: Clock;
   /** How to connect, for tests. @default Deno.connect */
   connect?: TcpConnect;
 }
@@ -35,9 +35,9 @@ const denoConnect: TcpConnect = (hostname, port) => Deno.connect({ hostname, por
 export function tcpProbe(
   host: string,
   port: number,
-  options: TcpProbeOptions = {},
+  options: TcpProbeOptions,
 ): Promise<ProbeOutcome> {
-  const clock = options.clock ?? new RealClock();
+  const { clock } = options;
   const connect = options.connect ?? denoConnect;
   const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise<ProbeOutcome>((resolve) => {
@@ -69,8 +69,7 @@ export function tcpProbe(
         if (settled) return;
         settled = true;
         cancelTimer();
-        const why = e instanceof Error ? e.message : String(e);
-        resolve(failure(`dial tcp ${address}: ${why}`));
+        resolve(failure(`dial tcp ${address}: ${errText(e)}`));
       },
     );
   });

@@ -18,55 +18,15 @@
  */
 
 import type { Container, Pod, Probe } from "kubernetes-types/core/v1.d.ts";
-import { containerFieldPath } from "../container/ref.ts";
+import type { RecordEvent } from "../container/events.ts";
 import type { ProbeVerdict, ProbeVerdicts } from "../container/runtime.ts";
 import type { Clock } from "../util/clock.ts";
+import { LoopWaker, runEvery } from "../util/run_every.ts";
 import { type ProbeTarget, runProbe } from "./prober.ts";
-import { type ProbeOutcome, type ProbeType, probeTypeName } from "./probe_result.ts";
+import type { ProbeOutcome, ProbeType } from "./probe_result.ts";
+import { type OnProbe, reportProbe } from "./probe_report.ts";
 import type { ResultsManager } from "./results_manager.ts";
-
-/** What a worker needs to know about the container it probes. */
-export interface ObservedContainerStatus {
-  /** The runtime's id of the newest instance; probing waits until there is one. */
-  containerId?: string;
-  state: "running" | "waiting" | "terminated";
-  /** When the running instance started, in ms since the epoch. */
-  startedAt?: number;
-}
-
-/** Where workers read container states (the pod status cache, the status manager...). */
-export interface ContainerStatusSource {
-  getContainerStatus(podUid: string, containerName: string): ObservedContainerStatus | undefined;
-  /** The pod's IP, the default probe host. */
-  getPodIP?(podUid: string): string | undefined;
-}
-
-/** An event about a probe, in the shape the agent's event recorder takes. */
-export interface ProbeEvent {
-  type: "Normal" | "Warning";
-  reason: string;
-  message: string;
-  /** The pod name. */
-  pod?: string;
-  namespace?: string;
-  uid?: string;
-  /** `spec.containers{name}`. */
-  fieldPath?: string;
-  container?: string;
-}
-
-/** Labels of the `prober_probe_total` counter. */
-export interface ProbeMetricLabels {
-  probe_type: "Liveness" | "Readiness" | "Startup";
-  result: "successful" | "failed" | "unknown";
-  container: string;
-  pod: string;
-  namespace: string;
-  pod_uid: string;
-}
-
-/** Counts one probe: `prober_probe_total{...labels}`. */
-export type OnProbe = (labels: ProbeMetricLabels, outcome: ProbeOutcome) => void;
+import type { ContainerStatusSource } from "./status_source.ts";
 
 /** Runs a probe spec against a container (default: {@linkcode runProbe}). */
 export type ProbeFunction = (probe: Probe, target: ProbeTarget) => Promise<ProbeOutcome>;
@@ -88,7 +48,8 @@ export interface ProbeWorkerOptions {
   startupResults?: ProbeVerdicts;
   /** @default runProbe with the worker's clock */
   probe?: ProbeFunction;
-  recordEvent?: (event: ProbeEvent) => void;
+  /** Probe events (Unhealthy, ProbeWarning). */
+  recordEvent?: RecordEvent;
   onProbe?: OnProbe;
   /**
    * When the agent started (ms). A worker created less than one period after
@@ -129,8 +90,9 @@ export class ProbeWorker {
   #resultRun = 0;
   #onHold = false;
   #stopped = false;
-  #triggered = false;
-  #wake: (() => void) | undefined;
+  /** Aborted by stop(): ends the loop, also during a wait. */
+  #stop = new AbortController();
+  #waker = new LoopWaker();
   #wakeHint: number | undefined;
 
   constructor(spec: ProbeWorkerSpec, options: ProbeWorkerOptions) {
@@ -171,14 +133,13 @@ export class ProbeWorker {
 
   /** Asks the loop to probe now instead of at the next tick. */
   trigger(): void {
-    this.#triggered = true;
-    this.#wake?.();
+    this.#waker.wake();
   }
 
   /** Ends the loop; the worker's verdict is removed when it exits. */
   stop(): void {
     this.#stopped = true;
-    this.#wake?.();
+    this.#stop.abort();
   }
 
   get #periodMs(): number {
@@ -264,7 +225,9 @@ export class ProbeWorker {
 
   /**
    * Probes every period until stopped, the signal aborts or a step says to
-   * end; the verdict of the last probed container is removed on exit.
+   * end; the verdict of the last probed container is removed on exit. The
+   * period counts from the start of a probe; a trigger or the end of the
+   * initial delay probes earlier, and the period then counts from that probe.
    */
   async run(signal?: AbortSignal): Promise<void> {
     const onAbort = () => this.stop();
@@ -272,35 +235,33 @@ export class ProbeWorker {
     if (signal?.aborted) this.stop();
     const { clock } = this.#options;
     const period = this.#periodMs;
+    const started = this.#options.agentStartedAt;
+    let jitterMs = started !== undefined && clock.now() - started < period
+      ? (this.#options.random ?? Math.random)() * period
+      : undefined;
+    /** When the next probe is due on the period's grid. */
+    let next: number | undefined;
     try {
-      const started = this.#options.agentStartedAt;
-      if (started !== undefined && clock.now() - started < period) {
-        await this.#wait((this.#options.random ?? Math.random)() * period);
-      }
-      let next = clock.now();
-      while (!this.#stopped) {
-        this.#triggered = false;
-        const now = clock.now();
-        if (now >= next) {
-          next += period;
-          if (next <= now) next = now + period;
-        } else {
-          // Woken early (the initial delay ended, or a trigger): the period
-          // counts from this probe, so two probes are never closer than it.
-          next = now + period;
-        }
-        let keepGoing = true;
-        try {
-          keepGoing = await this.probeOnce(now);
-        } catch (e) {
-          // A throwing status source or callback must not end probing.
-          this.#options.onError?.(e);
-        }
-        if (!keepGoing) break;
-        const hint = this.#wakeHint;
-        const wakeAt = hint !== undefined && hint < next ? hint : next;
-        await this.#wait(Math.max(0, wakeAt - clock.now()));
-      }
+      await runEvery(async (now) => {
+        next = nextProbeAt(next, now, period);
+        if (!(await this.probeOnce(now))) this.stop();
+      }, {
+        clock,
+        signal: this.#stop.signal,
+        immediate: jitterMs === undefined,
+        waker: this.#waker,
+        onError: this.#options.onError,
+        periodMs: () => {
+          if (jitterMs !== undefined) {
+            const first = jitterMs;
+            jitterMs = undefined;
+            return first;
+          }
+          const hint = this.#wakeHint;
+          const wakeAt = hint !== undefined && hint < next! ? hint : next!;
+          return Math.max(0, wakeAt - clock.now());
+        },
+      });
     } finally {
       signal?.removeEventListener("abort", onAbort);
       this.#stopped = true;
@@ -313,60 +274,20 @@ export class ProbeWorker {
     return this.#options.startupResults?.get(containerId) === "success";
   }
 
-  #wait(ms: number): Promise<void> {
-    if (this.#stopped || this.#triggered) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        cancel();
-        this.#wake = undefined;
-        resolve();
-      };
-      const cancel = this.#options.clock.after(ms, done);
-      this.#wake = done;
-    });
-  }
-
   #report(outcome: ProbeOutcome): void {
-    const pod = this.#pod;
-    const name = probeTypeName(this.type);
-    const { recordEvent, onProbe } = this.#options;
-    const result = outcome.error || outcome.result === "unknown"
-      ? "unknown"
-      : outcome.result === "failure"
-      ? "failed"
-      : "successful";
-    onProbe?.({
-      probe_type: name,
-      result,
-      container: this.container.name,
-      pod: pod.metadata?.name ?? "",
-      namespace: pod.metadata?.namespace ?? "",
-      pod_uid: pod.metadata?.uid ?? "",
-    }, outcome);
-    if (!recordEvent) return;
-    let reason: string;
-    let message: string;
-    if (outcome.error) {
-      reason = "Unhealthy";
-      message = `${name} probe errored and resulted in unknown state: ${outcome.error.message}`;
-    } else if (outcome.result === "failure") {
-      reason = "Unhealthy";
-      message = `${name} probe failed: ${outcome.output}`;
-    } else if (outcome.result === "warning") {
-      reason = "ProbeWarning";
-      message = `${name} probe warning: ${outcome.output}`;
-    } else {
-      return;
-    }
-    recordEvent({
-      type: "Warning",
-      reason,
-      message,
-      pod: pod.metadata?.name,
-      namespace: pod.metadata?.namespace,
-      uid: pod.metadata?.uid,
-      fieldPath: containerFieldPath(pod, this.container.name),
-      container: this.container.name,
-    });
+    reportProbe(this.#pod, this.container, this.type, outcome, this.#options);
   }
+}
+
+/**
+ * The time of the probe after one at `now`, given the previous due time:
+ * one period on from a probe that was due, or from `now` for one that ran
+ * early (woken by a trigger or the end of the initial delay), so two probes
+ * are never closer than a period; a grid left behind (a slow probe) restarts
+ * from `now`.
+ */
+export function nextProbeAt(due: number | undefined, now: number, periodMs: number): number {
+  if (due === undefined || now < due) return now + periodMs;
+  const next = due + periodMs;
+  return next <= now ? now + periodMs : next;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { EventRecorder, toRecordEvent } from "../../src/container/events.ts";
+import { aboutPod, EventRecorder, toRecordEvent } from "../../src/container/events.ts";
 import { FakeClock } from "../../src/util/clock.ts";
 import { createLogger, createMemoryLogger } from "../../src/util/logger.ts";
 import { pullBackOffLogVolume } from "./_pull_back_off_scenario.ts";
@@ -173,4 +173,39 @@ Deno.test("EventRecorder keeps a pod of 500 containers in image-pull back-off to
   assert.ok(third.lines <= 10, `minute 3: ${third.lines} lines`);
   assert.ok(first.bytes <= 20_000, `minute 1: ${first.bytes} bytes`);
   assert.ok(Math.max(first.longest, second.longest) <= 1_500, `longest ${first.longest} bytes`);
+});
+
+Deno.test("aboutPod() names the pod by full name and uid, and a container by its field path", async (t) => {
+  const pod = {
+    metadata: { name: "web", namespace: "prod", uid: "u1" },
+    spec: { containers: [{ name: "app" }], initContainers: [{ name: "setup" }] },
+  };
+  await t.step("the pod", () => assert.deepEqual(aboutPod(pod), { pod: "web_prod", uid: "u1" }));
+  await t.step("a container", () =>
+    assert.deepEqual(aboutPod(pod, "setup"), {
+      pod: "web_prod",
+      uid: "u1",
+      fieldPath: "spec.initContainers{setup}",
+    }));
+  await t.step(
+    "a container the pod does not have: no field path",
+    () => assert.deepEqual(aboutPod(pod, "gone"), { pod: "web_prod", uid: "u1" }),
+  );
+  await t.step("recorded, it is a reference to the pod's container", () => {
+    const rec = new EventRecorder({ clock: new FakeClock() });
+    toRecordEvent(rec)({
+      type: "Warning",
+      reason: "Unhealthy",
+      message: "m",
+      ...aboutPod(pod, "app"),
+    });
+    assert.deepEqual(rec.list()[0].involvedObject, {
+      kind: "Pod",
+      apiVersion: "v1",
+      namespace: "prod",
+      name: "web",
+      uid: "u1",
+      fieldPath: "spec.containers{app}",
+    });
+  });
 });

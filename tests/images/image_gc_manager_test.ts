@@ -4,11 +4,10 @@ import type { ImageFsStats, ImageInfo, RuntimePod } from "../../src/container/ru
 import {
   type FsStats,
   ImageGCManager,
-  type ImageGCPolicy,
   type ImageGCRuntime,
   statfsStats,
-  validateImageGCPolicy,
 } from "../../src/images/image_gc_manager.ts";
+import { type ImageGCPolicy, validateImageGCPolicy } from "../../src/images/image_gc_policy.ts";
 import { FakeClock } from "../../src/util/clock.ts";
 
 const T0 = 1_700_000_000_000;

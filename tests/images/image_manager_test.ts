@@ -1,63 +1,43 @@
 import assert from "node:assert/strict";
 import type { Container, Pod } from "kubernetes-types/core/v1.d.ts";
-import type { ImageService } from "../../src/cri/service.ts";
-import type { Image, ImageSpec } from "../../src/cri/types.ts";
+import type { SimpleEvent } from "../../src/container/events.ts";
 import {
   applyDefaultImageTag,
   ImageManager,
   type ImageManagerOptions,
+  type ImagePullService,
+  type PullImageRequest,
   pullPolicyOf,
-  type RuntimeEvent,
 } from "../../src/images/image_manager.ts";
 import { FakeClock, flush } from "../../src/util/clock.ts";
 
-/** An in-memory ImageService whose pulls complete when the test says so. */
-class ScriptedImages implements ImageService {
+/** An in-memory image service whose pulls complete when the test says so. */
+class ScriptedImages implements ImagePullService<string> {
   present = new Set<string>();
   pulls: string[] = [];
+  requests: PullImageRequest<string>[] = [];
   pending: { image: string; resolve: () => void; reject: (e: Error) => void }[] = [];
   autoComplete = true;
   failWith?: string;
 
-  listImages(): Promise<Image[]> {
-    return Promise.resolve([]);
+  getImageRef(image: string): Promise<string> {
+    return Promise.resolve(this.present.has(image) ? `sha256:${image}` : "");
   }
-  imageStatus(image: ImageSpec) {
-    const name = image.image.replace(/^sha256:/, "");
-    const id = this.present.has(name) ? `sha256:${name}` : "";
-    return Promise.resolve({
-      image: id
-        ? {
-          id,
-          repoTags: [name],
-          repoDigests: [],
-          size: 42,
-          uid: null,
-          username: "",
-          spec: null,
-          pinned: false,
-        }
-        : null,
-      info: {},
-    });
+  getImageSize(imageRef: string): Promise<number> {
+    return Promise.resolve(this.present.has(imageRef.replace(/^sha256:/, "")) ? 42 : 0);
   }
-  pullImage(image: ImageSpec): Promise<string> {
-    this.pulls.push(image.image);
+  pullImage(image: string, request: PullImageRequest<string>): Promise<string> {
+    this.pulls.push(image);
+    this.requests.push(request);
     if (this.failWith) return Promise.reject(new Error(this.failWith));
     const done = () => {
-      this.present.add(image.image);
-      return `sha256:${image.image}`;
+      this.present.add(image);
+      return `sha256:${image}`;
     };
     if (this.autoComplete) return Promise.resolve(done());
     return new Promise((resolve, reject) => {
-      this.pending.push({ image: image.image, resolve: () => resolve(done()), reject });
+      this.pending.push({ image, resolve: () => resolve(done()), reject });
     });
-  }
-  removeImage(): Promise<void> {
-    return Promise.resolve();
-  }
-  imageFsInfo() {
-    return Promise.resolve({ imageFilesystems: [], containerFilesystems: [] });
   }
 }
 
@@ -68,7 +48,7 @@ function podWith(containers: Container[], uid = "u1"): Pod {
 function setup(options: Partial<ImageManagerOptions> = {}) {
   const clock = new FakeClock();
   const images = new ScriptedImages();
-  const events: RuntimeEvent[] = [];
+  const events: SimpleEvent[] = [];
   const manager = new ImageManager(images, {
     clock,
     recordEvent: (e) => events.push(e),
@@ -205,4 +185,46 @@ Deno.test("ensureImageExists() enforces registryPullQPS and registryBurst", asyn
   clock.step(1_000);
   assert.ok((await manager.ensureImageExists(pod("4"), c)).ok);
   assert.equal(images.pulls.length, 3);
+});
+
+Deno.test("ensureImageExists() hands the image as written and the pull context to the pull", async () => {
+  const { images, manager } = setup();
+  const c: Container = { name: "a", image: "app", imagePullPolicy: "Always" };
+  const ac = new AbortController();
+  const r = await manager.ensureImageExists(podWith([c]), c, {
+    pullContext: "sandbox-config-of-p",
+    signal: ac.signal,
+  });
+  assert.deepEqual(r, { ok: true, imageRef: "sha256:app:latest" });
+  assert.deepEqual(images.pulls, ["app:latest"]);
+  assert.deepEqual(images.requests, [{
+    userSpecifiedImage: "app",
+    context: "sandbox-config-of-p",
+    signal: ac.signal,
+  }]);
+});
+
+Deno.test("ensureImageExists() events name the container's spec list as the kubelet's field paths do", async (t) => {
+  const pod: Pod = {
+    metadata: { name: "p", namespace: "ns", uid: "u1" },
+    spec: {
+      containers: [{ name: "app", image: "app:1" }],
+      initContainers: [{ name: "setup", image: "app:1" }],
+      ephemeralContainers: [{ name: "debug", image: "app:1" }],
+    },
+  };
+  for (
+    const [name, want] of [
+      ["app", "spec.containers{app}"],
+      ["setup", "spec.initContainers{setup}"],
+      ["debug", "spec.ephemeralContainers{debug}"],
+    ] as const
+  ) {
+    await t.step(name, async () => {
+      const { images, events, manager } = setup();
+      images.present.add("app:1");
+      await manager.ensureImageExists(pod, { name, image: "app:1" });
+      assert.deepEqual(events.map((e) => e.fieldPath), [want]);
+    });
+  }
 });

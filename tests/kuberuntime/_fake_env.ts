@@ -3,10 +3,10 @@
  * with one FakeClock for both, temp root and log dirs, and recorded events.
  */
 
+import type { SimpleEvent } from "../../src/container/events.ts";
 import { type FakeRuntimeServer, startFakeRuntime } from "../../src/cri/fake/mod.ts";
 import { RemoteImageService } from "../../src/cri/remote_image_service.ts";
 import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
-import type { RuntimeEvent } from "../../src/images/image_manager.ts";
 import {
   KubeRuntimeManager,
   type KubeRuntimeManagerOptions,
@@ -20,7 +20,7 @@ export interface FakeEnv extends AsyncDisposable {
   runtime: RemoteRuntimeService;
   images: RemoteImageService;
   manager: KubeRuntimeManager;
-  events: RuntimeEvent[];
+  events: SimpleEvent[];
   backOff: Backoff;
   dir: string;
   rootDir: string;
@@ -41,7 +41,7 @@ export async function fakeEnv(
   });
   const runtime = new RemoteRuntimeService(fake.endpoint, { runtimeRequestTimeoutMs: 10_000 });
   const images = new RemoteImageService(fake.endpoint, { runtimeRequestTimeoutMs: 10_000 });
-  const events: RuntimeEvent[] = [];
+  const events: SimpleEvent[] = [];
   const rootDir = `${dir}/root`;
   const podLogsDir = `${dir}/logs`;
   const manager = new KubeRuntimeManager({

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import {
   escapeLabelValue,
-  exponentialBuckets,
   EXPOSITION_CONTENT_TYPE,
   formatExposition,
   formatSampleValue,
-  MetricsRegistry,
-  registerKubeletMetrics,
-} from "../../src/metrics/mod.ts";
+} from "../../src/metrics/exposition.ts";
+import { registerKubeletMetrics } from "../../src/metrics/kubelet_metrics.ts";
+import { exponentialBuckets, MetricsRegistry } from "../../src/metrics/registry.ts";
 import { parsePrometheusText } from "./_prom_parser.ts";
 
 Deno.test("escapeLabelValue() escapes backslash, double quote and line feed", async (t) => {

@@ -312,3 +312,29 @@ Deno.test("run() stops at once when the stop comes during a relist", async () =>
   assert.equal(runtime.getPodsCalls.length, 1);
   assert.equal(clock.pendingTimers, 0, "no sleep was left behind");
 });
+
+Deno.test("run() logs a relist that throws and keeps relisting", async () => {
+  const clock = new FakeClock(1_000_000);
+  const runtime = new FakePlegRuntime();
+  const logger = createMemoryLogger();
+  let calls = 0;
+  const pleg = new GenericPLEG(runtime, {
+    clock,
+    cache: new PodStatusCache(),
+    logger,
+    onRelist: () => {
+      if (++calls === 1) throw new Error("metrics broke");
+    },
+  });
+  const ac = new AbortController();
+  const done = pleg.run(ac.signal);
+  await flush();
+  assert.equal(runtime.getPodsCalls.length, 1);
+  await clock.advance(1000);
+  assert.equal(runtime.getPodsCalls.length, 2, "the loop survived the throwing relist");
+  const failed = logger.records.find((r) => r.message === "GenericPLEG: relist failed");
+  assert.equal((failed?.fields.err as Error | undefined)?.message, "metrics broke");
+  ac.abort();
+  await done;
+  assert.equal(clock.pendingTimers, 0);
+});

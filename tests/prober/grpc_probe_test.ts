@@ -6,7 +6,10 @@ import {
   type HealthCheckRequest,
   type HealthCheckResponse,
 } from "../../src/prober/health_service.ts";
-import { FakeClock, flush } from "../../src/util/clock.ts";
+import { FakeClock, flush, RealClock } from "../../src/util/clock.ts";
+
+/** The clock of the probes against real servers on loopback. */
+const realClock = new RealClock();
 
 interface HealthServer {
   port: number;
@@ -57,23 +60,23 @@ Deno.test("grpcProbe() maps health answers to outcomes", async (t) => {
   const server = await startHealthServer();
   try {
     await t.step("SERVING for the whole server is success", async () => {
-      const out = await grpcProbe("127.0.0.1", server.port);
+      const out = await grpcProbe("127.0.0.1", server.port, { clock: realClock });
       assert.deepEqual(out, { result: "success", output: "service healthy" });
     });
     await t.step("a named SERVING service is success and the name is sent", async () => {
-      const out = await grpcProbe("127.0.0.1", server.port, { service: "api" });
+      const out = await grpcProbe("127.0.0.1", server.port, { clock: realClock, service: "api" });
       assert.equal(out.result, "success");
       assert.equal(server.services.at(-1), "api");
     });
     await t.step("NOT_SERVING is a failure", async () => {
-      const out = await grpcProbe("127.0.0.1", server.port, { service: "down" });
+      const out = await grpcProbe("127.0.0.1", server.port, { clock: realClock, service: "down" });
       assert.deepEqual(out, {
         result: "failure",
         output: 'service unhealthy (responded with "NOT_SERVING")',
       });
     });
     await t.step("an unknown service is a failure", async () => {
-      const out = await grpcProbe("127.0.0.1", server.port, { service: "nope" });
+      const out = await grpcProbe("127.0.0.1", server.port, { clock: realClock, service: "nope" });
       assert.equal(out.result, "failure");
       assert.match(out.output, /NOT_FOUND desc = unknown service/);
       assert.equal(out.error, undefined);
@@ -86,7 +89,7 @@ Deno.test("grpcProbe() maps health answers to outcomes", async (t) => {
 Deno.test("grpcProbe() fails on a server without the health service", async () => {
   const server = await startHealthServer(false);
   try {
-    const out = await grpcProbe("127.0.0.1", server.port);
+    const out = await grpcProbe("127.0.0.1", server.port, { clock: realClock });
     assert.equal(out.result, "failure");
     assert.match(out.output, /does not implement the grpc health protocol/);
   } finally {
@@ -98,7 +101,7 @@ Deno.test("grpcProbe() fails at once when nothing listens", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
-  const out = await grpcProbe("127.0.0.1", port, { timeoutMs: 60_000 });
+  const out = await grpcProbe("127.0.0.1", port, { clock: realClock, timeoutMs: 60_000 });
   assert.equal(out.result, "failure");
   assert.match(out.output, /failed to connect service at "127\.0\.0\.1:\d+"/);
 });

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { HttpClientPool } from "../../src/prober/_http_client_pool.ts";
 import { httpProbe } from "../../src/prober/http_probe.ts";
-import { FakeClock } from "../../src/util/clock.ts";
+import { FakeClock, RealClock } from "../../src/util/clock.ts";
+
+/** The clock of the probes against real servers on loopback. */
+const realClock = new RealClock();
 
 Deno.test("HttpClientPool.acquire() reuses one client per target and closes idle ones", () => {
   const clock = new FakeClock();
@@ -38,10 +41,11 @@ Deno.test("httpProbe() with a client pool still opens a new connection per probe
       return new Response("ok");
     },
   );
-  const pool = new HttpClientPool();
+  const pool = new HttpClientPool({ clock: realClock });
   try {
     for (let i = 0; i < 3; i++) {
       const out = await httpProbe({ host: "127.0.0.1", port: server.addr.port }, {
+        clock: realClock,
         clientPool: pool,
       });
       assert.equal(out.result, "success");

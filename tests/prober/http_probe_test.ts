@@ -7,7 +7,10 @@ import {
   probeRequestHeaders,
   probeUrl,
 } from "../../src/prober/http_probe.ts";
-import { FakeClock, flush } from "../../src/util/clock.ts";
+import { FakeClock, flush, RealClock } from "../../src/util/clock.ts";
+
+/** The clock of the probes against real servers on loopback. */
+const realClock = new RealClock();
 
 interface SeenRequest {
   url: string;
@@ -81,7 +84,7 @@ Deno.test("httpProbe() succeeds on 200..399 and fails on other codes without the
           host: "127.0.0.1",
           port: server.port,
           path: `/?code=${code}`,
-        });
+        }, { clock: realClock });
         assert.equal(out.result, code === 304 || code === 399 ? "warning" : "success");
       });
     }
@@ -91,7 +94,7 @@ Deno.test("httpProbe() succeeds on 200..399 and fails on other codes without the
           host: "127.0.0.1",
           port: server.port,
           path: `/?code=${code}`,
-        });
+        }, { clock: realClock });
         assert.equal(out.result, "failure");
         assert.equal(out.output, `HTTP probe failed with statuscode: ${code}`);
         assert.equal(out.error, undefined);
@@ -106,7 +109,9 @@ Deno.test("httpProbe() sends kube-probe User-Agent, Accept */* and the probe's h
   const server = serve(() => new Response("ok"));
   try {
     await t.step("defaults", async () => {
-      const out = await httpProbe({ host: "127.0.0.1", port: server.port, path: "/h" });
+      const out = await httpProbe({ host: "127.0.0.1", port: server.port, path: "/h" }, {
+        clock: realClock,
+      });
       assert.equal(out.result, "success");
       assert.equal(out.output, "ok");
       const req = server.requests.at(-1)!;
@@ -125,7 +130,7 @@ Deno.test("httpProbe() sends kube-probe User-Agent, Accept */* and the probe's h
           { name: "User-Agent", value: "my-agent" },
           { name: "Accept", value: "application/json" },
         ],
-      });
+      }, { clock: realClock });
       assert.equal(out.result, "success");
       const req = server.requests.at(-1)!;
       assert.equal(req.headers.get("x-custom"), "a, b");
@@ -134,7 +139,10 @@ Deno.test("httpProbe() sends kube-probe User-Agent, Accept */* and the probe's h
       assert.equal(req.headers.get("accept"), "application/json");
     });
     await t.step("userAgent option", async () => {
-      await httpProbe({ host: "127.0.0.1", port: server.port }, { userAgent: "kube-probe/9.9" });
+      await httpProbe({ host: "127.0.0.1", port: server.port }, {
+        clock: realClock,
+        userAgent: "kube-probe/9.9",
+      });
       assert.equal(server.requests.at(-1)!.headers.get("user-agent"), "kube-probe/9.9");
     });
   } finally {
@@ -146,7 +154,7 @@ Deno.test("httpProbe() reads at most 10 KiB of a huge body and still succeeds", 
   const big = "x".repeat(1024 * 1024);
   const server = serve(() => new Response(big));
   try {
-    const out = await httpProbe({ host: "127.0.0.1", port: server.port });
+    const out = await httpProbe({ host: "127.0.0.1", port: server.port }, { clock: realClock });
     assert.equal(out.result, "success");
     assert.equal(out.output.length, MAX_RESPONSE_BODY_BYTES);
   } finally {
@@ -162,12 +170,16 @@ Deno.test("httpProbe() follows same-host redirects up to 10 requests", async (t)
   });
   try {
     await t.step("9 redirects are followed", async () => {
-      const out = await httpProbe({ host: "127.0.0.1", port: server.port, path: "/9" });
+      const out = await httpProbe({ host: "127.0.0.1", port: server.port, path: "/9" }, {
+        clock: realClock,
+      });
       assert.equal(out.result, "success");
       assert.equal(out.output, "landed");
     });
     await t.step("the 10th redirect stops the probe", async () => {
-      const out = await httpProbe({ host: "127.0.0.1", port: server.port, path: "/10" });
+      const out = await httpProbe({ host: "127.0.0.1", port: server.port, path: "/10" }, {
+        clock: realClock,
+      });
       assert.equal(out.result, "failure");
       assert.match(out.output, /stopped after 10 redirects/);
     });
@@ -189,7 +201,9 @@ Deno.test("httpProbe() follows a redirect to another port of the same host and k
       : new Response("final")
   );
   try {
-    const abs = await httpProbe({ host: "127.0.0.1", port: first.port, path: "/abs" });
+    const abs = await httpProbe({ host: "127.0.0.1", port: first.port, path: "/abs" }, {
+      clock: realClock,
+    });
     assert.equal(abs.result, "success");
     assert.equal(abs.output, "other port");
     const rel = await httpProbe({
@@ -197,7 +211,7 @@ Deno.test("httpProbe() follows a redirect to another port of the same host and k
       port: first.port,
       path: "/rel",
       headers: [{ name: "Host", value: "app.example" }],
-    });
+    }, { clock: realClock });
     assert.equal(rel.result, "success");
     assert.equal(first.requests.at(-1)!.headers.get("host"), "app.example");
     assert.equal(new URL(first.requests.at(-1)!.url).pathname, "/final");
@@ -217,7 +231,7 @@ Deno.test("httpProbe() does not follow a redirect to another host: warning with 
       : new Response("should not be reached")
   );
   try {
-    const out = await httpProbe({ host: "127.0.0.1", port: server.port });
+    const out = await httpProbe({ host: "127.0.0.1", port: server.port }, { clock: realClock });
     assert.equal(out.result, "warning");
     assert.equal(out.output, "Probe terminated redirects, Response body: moved");
     assert.equal(server.requests.length, 1);
@@ -230,7 +244,7 @@ Deno.test("httpProbe() fails a connection refused with the URL in the output", a
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
-  const out = await httpProbe({ host: "127.0.0.1", port });
+  const out = await httpProbe({ host: "127.0.0.1", port }, { clock: realClock });
   assert.equal(out.result, "failure");
   assert.ok(out.output.startsWith(`Get "http://127.0.0.1:${port}/": `), out.output);
 });
@@ -335,7 +349,9 @@ Deno.test("httpProbe() probes HTTPS targets without verifying a self-signed cert
       tls,
     );
     try {
-      const ok = await httpProbe({ scheme: "https", host: "127.0.0.1", port: server.port });
+      const ok = await httpProbe({ scheme: "https", host: "127.0.0.1", port: server.port }, {
+        clock: realClock,
+      });
       assert.equal(ok.result, "success");
       assert.equal(ok.output, "secure ok");
       const req = server.requests.at(-1)!;
@@ -345,14 +361,14 @@ Deno.test("httpProbe() probes HTTPS targets without verifying a self-signed cert
         host: "127.0.0.1",
         port: server.port,
         path: "/redirect",
-      });
+      }, { clock: realClock });
       assert.equal(redirected.result, "success");
       const bad = await httpProbe({
         scheme: "https",
         host: "127.0.0.1",
         port: server.port,
         path: "/bad",
-      });
+      }, { clock: realClock });
       assert.equal(bad.result, "failure");
       assert.equal(bad.output, "HTTP probe failed with statuscode: 500");
     } finally {
@@ -388,7 +404,9 @@ Deno.test("httpProbe() sends an origin-form request line, as servers like busybo
     }
   })().catch(() => {});
   try {
-    const out = await httpProbe({ host: "127.0.0.1", port, path: "/ready?x=1" });
+    const out = await httpProbe({ host: "127.0.0.1", port, path: "/ready?x=1" }, {
+      clock: realClock,
+    });
     assert.deepEqual(lines, ["GET /ready?x=1 HTTP/1.1"]);
     assert.equal(out.result, "success", out.output);
   } finally {

@@ -7,6 +7,10 @@ import {
   resolveProbePort,
   runProbe,
 } from "../../src/prober/prober.ts";
+import { RealClock } from "../../src/util/clock.ts";
+
+/** The clock of the probes against real servers on loopback. */
+const realClock = new RealClock();
 
 function pod(container: Container, hostNetwork = false): Pod {
   return {
@@ -75,7 +79,7 @@ Deno.test("runProbe() probes an HTTP port by name on the pod IP", async () => {
       container: c,
       containerId: "c1",
       podIP: "127.0.0.1",
-    });
+    }, { clock: realClock });
     assert.equal(out.result, "success");
   } finally {
     await server.shutdown();
@@ -88,7 +92,9 @@ Deno.test("runProbe() probes TCP on 127.0.0.1 for a host-network pod", async () 
   try {
     const c: Container = { name: "app" };
     const probe: Probe = { tcpSocket: { port: (listener.addr as Deno.NetAddr).port } };
-    const out = await runProbe(probe, { pod: pod(c, true), container: c, containerId: "c1" });
+    const out = await runProbe(probe, { pod: pod(c, true), container: c, containerId: "c1" }, {
+      clock: realClock,
+    });
     assert.equal(out.result, "success");
     await accepted;
   } finally {
@@ -104,6 +110,7 @@ Deno.test("runProbe() runs exec probes with the expanded command and the probe t
     container: c,
     containerId: "c9",
   }, {
+    clock: realClock,
     runtimeService: {
       execSync: (id, cmd, options) => {
         seen.push([id, cmd, options?.timeoutSeconds]);
@@ -121,6 +128,7 @@ Deno.test("runProbe() retries a probe that errors up to 3 times, but not one tha
   await t.step("errors are retried", async () => {
     let calls = 0;
     const out = await runProbe({ exec: { command: ["x"] } }, target, {
+      clock: realClock,
       runtimeService: {
         execSync: () => {
           calls++;
@@ -135,6 +143,7 @@ Deno.test("runProbe() retries a probe that errors up to 3 times, but not one tha
   await t.step("a success after an error ends the retries", async () => {
     let calls = 0;
     const out = await runProbe({ exec: { command: ["x"] } }, target, {
+      clock: realClock,
       runtimeService: {
         execSync: () =>
           ++calls === 1 ? Promise.reject(new Error("blip")) : Promise.resolve({
@@ -150,6 +159,7 @@ Deno.test("runProbe() retries a probe that errors up to 3 times, but not one tha
   await t.step("failures are not retried", async () => {
     let calls = 0;
     const out = await runProbe({ exec: { command: ["x"] } }, target, {
+      clock: realClock,
       runtimeService: {
         execSync: () => {
           calls++;
@@ -161,7 +171,9 @@ Deno.test("runProbe() retries a probe that errors up to 3 times, but not one tha
     assert.deepEqual(out, { result: "failure", output: "bad" });
   });
   await t.step("an unknown port name errors (3 attempts) without any request", async () => {
-    const out = await runProbe({ httpGet: { port: "admin" } }, { ...target, podIP: "127.0.0.1" });
+    const out = await runProbe({ httpGet: { port: "admin" } }, { ...target, podIP: "127.0.0.1" }, {
+      clock: realClock,
+    });
     assert.equal(out.result, "unknown");
     assert.match(out.error!.message, /Cannot find port 'admin'/);
   });
@@ -170,6 +182,12 @@ Deno.test("runProbe() retries a probe that errors up to 3 times, but not one tha
 Deno.test("runProbe() errors for a probe without an action and an exec probe without a runtime", async () => {
   const c: Container = { name: "app" };
   const target = { pod: pod(c), container: c, containerId: "c1" };
-  assert.match((await runProbe({}, target)).error!.message, /declares no exec, httpGet/);
-  assert.match((await runProbe({ exec: { command: ["x"] } }, target)).error!.message, /no runtime/);
+  assert.match(
+    (await runProbe({}, target, { clock: realClock })).error!.message,
+    /declares no exec, httpGet/,
+  );
+  assert.match(
+    (await runProbe({ exec: { command: ["x"] } }, target, { clock: realClock })).error!.message,
+    /no runtime/,
+  );
 });

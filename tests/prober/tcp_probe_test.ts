@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
 import { tcpProbe } from "../../src/prober/tcp_probe.ts";
-import { FakeClock } from "../../src/util/clock.ts";
+import { FakeClock, RealClock } from "../../src/util/clock.ts";
+
+/** The clock of the probes against real servers on loopback. */
+const realClock = new RealClock();
 
 Deno.test("tcpProbe() succeeds when the port accepts a connection", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const accepted = listener.accept().then((conn) => conn.close());
   try {
-    const out = await tcpProbe("127.0.0.1", (listener.addr as Deno.NetAddr).port);
+    const out = await tcpProbe("127.0.0.1", (listener.addr as Deno.NetAddr).port, {
+      clock: realClock,
+    });
     assert.deepEqual(out, { result: "success", output: "" });
     await accepted;
   } finally {
@@ -18,7 +23,7 @@ Deno.test("tcpProbe() fails when the port is closed, naming the address", async 
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
-  const out = await tcpProbe("127.0.0.1", port);
+  const out = await tcpProbe("127.0.0.1", port, { clock: realClock });
   assert.equal(out.result, "failure");
   assert.ok(out.output.startsWith(`dial tcp 127.0.0.1:${port}: `), out.output);
   assert.equal(out.error, undefined);
@@ -44,6 +49,7 @@ Deno.test("tcpProbe() fails with i/o timeout when the connect does not finish in
 
 Deno.test("tcpProbe() brackets IPv6 addresses in its output", async () => {
   const out = await tcpProbe("fd00::7", 81, {
+    clock: realClock,
     connect: () => Promise.reject(new Error("connection refused")),
   });
   assert.deepEqual(out, { result: "failure", output: "dial tcp [fd00::7]:81: connection refused" });

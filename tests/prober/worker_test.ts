@@ -3,12 +3,10 @@ import type { Container, Pod, Probe } from "kubernetes-types/core/v1.d.ts";
 import { errored, failure, type ProbeOutcome, success } from "../../src/prober/probe_result.ts";
 import type { ProbeType } from "../../src/prober/probe_result.ts";
 import { ResultsManager } from "../../src/prober/results_manager.ts";
-import {
-  type ObservedContainerStatus,
-  type ProbeEvent,
-  type ProbeMetricLabels,
-  ProbeWorker,
-} from "../../src/prober/worker.ts";
+import type { SimpleEvent } from "../../src/container/events.ts";
+import type { ProbeMetricLabels } from "../../src/prober/probe_report.ts";
+import type { ObservedContainerStatus } from "../../src/prober/status_source.ts";
+import { nextProbeAt, ProbeWorker } from "../../src/prober/worker.ts";
 import { type Clock, FakeClock, RealClock } from "../../src/util/clock.ts";
 import { VirtualTimers } from "../util/_virtual_timers.ts";
 
@@ -25,7 +23,7 @@ interface Fixture {
   /** Outcomes the probe returns next; success when empty. */
   outcomes: ProbeOutcome[];
   probes: number[];
-  events: ProbeEvent[];
+  events: SimpleEvent[];
   metrics: ProbeMetricLabels[];
   pod: Pod;
 }
@@ -177,11 +175,9 @@ Deno.test("ProbeWorker liveness failure holds the worker until a new container i
     type: "Warning",
     reason: "Unhealthy",
     message: "Liveness probe failed: HTTP probe failed with statuscode: 500",
-    pod: "web",
-    namespace: "ns1",
+    pod: "web_ns1",
     uid: "uid-1",
     fieldPath: "spec.containers{app}",
-    container: "app",
   });
 });
 
@@ -448,4 +444,18 @@ Deno.test("ProbeWorker.run() keeps probing when a step throws", async () => {
   assert.equal((errors[0] as Error).message, "cache unavailable");
   worker.stop();
   await loop;
+});
+
+Deno.test("nextProbeAt() keeps the period's grid, restarts it after an early or late probe", async (t) => {
+  for (
+    const [name, due, now, want] of [
+      ["first probe", undefined, 1000, 6000],
+      ["on time", 6000, 6000, 11_000],
+      ["a little late: stays on the grid", 6000, 6500, 11_000],
+      ["a period late: the grid restarts", 6000, 11_000, 16_000],
+      ["early (trigger): a period from now", 6000, 4000, 9000],
+    ] as const
+  ) {
+    await t.step(name, () => assert.equal(nextProbeAt(due, now, 5000), want));
+  }
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import { MetricsRegistry, registerKubeletMetrics } from "../../src/metrics/mod.ts";
+import { registerKubeletMetrics } from "../../src/metrics/kubelet_metrics.ts";
+import { MetricsRegistry } from "../../src/metrics/registry.ts";
 import { createHandler, type HealthCheck, podListOf } from "../../src/server/mod.ts";
 import { createMemoryLogger } from "../../src/util/logger.ts";
 import { parsePrometheusText } from "../metrics/_prom_parser.ts";

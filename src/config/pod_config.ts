@@ -26,7 +26,8 @@ import {
 } from "../api/pod_helpers.ts";
 import { type Clock, RealClock } from "../util/clock.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
-import type { PodSource, PodUpdate, RecordEvent } from "./pod_update.ts";
+import type { RecordEvent } from "../container/events.ts";
+import type { PodSource, PodUpdate } from "./pod_update.ts";
 import { createSourcesReady, type SourcesReady } from "./sources_ready.ts";
 import { jsonEqual } from "./_json_equal.ts";
 

@@ -44,16 +44,3 @@ export interface PodSource {
    */
   run(send: (pods: Pod[]) => void, signal: AbortSignal): Promise<void>;
 }
-
-/** A Kubernetes event about a pod or a source, as the kubelet records them. */
-export interface PodConfigEvent {
-  type: "Normal" | "Warning";
-  /** A kubelet event reason, for example `FailedValidation`. */
-  reason: string;
-  message: string;
-  /** The pod's full name (`<name>_<namespace>`) when the event is about one pod. */
-  pod?: string;
-}
-
-/** Receives {@linkcode PodConfigEvent}s (the agent forwards them to its event recorder). */
-export type RecordEvent = (event: PodConfigEvent) => void;

@@ -15,6 +15,9 @@ import {
   type SyncPodOptions,
 } from "../container/runtime.ts";
 import { PodSyncResult } from "../container/sync_result.ts";
+import { errText } from "../util/err_text.ts";
+
+export { errText };
 
 /** A pod being killed: removed from the sources, deleted, or an orphan. */
 export interface Termination {
@@ -33,11 +36,6 @@ export const TRANSIENT_RETRY_MS = 1_000;
 /** kubelet's wait.Jitter(d, 0.5): `ms` plus up to half of it. */
 export function jitter(ms: number, random: () => number): number {
   return ms + random() * 0.5 * ms;
-}
-
-/** The message of any thrown value. */
-export function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** `name_namespace(uid)`, kubelet's format.Pod. */

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { formatGoDuration } from "../util/go_duration.ts";
+
 const UNIT_NS: Record<string, number> = {
   ns: 1,
   us: 1e3,
@@ -56,10 +58,6 @@ export function parseDuration(text: string): number {
   return sign * (totalNs / 1e6);
 }
 
-function trimFraction(n: number, digits: number): string {
-  return n.toFixed(digits).replace(/\.?0+$/, "");
-}
-
 /**
  * Formats milliseconds the way Go's `Duration.String` does: `0s`, `500ms`,
  * `1.5µs`, `2m0s`, `1h0m0s`, `1m30.5s`.
@@ -68,20 +66,5 @@ function trimFraction(n: number, digits: number): string {
  */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) throw new RangeError(`Cannot format duration ${ms}: not finite`);
-  if (ms === 0) return "0s";
-  const sign = ms < 0 ? "-" : "";
-  // Work in whole nanoseconds, as Go does.
-  let ns = Math.round(Math.abs(ms) * 1e6);
-  if (ns < 1000) return `${sign}${ns}ns`;
-  if (ns < 1e6) return `${sign}${trimFraction(ns / 1e3, 3)}µs`;
-  if (ns < 1e9) return `${sign}${trimFraction(ns / 1e6, 6)}ms`;
-  const hours = Math.floor(ns / 3.6e12);
-  ns -= hours * 3.6e12;
-  const minutes = Math.floor(ns / 6e10);
-  ns -= minutes * 6e10;
-  const seconds = trimFraction(ns / 1e9, 9);
-  let out = sign;
-  if (hours > 0) out += `${hours}h`;
-  if (hours > 0 || minutes > 0) out += `${minutes}m`;
-  return `${out}${seconds}s`;
+  return formatGoDuration(ms);
 }

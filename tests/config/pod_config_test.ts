@@ -6,7 +6,8 @@ import {
   CONFIG_SOURCE_ANNOTATION,
 } from "../../src/api/pod_helpers.ts";
 import { formatConfigSeen, PodConfig } from "../../src/config/pod_config.ts";
-import type { PodConfigEvent, PodSource, PodUpdate } from "../../src/config/pod_update.ts";
+import type { PodSource, PodUpdate } from "../../src/config/pod_update.ts";
+import type { SimpleEvent } from "../../src/container/events.ts";
 import { FakeClock, flush } from "../../src/util/clock.ts";
 import { createMemoryLogger } from "../../src/util/logger.ts";
 
@@ -45,7 +46,7 @@ function ops(updates: PodUpdate[]): string[] {
 
 function setup() {
   const clock = new FakeClock(1_700_000_000_000);
-  const events: PodConfigEvent[] = [];
+  const events: SimpleEvent[] = [];
   const logger = createMemoryLogger();
   const config = new PodConfig({ clock, logger, recordEvent: (e) => events.push(e) });
   return { clock, events, logger, config };

@@ -11,6 +11,7 @@ import type { Clock } from "../util/clock.ts";
 import { RealClock } from "../util/clock.ts";
 import { criErrorFrom } from "./errors.ts";
 import { parseEndpoint } from "./endpoint.ts";
+import { guardHttp2SessionDestroy } from "../util/guard_http2_session_destroy.ts";
 import { deadlineAfter } from "./timeout_for.ts";
 
 /** 16 MiB: the kubelet's CRI message size limit (gRPC's default is 4 MiB). */
@@ -64,6 +65,9 @@ export class CriChannel {
     options: { clock?: Clock; onOperation?: OperationObserver } = {},
   ) {
     const { target } = parseEndpoint(endpoint);
+    // Deno's node:http2 can free a session nghttp2 is still using when a
+    // GOAWAY reaches an idle channel; see src/util/guard_http2_session_destroy.ts.
+    guardHttp2SessionDestroy();
     this.#client = new grpc.Client(target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
     this.#methods = new Map();
     for (const [name, def] of Object.entries(service)) {

@@ -10,6 +10,7 @@ import {
   imageServiceDefinition,
   runtimeServiceDefinition,
 } from "../../src/cri/package_definition.ts";
+import { guardHttp2SessionDestroy } from "../../src/util/guard_http2_session_destroy.ts";
 import type {
   ImageServiceMethod,
   ImageServiceMethods,
@@ -99,6 +100,8 @@ export class TestServer {
 
   /** Starts a server on `socketPath` with `handlers`. */
   static start(socketPath: string, handlers: TestServerHandlers = {}): Promise<TestServer> {
+    // As the fake runtime does: a client closing its channel must not crash this process.
+    guardHttp2SessionDestroy();
     const server = new grpc.Server();
     const runtime = toImplementation(
       handlers.runtime as Record<string, AnyUnary | undefined> ?? {},

@@ -10,6 +10,8 @@ import * as grpc from "@grpc/grpc-js";
 import type { Clock } from "../../util/clock.ts";
 import { RealClock } from "../../util/clock.ts";
 import { imageServiceDefinition, runtimeServiceDefinition } from "../package_definition.ts";
+import { guardHttp2SessionDestroy } from "../../util/guard_http2_session_destroy.ts";
+import { listenUnix, type UnixListener } from "./_unix_listener.ts";
 import type { ContainerEventResponse, CriMethod } from "../types.ts";
 import { CallRecorder, type InjectErrorOptions, type RecordedCall } from "./call_recorder.ts";
 import type { ContainerScript } from "./container_script.ts";
@@ -58,6 +60,7 @@ export class FakeRuntimeServer {
   /** Call log and error injection shared by both services. */
   readonly recorder: CallRecorder = new CallRecorder();
   readonly #server: grpc.Server;
+  #listener: UnixListener | undefined;
   #stopped = false;
 
   constructor(socketPath: string, runtime: FakeRuntimeService) {
@@ -65,6 +68,8 @@ export class FakeRuntimeServer {
     this.endpoint = `unix://${socketPath}`;
     this.runtime = runtime;
     this.images = runtime.images;
+    // A client closing an idle channel must not crash the server's process.
+    guardHttp2SessionDestroy();
     this.#server = new grpc.Server({
       "grpc.max_receive_message_length": 16 * 1024 * 1024,
       "grpc.max_send_message_length": 16 * 1024 * 1024,
@@ -189,11 +194,9 @@ export class FakeRuntimeServer {
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
-    await new Promise<void>((resolve, reject) => {
-      this.#server.bindAsync(this.endpoint, grpc.ServerCredentials.createInsecure(), (err) => {
-        if (err) reject(new Error(`Cannot listen on '${this.endpoint}': ${err.message}`));
-        else resolve();
-      });
+    // Our own listener, so clients sending the socket path as :authority work too.
+    this.#listener = await listenUnix(this.#server, this.socketPath).catch((err) => {
+      throw new Error(`Cannot listen on '${this.endpoint}': ${err.message}`);
     });
   }
 
@@ -201,8 +204,9 @@ export class FakeRuntimeServer {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.runtime.close();
+    await this.runtime.close();
     this.#server.forceShutdown();
+    await this.#listener?.close();
     await Deno.remove(this.socketPath).catch(() => {});
   }
 

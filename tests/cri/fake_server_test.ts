@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import http2 from "node:http2";
+import net from "node:net";
+import * as grpc from "@grpc/grpc-js";
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { FakeClock } from "../../src/util/clock.ts";
 import { startFakeRuntime } from "../../src/cri/fake/mod.ts";
@@ -7,6 +10,8 @@ import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
 import { RemoteImageService } from "../../src/cri/remote_image_service.ts";
 import { CriError, UnavailableError } from "../../src/cri/errors.ts";
 import type { ContainerEventResponse, PodSandboxConfig } from "../../src/cri/types.ts";
+import { runtimeServiceDefinition } from "../../src/cri/package_definition.ts";
+import { CHANNEL_OPTIONS } from "../../src/cri/_cri_channel.ts";
 
 async function withFake(
   fn: (fake: FakeRuntimeServer, runtime: RemoteRuntimeService, clock: FakeClock) => Promise<void>,
@@ -215,6 +220,9 @@ Deno.test("scripts/fake_runtime.ts serves on --listen with the narrow permission
     assert.equal(out.trim(), `fake-runtime listening on unix://${sock}`);
     const list = await images.listImages();
     assert.deepEqual(list.map((i) => i.repoTags[0]), ["docker.io/library/busybox:latest"]);
+    // Close the channel before the server goes (the child then takes the client's GOAWAY
+    // on an idle session, denoland/deno#36788, and must still exit 0).
+    images.close();
     child.kill("SIGTERM");
     const status = await child.status;
     assert.equal(status.code, 0);
@@ -229,4 +237,63 @@ Deno.test("scripts/fake_runtime.ts serves on --listen with the narrow permission
     await child.stderr.cancel().catch(() => {});
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("FakeRuntimeServer answers clients that send the socket path as :authority (crictl 1.26)", async (t) => {
+  await withFake(async (fake) => {
+    await t.step("a grpc-js client with grpc.default_authority = the socket path", async () => {
+      const Client = grpc.makeGenericClientConstructor(runtimeServiceDefinition, "RuntimeService");
+      const client = new Client(fake.endpoint, grpc.credentials.createInsecure(), {
+        ...CHANNEL_OPTIONS,
+        "grpc.default_authority": fake.socketPath,
+      });
+      try {
+        for (let i = 0; i < 3; i++) {
+          const version = await new Promise<{ runtimeName: string }>((resolve, reject) =>
+            client.Version(
+              { version: "0.1.0" },
+              (err: unknown, res: { runtimeName: string }) => err ? reject(err) : resolve(res),
+            )
+          );
+          assert.equal(version.runtimeName, "fake-runtime");
+        }
+      } finally {
+        client.close();
+      }
+    });
+    await t.step("a raw HTTP/2 client (Huffman-coded, then indexed :authority)", async () => {
+      const session = http2.connect("http://localhost", {
+        createConnection: () => net.connect(fake.socketPath),
+      });
+      try {
+        for (let i = 0; i < 2; i++) {
+          const stream = session.request({
+            ":method": "POST",
+            ":path": "/runtime.v1.RuntimeService/Version",
+            ":authority": fake.socketPath,
+            "content-type": "application/grpc",
+            "te": "trailers",
+          });
+          stream.end(new Uint8Array(5)); // one empty gRPC message
+          const answer = await new Promise<{ status: unknown; grpc: unknown; bytes: number }>(
+            (resolve, reject) => {
+              let status: unknown;
+              let bytes = 0;
+              stream.on("response", (h) => status = h[":status"]);
+              stream.on("data", (d: Uint8Array) => bytes += d.length);
+              stream.on("trailers", (h) => resolve({ status, grpc: h["grpc-status"], bytes }));
+              stream.on("error", reject);
+            },
+          );
+          assert.deepEqual({ status: answer.status, grpc: answer.grpc }, {
+            status: 200,
+            grpc: "0",
+          });
+          assert.ok(answer.bytes > 5, "a Version answer");
+        }
+      } finally {
+        session.close();
+      }
+    });
+  });
 });

@@ -34,8 +34,13 @@ export const PROCESS_CASES: CriContractCase[] = [
       const status = await waitExited(target, id);
       assert.deepEqual([status.exitCode, status.reason], [3, "Error"]);
       assert.ok(status.finishedAt >= status.startedAt);
-      const log = await Deno.readTextFile(`${sandbox.config.logDirectory}/app/0.log`);
-      const lines = parseCriLog(log);
+      // containerd reports the exit before its log copier has written the last
+      // lines: wait (bounded, on the target's time) until all three are there.
+      const path = `${sandbox.config.logDirectory}/app/0.log`;
+      const lines = await waitFor(target, `three lines in ${path}`, async () => {
+        const got = parseCriLog(await Deno.readTextFile(path));
+        return got.length >= 3 ? got : undefined;
+      });
       // stdout and stderr are separate pipes: only the order within a stream is fixed.
       assert.deepEqual(lines.filter(([s]) => s === "stdout"), [
         ["stdout", "F", "hello"],

@@ -115,4 +115,12 @@ Deno.test("AuthorityRewriter passes through what is not HTTP/2 or not a readable
   // An index past the table: nghttp2 must see the original bytes and refuse them itself.
   const bad = concat(PREFACE, headers(0x4, Uint8Array.of(0xff, 0x7f)), headers(0x4, GET, 3));
   assert.deepEqual(rewrite(bad), bad);
+  // A header block interrupted by another frame (a protocol error nghttp2 reports).
+  const socket = concat(Uint8Array.of(0x41), plain("/x.sock"));
+  const interrupted = concat(
+    PREFACE,
+    headers(0x0, concat(GET, socket)),
+    frame(0x0, 0, 1, enc.encode("x")),
+  );
+  assert.deepEqual(rewrite(interrupted), interrupted);
 });

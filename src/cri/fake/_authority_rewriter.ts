@@ -38,70 +38,10 @@ const DEFAULT_TABLE_SIZE = 4096;
 /** Indexes of `:authority` and `host` in the HPACK static table. */
 const AUTHORITY_INDEXES = new Set([1, 38]);
 /** Octet lengths of the names in the HPACK static table (RFC 7541 Appendix A), 1-based. */
-const STATIC_NAME_LENGTHS = [
-  0,
-  10,
-  7,
-  7,
-  5,
-  5,
-  7,
-  7,
-  7,
-  7,
-  7,
-  7,
-  7,
-  7,
-  7,
-  14,
-  15,
-  15,
-  13,
-  6,
-  27,
-  3,
-  5,
-  13,
-  13,
-  19,
-  16,
-  16,
-  14,
-  16,
-  13,
-  12,
-  6,
-  4,
-  4,
-  6,
-  7,
-  4,
-  4,
-  8,
-  17,
-  13,
-  8,
-  19,
-  13,
-  4,
-  8,
-  12,
-  18,
-  19,
-  5,
-  7,
-  7,
-  11,
-  6,
-  10,
-  25,
-  17,
-  10,
-  4,
-  3,
-  16,
-];
+const STATIC_NAME_LENGTHS = (
+  "0 10 7 7 5 5 7 7 7 7 7 7 7 7 7 14 15 15 13 6 27 3 5 13 13 19 16 16 14 16 13 12 6 4 4 6 7 " +
+  "4 4 8 17 13 8 19 13 4 8 12 18 19 5 7 7 11 6 10 25 17 10 4 3 16"
+).split(" ").map(Number);
 /** Octets nghttp2 accepts in an authority (checked against Deno 2.9.6). */
 const AUTHORITY_OCTETS = new Set(
   new TextEncoder().encode(
@@ -255,8 +195,8 @@ export class AuthorityRewriter {
         frames: [whole.slice()],
       };
     } else {
-      if (this.#block === undefined || streamId !== this.#block.streamId) {
-        throw new RangeError("CONTINUATION outside a header block");
+      if (type !== CONTINUATION || this.#block === undefined || streamId !== this.#block.streamId) {
+        throw new RangeError("a header block interrupted, or CONTINUATION outside one");
       }
       this.#block.fragments.push(payload);
       this.#block.frames.push(whole.slice());

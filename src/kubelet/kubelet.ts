@@ -26,11 +26,10 @@ import type { PodStatus } from "../container/runtime.ts";
 import type { PodUpdate } from "../config/pod_update.ts";
 import type { PodLifecycleEvent } from "../pleg/pleg.ts";
 import { PodWorkers } from "./pod_workers.ts";
-import { ReasonCache } from "../status/reason_cache.ts";
-import { Backoff } from "../util/backoff.ts";
+import type { ReasonCache } from "../status/reason_cache.ts";
+import type { Backoff } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
-import { runEvery } from "../util/run_every.ts";
-import { type Logger, nullLogger } from "../util/logger.ts";
+import type { Logger } from "../util/logger.ts";
 import {
   ERROR_RETRY_MS,
   format,
@@ -45,7 +44,8 @@ import { applyPodUpdate, type PodUpdateOptions } from "./_pod_updates.ts";
 import { PodStates } from "./pod_states.ts";
 import { publishPodStatus, type PublishPodStatusOptions } from "./_publish_status.ts";
 import { RuntimeGate } from "./_runtime_gate.ts";
-import type { KubeletLoopOptions, PodSyncOutcome } from "./sync_loop_options.ts";
+import { pickLoopInputs, runSyncLoop } from "./_sync_loop.ts";
+import { type KubeletLoopOptions, loopDefaults, type PodSyncOutcome } from "./sync_loop_options.ts";
 import { terminatePod } from "./terminate_pod.ts";
 
 export type * from "./sync_loop_options.ts";
@@ -69,26 +69,14 @@ export class Kubelet {
   #cleanupOptions: PodCleanupsOptions;
 
   constructor(options: KubeletLoopOptions) {
-    const maxPods = options.maxPods ?? 110;
-    if (!Number.isInteger(maxPods) || maxPods < 0) {
-      throw new RangeError(
-        `Cannot create kubelet: maxPods must be an integer >= 0, got ${maxPods}`,
-      );
-    }
-    const syncFrequencyMs = options.syncFrequencyMs ?? 60_000;
-    if (!(syncFrequencyMs > 0)) {
-      throw new RangeError(
-        `Cannot create kubelet: syncFrequencyMs must be > 0, got ${syncFrequencyMs}`,
-      );
-    }
+    const d = loopDefaults(options);
     this.#o = options;
     this.#clock = options.clock;
-    this.#logger = options.logger ?? nullLogger;
-    this.#reasons = options.reasonCache ?? new ReasonCache();
-    this.#syncFrequencyMs = syncFrequencyMs;
-    this.#random = options.random ?? Math.random;
-    this.#crashLoop = options.crashLoopBackOff ??
-      new Backoff({ initialMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 });
+    this.#logger = d.logger;
+    this.#reasons = d.reasons;
+    this.#syncFrequencyMs = d.syncFrequencyMs;
+    this.#random = d.random;
+    this.#crashLoop = d.crashLoopBackOff;
     this.#gate = new RuntimeGate({
       clock: this.#clock,
       logger: this.#logger,
@@ -101,7 +89,7 @@ export class Kubelet {
       logger: this.#logger,
     });
     this.#updateOptions = {
-      maxPods,
+      maxPods: d.maxPods,
       logger: this.#logger,
       prober: options.prober,
       statusManager: options.statusManager,
@@ -274,30 +262,20 @@ export class Kubelet {
    * after the workers stopped.
    */
   async run(signal: AbortSignal): Promise<void> {
-    const unsubscribe = this.#o.prober?.onUpdate((u) => {
-      if (this.#states.desired(u.podUid)) this.#workers.wake(u.podUid);
-    });
-    const loops: Promise<void>[] = [];
-    loops.push((async () => {
-      for await (const event of this.#o.pleg.events(signal)) this.handlePlegEvent(event);
-    })());
-    if (this.#o.podUpdates) {
-      const updates = this.#o.podUpdates(signal);
-      loops.push((async () => {
-        for await (const update of updates) this.handlePodUpdate(update);
-      })());
-    }
-    loops.push(runEvery(() => this.housekeeping(), {
-      clock: this.#clock,
-      periodMs: this.#o.housekeepingPeriodMs ?? 2000,
-      signal,
-      immediate: false,
-      onError: (err) => this.#logger.error("Failed cleaning pods", { err }),
-    }));
     try {
-      await Promise.all(loops);
+      await runSyncLoop(
+        {
+          handlePodUpdate: (u) => this.handlePodUpdate(u),
+          handlePlegEvent: (e) => this.handlePlegEvent(e),
+          housekeeping: () => this.housekeeping(),
+          handleProbeUpdate: (uid) => {
+            if (this.#states.desired(uid)) this.#workers.wake(uid);
+          },
+        },
+        { ...pickLoopInputs(this.#o), clock: this.#clock, logger: this.#logger },
+        signal,
+      );
     } finally {
-      unsubscribe?.();
       await this.#workers.stop();
     }
   }

@@ -14,11 +14,11 @@ import type { PodSyncResult } from "../container/sync_result.ts";
 import type { PodUpdate } from "../config/pod_update.ts";
 import type { SourcesReady } from "../config/sources_ready.ts";
 import type { PodLifecycleEvent } from "../pleg/pleg.ts";
-import type { ReasonCache } from "../status/reason_cache.ts";
+import { ReasonCache } from "../status/reason_cache.ts";
 import type { StatusManager } from "../status/status_manager.ts";
-import type { Backoff } from "../util/backoff.ts";
+import { Backoff } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
+import { type Logger, nullLogger } from "../util/logger.ts";
 
 /** Node health as the sync loop needs it (src/kubelet/runtime_state.ts implements it). */
 export interface RuntimeHealth {
@@ -99,3 +99,39 @@ export type PodSyncOutcome =
   | { kind: "terminating"; result: PodSyncResult; nextWakeAt: number }
   | { kind: "skipped"; reason: string; nextWakeAt: number }
   | { kind: "unknown" };
+
+/** The options {@linkcode loopDefaults} fills in. */
+export interface LoopDefaults {
+  maxPods: number;
+  syncFrequencyMs: number;
+  logger: Logger;
+  reasons: ReasonCache;
+  random: () => number;
+  crashLoopBackOff: Backoff;
+}
+
+/**
+ * The kubelet's options with their defaults, checked: `maxPods` an integer
+ * >= 0 and `syncFrequencyMs` > 0 (RangeError naming the field otherwise).
+ */
+export function loopDefaults(options: KubeletLoopOptions): LoopDefaults {
+  const maxPods = options.maxPods ?? 110;
+  if (!Number.isInteger(maxPods) || maxPods < 0) {
+    throw new RangeError(`Cannot create kubelet: maxPods must be an integer >= 0, got ${maxPods}`);
+  }
+  const syncFrequencyMs = options.syncFrequencyMs ?? 60_000;
+  if (!(syncFrequencyMs > 0)) {
+    throw new RangeError(
+      `Cannot create kubelet: syncFrequencyMs must be > 0, got ${syncFrequencyMs}`,
+    );
+  }
+  return {
+    maxPods,
+    syncFrequencyMs,
+    logger: options.logger ?? nullLogger,
+    reasons: options.reasonCache ?? new ReasonCache(),
+    random: options.random ?? Math.random,
+    crashLoopBackOff: options.crashLoopBackOff ??
+      new Backoff({ initialMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 }),
+  };
+}

@@ -13,10 +13,12 @@
  * @module
  */
 
-import { loadKubeletOptions } from "./src/options/kubelet_options.ts";
-import { OptionsError } from "./src/options/options_error.ts";
-import { maskedConfigForLog } from "./src/options/masked_config_for_log.ts";
-import { versionText } from "./src/options/version.ts";
+import {
+  loadKubeletOptions,
+  maskedConfigForLog,
+  OptionsError,
+  versionText,
+} from "./src/options/mod.ts";
 import { createLogger } from "./src/util/logger.ts";
 import { maskUrl } from "./src/util/mask_url.ts";
 import { RealClock } from "./src/util/clock.ts";

@@ -21,13 +21,13 @@
  * @module
  */
 
-import { loadKubeletOptions } from "../src/options/kubelet_options.ts";
-import { OptionsError } from "../src/options/options_error.ts";
 import {
   computeAgentPermissions,
+  loadKubeletOptions,
+  OptionsError,
   permissionFlags,
   type Permissions,
-} from "../src/options/permissions.ts";
+} from "../src/options/mod.ts";
 
 /** Printed when `deno compile` cannot get its base binary. */
 export const DENORT_MESSAGE =

@@ -26,13 +26,13 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { loadKubeletOptions } from "../src/options/kubelet_options.ts";
-import { OptionsError } from "../src/options/options_error.ts";
 import {
   computeAgentPermissions,
   DEFAULT_ENV_VARS,
+  loadKubeletOptions,
+  OptionsError,
   permissionFlags,
-} from "../src/options/permissions.ts";
+} from "../src/options/mod.ts";
 
 /** The signals the launcher passes on to the agent. */
 export const FORWARDED_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];

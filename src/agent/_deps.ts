@@ -8,7 +8,7 @@
 
 import type { MetricsRegistry } from "../metrics/registry.ts";
 import type { KubeletMetrics } from "../metrics/kubelet_metrics.ts";
-import type { KubeletOptions } from "../options/kubelet_options.ts";
+import type { KubeletOptions } from "../options/mod.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 

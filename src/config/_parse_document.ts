@@ -5,14 +5,10 @@
  * @module
  */
 
-import {
-  type DocumentOptions,
-  parseAllDocuments,
-  type ParseOptions,
-  type SchemaOptions,
-  type Tags,
-} from "yaml";
+import { parseAllDocuments } from "yaml";
 import { escapeControl, truncate } from "../api/_field_errors.ts";
+import { errText } from "../util/err_text.ts";
+import { hasAliasCycle, KUBE_YAML_OPTIONS } from "../util/kube_yaml.ts";
 
 /** Longest reason text built from a manifest, in characters. */
 const MAX_REASON_LENGTH = 2_000;
@@ -34,27 +30,6 @@ export function decodeText(bytes: Uint8Array): string | undefined {
 }
 
 /**
- * The YAML rules of the kubelet's decoder (sigs.k8s.io/yaml on gopkg.in/yaml.v2):
- * YAML 1.1, so unquoted `yes`/`no`/`on`/`off`/`y`/`n` are booleans and `0644` is
- * octal; `<<` merge keys; duplicate keys refused. Two YAML 1.1 types yaml.v2 lacks or
- * maps otherwise are left out: sexagesimal numbers (`1:20` stays a string) and
- * timestamps (`2024-05-01` stays the string as written, where yaml.v2 makes it
- * `2024-05-01T00:00:00Z`). The parser's own warnings are not printed.
- */
-const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
-  version: "1.1",
-  merge: true,
-  uniqueKeys: true,
-  prettyErrors: false,
-  logLevel: "error",
-  customTags: (tags: Tags) =>
-    tags.filter((tag) => {
-      if (typeof tag === "string") return !["timestamp", "intTime", "floatTime"].includes(tag);
-      return tag.tag !== "tag:yaml.org,2002:timestamp" && tag.format !== "TIME";
-    }),
-};
-
-/**
  * Parses one YAML or JSON document into a plain value. Never throws; every reason
  * is one line.
  *
@@ -68,7 +43,7 @@ export function parseDocument(text: string): { ok: true; value: unknown } | {
 } {
   const parsed = parseUnchecked(text);
   if (!parsed.ok) return { ok: false, reason: oneLine(parsed.reason) };
-  if (hasCycle(parsed.value)) {
+  if (hasAliasCycle(parsed.value)) {
     return { ok: false, reason: "invalid YAML: an alias refers to a node that contains it" };
   }
   return parsed;
@@ -86,9 +61,9 @@ function parseUnchecked(text: string): { ok: true; value: unknown } | {
   }
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
-    docs = parseAllDocuments(text, YAML_OPTIONS);
+    docs = parseAllDocuments(text, KUBE_YAML_OPTIONS);
   } catch (err) {
-    return { ok: false, reason: `cannot parse YAML: ${err instanceof Error ? err.message : err}` };
+    return { ok: false, reason: `cannot parse YAML: ${errText(err)}` };
   }
   if (!Array.isArray(docs) || docs.length === 0) {
     return { ok: false, reason: "the manifest is empty" };
@@ -107,26 +82,8 @@ function parseUnchecked(text: string): { ok: true; value: unknown } | {
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    return { ok: false, reason: `invalid YAML: ${err instanceof Error ? err.message : err}` };
+    return { ok: false, reason: `invalid YAML: ${errText(err)}` };
   }
   if (value === null || value === undefined) return { ok: false, reason: "the manifest is empty" };
   return { ok: true, value };
-}
-
-/** Whether a parsed value contains itself (a YAML alias to an enclosing node). */
-function hasCycle(value: unknown): boolean {
-  const onPath = new Set<object>();
-  const done = new Set<object>();
-  const visit = (v: unknown): boolean => {
-    if (v === null || typeof v !== "object") return false;
-    if (onPath.has(v)) return true;
-    if (done.has(v)) return false;
-    onPath.add(v);
-    const children = Array.isArray(v) ? v : Object.values(v);
-    for (const child of children) if (visit(child)) return true;
-    onPath.delete(v);
-    done.add(v);
-    return false;
-  };
-  return visit(value);
 }

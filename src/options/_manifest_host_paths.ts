@@ -1,8 +1,10 @@
 /**
  * The host paths the agent itself touches for the hostPath volumes of the
  * static pod manifests present at start, so permissions.ts can grant exactly
- * those. Parsing is lenient: a file that cannot be read or parsed, or that is
- * no Pod, adds nothing (the file source reports it when it loads it).
+ * those. Manifests are parsed with the file source's YAML rules (the kubelet's
+ * YAML 1.1, merge keys included; src/util/kube_yaml.ts), leniently: a file that
+ * cannot be read or parsed, or that is no Pod, adds nothing (the file source
+ * reports it when it loads it).
  *
  * What the agent touches is what the kubelet touches: nothing for an untyped
  * hostPath (`type: ""`, the runtime bind-mounts it), a stat for Directory,
@@ -15,6 +17,7 @@
 
 import { isAbsolute, join } from "node:path";
 import { parse } from "yaml";
+import { KUBE_YAML_OPTIONS } from "../util/kube_yaml.ts";
 
 /** Host paths to grant, by access. */
 export interface HostPathGrants {
@@ -90,9 +93,15 @@ export function podHostPaths(manifest: unknown): HostPathGrants {
   return out;
 }
 
+/** A manifest as the file source reads it: JSON, else YAML; undefined when neither. */
 function decode(text: string): unknown {
+  if (/^\s*\{/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch { /* a YAML flow mapping: parsed as YAML below */ }
+  }
   try {
-    return /^\s*\{/.test(text) ? JSON.parse(text) : parse(text, { maxAliasCount: 100 });
+    return parse(text, { ...KUBE_YAML_OPTIONS, maxAliasCount: 100 });
   } catch {
     return undefined;
   }

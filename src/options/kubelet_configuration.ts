@@ -2,16 +2,21 @@
  * Reading the KubeletConfiguration file (`--config`) and its drop-ins
  * (`--config-dir`): strict decoding of kubelet.config.k8s.io/v1beta1 in YAML or
  * JSON, relative paths resolved against the file's directory, drop-ins applied
- * as JSON merge-patches in lexical order.
+ * as JSON merge-patches in lexical order. YAML is read with the kubelet's rules
+ * (YAML 1.1: `yes` is a boolean, `0644` octal; merge keys; see
+ * src/util/kube_yaml.ts), as it reads the file with sigs.k8s.io/yaml.
  *
  * @module
  */
 
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parse } from "yaml";
+import { errText } from "../util/err_text.ts";
+import { hasAliasCycle, KUBE_YAML_OPTIONS } from "../util/kube_yaml.ts";
 import { mergePatch } from "./merge_patch.ts";
 import { OptionsError } from "./options_error.ts";
-import { BY_FIELD, IGNORED_FIELDS, LOGGING_FIELDS } from "./_settings.ts";
+import { IGNORED_FIELDS, LOGGING_FIELDS } from "./_config_fields.ts";
+import { BY_FIELD } from "./_settings.ts";
 
 /** The config file's apiVersion. */
 export const KUBELET_CONFIG_API_VERSION = "kubelet.config.k8s.io/v1beta1";
@@ -58,7 +63,7 @@ async function denoReadDir(path: string): Promise<ConfigDirEntry[]> {
 }
 
 function firstLine(e: unknown): string {
-  return String(e instanceof Error ? e.message : e).split("\n")[0].trim();
+  return errText(e).split("\n")[0].trim();
 }
 
 /**
@@ -76,9 +81,16 @@ export function decodeKubeletConfiguration(
 ): { fields: Record<string, unknown>; warnings: string[] } {
   let doc: unknown;
   try {
-    doc = parse(text);
+    // prettyErrors: the first line of a syntax error says where it is.
+    doc = parse(text, { ...KUBE_YAML_OPTIONS, prettyErrors: true });
   } catch (e) {
     throw new OptionsError(`Cannot parse config file '${path}': ${firstLine(e)}`, path);
+  }
+  if (hasAliasCycle(doc)) {
+    throw new OptionsError(
+      `Cannot parse config file '${path}': an alias refers to a node that contains it`,
+      path,
+    );
   }
   if (doc === null || doc === undefined) {
     throw new OptionsError(`Cannot parse config file '${path}': the file is empty`, path);
@@ -87,19 +99,16 @@ export function decodeKubeletConfiguration(
     throw new OptionsError(`Cannot parse config file '${path}': not a mapping of fields`, path);
   }
   const { apiVersion, kind, ...fields } = doc;
-  if (apiVersion !== KUBELET_CONFIG_API_VERSION) {
+  const head = [
+    ["apiVersion", apiVersion, KUBELET_CONFIG_API_VERSION],
+    ["kind", kind, KUBELET_CONFIG_KIND],
+  ] as const;
+  for (const [field, value, want] of head) {
+    if (value === want) continue;
     throw new OptionsError(
       `invalid value ${
-        JSON.stringify(apiVersion ?? "")
-      } for field apiVersion in '${path}': must be "${KUBELET_CONFIG_API_VERSION}"`,
-      path,
-    );
-  }
-  if (kind !== KUBELET_CONFIG_KIND) {
-    throw new OptionsError(
-      `invalid value ${
-        JSON.stringify(kind ?? "")
-      } for field kind in '${path}': must be "${KUBELET_CONFIG_KIND}"`,
+        JSON.stringify(value ?? "")
+      } for field ${field} in '${path}': must be "${want}"`,
       path,
     );
   }

@@ -6,26 +6,23 @@
  * @module
  */
 
-import { isAbsolute, join, resolve } from "node:path";
-import { parseDuration } from "./duration.ts";
+import { join } from "node:path";
 import {
   EMBEDDED_ENDPOINT,
   EMBEDDED_SOCKET_NAME,
   endpointSocketPath,
 } from "./endpoint_socket_path.ts";
 import { helpText } from "./help_text.ts";
-import {
-  type ConfigDirEntry,
-  configField,
-  loadKubeletConfiguration,
-} from "./kubelet_configuration.ts";
-import { OptionsError } from "./options_error.ts";
+import { type ConfigDirEntry, loadKubeletConfiguration } from "./kubelet_configuration.ts";
 import { parseKubeletFlags } from "./parse_kubelet_flags.ts";
 import { versionText } from "./version.ts";
-import { DEFAULT_POD_NETWORK_CIDR, defaultValues, type Setting, SETTINGS } from "./_settings.ts";
+import { checkConfigPaths, resolveFlagPaths } from "./_flag_paths.ts";
+import { mergeValues } from "./_merge_values.ts";
+import { resolveNodeName } from "./_node_name.ts";
+import { podNetworkCIDRs } from "./_pod_network.ts";
+import { validateValues } from "./_validate.ts";
 
-export { DEFAULT_POD_NETWORK_CIDR } from "./_settings.ts";
-import { COMMA_REASON, describeValue, validateValues } from "./_validate.ts";
+export { DEFAULT_POD_NETWORK_CIDR } from "./_pod_network.ts";
 
 /** Everything the agent is configured with. Durations are milliseconds. */
 export interface KubeletOptions {
@@ -136,52 +133,6 @@ export interface LoadOptions {
   cwd?: () => string;
 }
 
-function splitList(text: string): string[] {
-  return text.split(",").map((x) => x.trim()).filter((x) => x !== "");
-}
-
-function typedFromConfig(setting: Setting, value: unknown, label: string): unknown {
-  const bad = (reason: string) =>
-    new OptionsError(`invalid value ${describeValue(value)} for ${label}: ${reason}`, label);
-  switch (setting.kind) {
-    case "string":
-    case "path":
-      if (typeof value !== "string") throw bad("not a string");
-      return value;
-    case "bool":
-      if (typeof value !== "boolean") throw bad("not a boolean (true or false)");
-      return value;
-    case "int":
-      if (typeof value !== "number" || !Number.isInteger(value)) throw bad("not an integer");
-      return value;
-    case "duration":
-      if (typeof value !== "string") throw bad('not a duration string (e.g. "20s", "1m30s")');
-      try {
-        return parseDuration(value);
-      } catch {
-        throw bad("not a duration (e.g. 20s, 1m30s)");
-      }
-    case "paths":
-      if (!Array.isArray(value) || value.some((x) => typeof x !== "string")) {
-        throw bad("not a list of paths");
-      }
-      return [...value];
-    case "headers": {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        throw bad("not a mapping of header names to lists of values");
-      }
-      const out: Record<string, string[]> = {};
-      for (const [k, v] of Object.entries(value)) {
-        if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
-          throw bad(`header "${k}" is not a list of strings`);
-        }
-        out[k] = [...v];
-      }
-      return out;
-    }
-  }
-}
-
 /**
  * Parses the command line, reads `--config` and `--config-dir` if given, and
  * returns the validated configuration, or the help/version text to print.
@@ -200,97 +151,18 @@ export async function loadKubeletOptions(
   if (flags.values.help === true) return { kind: "help", text: helpText() };
   if (flags.values.version === true) return { kind: "version", text: versionText() };
 
-  let cwd: string | undefined;
-  const absolute = (p: string) => {
-    if (p === "" || isAbsolute(p)) return p;
-    cwd ??= (options.cwd ?? Deno.cwd)();
-    return resolve(cwd, p);
-  };
-  const warnings: string[] = [];
-  for (const s of SETTINGS) {
-    const v = flags.values[s.key];
-    if (s.kind !== "path" || typeof v !== "string") continue;
-    const resolved = absolute(v);
-    flags.values[s.key] = resolved;
-    // The state dir decides where everything lands: say where a relative one went.
-    if (s.key === "rootDir" && resolved !== v) {
-      warnings.push(
-        `--root-dir ${describeValue(v)} is relative: using ${
-          describeValue(resolved)
-        } (resolved against the working directory)`,
-      );
-    }
-  }
-
+  const warnings = resolveFlagPaths(flags.values, options.cwd ?? Deno.cwd);
   const configFile = flags.values.configFile as string | undefined;
   const configDir = flags.values.configDir as string | undefined;
-  if (configFile === "") throw new OptionsError(`invalid value "" for flag --config: empty`);
-  if (configDir === "") throw new OptionsError(`invalid value "" for flag --config-dir: empty`);
-  for (const [flag, path] of [["--config", configFile], ["--config-dir", configDir]]) {
-    if (path?.includes(",")) {
-      throw new OptionsError(
-        `invalid value ${describeValue(path)} for flag ${flag}: ${COMMA_REASON}`,
-        flag,
-      );
-    }
-  }
+  checkConfigPaths(configFile, configDir);
   const loaded = await loadKubeletConfiguration(configFile, configDir, options);
-
-  const values = defaultValues(configFile === undefined);
-  const labels = new Map<string, string>();
-  for (const s of SETTINGS) {
-    if (s.field === undefined) continue;
-    const raw = configField(loaded.fields, s.field);
-    if (raw === undefined || raw === null) continue;
-    const label = `field ${s.field} in '${loaded.origins.get(s.field) ?? configFile}'`;
-    values[s.key] = typedFromConfig(s, raw, label);
-    labels.set(s.key, label);
-  }
-  for (const [key, v] of Object.entries(flags.values)) {
-    values[key] = v;
-    labels.set(key, flags.setBy.get(key)!);
-  }
-  if (values.serializeImagePulls === undefined) {
-    const parallel = values.maxParallelImagePulls as number | null;
-    values.serializeImagePulls = !(parallel !== null && parallel >= 2);
-  }
-  const labelOf = (key: string) => labels.get(key) ?? "default";
+  const { values, labelOf } = mergeValues(flags, loaded, configFile);
   validateValues(values, labelOf);
 
   const hostnameOverride = values.hostnameOverride as string | undefined;
-  let nodeName = hostnameOverride?.trim() ?? "";
-  if (nodeName === "") {
-    try {
-      nodeName = (options.hostname ?? Deno.hostname)().trim();
-    } catch (e) {
-      throw new OptionsError(
-        `Cannot determine the node name: ${(e as Error).message}; pass --hostname-override`,
-      );
-    }
-  }
-  nodeName = nodeName.toLowerCase();
-  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) {
-    throw new OptionsError(
-      `invalid node name "${nodeName}" (from ${
-        hostnameOverride ? "--hostname-override" : "the OS hostname"
-      }): must be a lower-case DNS-1123 subdomain`,
-      "--hostname-override",
-    );
-  }
-
-  const podCIDR = values.podCIDR as string;
-  const networkGiven = values.podNetworkCIDR as string | undefined;
-  const podNetworkCIDRs = splitList(
-    networkGiven ?? (podCIDR !== "" ? podCIDR : DEFAULT_POD_NETWORK_CIDR),
-  );
-  const ipv6Ranges = podNetworkCIDRs.filter((c) => c.includes(":"));
-  if (ipv6Ranges.length > 0) {
-    const from = labelOf(networkGiven !== undefined ? "podNetworkCIDR" : "podCIDR");
-    warnings.push(
-      `pod network ${ipv6Ranges.join(",")} (${from}) is not granted: Deno's --allow-net ` +
-        "cannot grant an IPv6 range, so probes and hooks to those pod IPs will be refused",
-    );
-  }
+  const nodeName = resolveNodeName(hostnameOverride, options.hostname ?? Deno.hostname);
+  const podNetwork = podNetworkCIDRs(values, labelOf);
+  warnings.push(...podNetwork.warnings);
 
   const rootDir = values.rootDir as string;
   const runtimeEndpoint = values.containerRuntimeEndpoint as string;
@@ -304,7 +176,7 @@ export async function loadKubeletOptions(
     hostnameOverride,
     nodeName,
     nodeIP: values.nodeIP as string | undefined,
-    podCIDR,
+    podCIDR: values.podCIDR as string,
     rootDir,
     maxPods: values.maxPods as number,
     containerRuntimeEndpoint: runtimeEndpoint,
@@ -334,7 +206,7 @@ export async function loadKubeletOptions(
     readOnlyPort: values.readOnlyPort as number,
     healthzPort: values.healthzPort as number,
     healthzBindAddress: values.healthzBindAddress as string,
-    podNetworkCIDRs,
+    podNetworkCIDRs: podNetwork.cidrs,
     allowHostPaths: values.allowHostPaths as string[],
     logging: {
       format: values.loggingFormat as "text" | "json",

@@ -5,7 +5,7 @@ import {
 } from "../../src/options/kubelet_configuration.ts";
 import { OptionsError } from "../../src/options/options_error.ts";
 
-const HEAD = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n";
+import { HEAD } from "./_helpers.ts";
 
 Deno.test("decodeKubeletConfiguration() reads YAML and JSON alike", () => {
   const yaml = decodeKubeletConfiguration(
@@ -36,6 +36,20 @@ Deno.test("decodeKubeletConfiguration() resolves relative paths against the file
   assert.equal(fields.podLogsDir, "/etc/logs");
   const abs = decodeKubeletConfiguration(HEAD + "staticPodPath: /srv/m\n", "/etc/x.yaml");
   assert.equal(abs.fields.staticPodPath, "/srv/m");
+});
+
+Deno.test("decodeKubeletConfiguration() reads YAML 1.1 as the kubelet does: yes, octal, merge keys", () => {
+  const { fields } = decodeKubeletConfiguration(
+    HEAD + 'serializeImagePulls: yes\nstaticPodPath: "yes"\nregistryBurst: 010\n' +
+      "logging:\n  <<: {format: json}\n  verbosity: 2\n",
+    "/etc/k.yaml",
+  );
+  assert.deepEqual(fields, {
+    serializeImagePulls: true, // unquoted yes is a YAML 1.1 boolean
+    staticPodPath: "/etc/yes", // a quoted "yes" stays a string
+    registryBurst: 8, // 010 is octal
+    logging: { format: "json", verbosity: 2 }, // << merges
+  });
 });
 
 Deno.test("decodeKubeletConfiguration() warns about kubelet fields denolet ignores", () => {
@@ -70,6 +84,14 @@ Deno.test("decodeKubeletConfiguration() rejects bad documents with one line", as
     [
       HEAD + "logging: json\n",
       `invalid value "json" for field logging in '/k.yaml': not a mapping`,
+    ],
+    [
+      HEAD + "logging: &l {options: *l}\n",
+      "Cannot parse config file '/k.yaml': an alias refers to a node that contains it",
+    ],
+    [
+      HEAD + "maxPods: 1\nmaxPods: 2\n",
+      "Cannot parse config file '/k.yaml': Map keys must be unique at line 4, column 1:",
     ],
   ];
   for (const [text, message] of cases) {

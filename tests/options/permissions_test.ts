@@ -1,35 +1,14 @@
 import assert from "node:assert/strict";
-import { type KubeletOptions, loadKubeletOptions } from "../../src/options/kubelet_options.ts";
 import {
-  computeAgentPermissions,
   computePermissions,
   permissionFlags,
-  podHostPaths,
   TLS_ENV_VARS,
   YAML_ENV_VARS,
 } from "../../src/options/permissions.ts";
-import { parse as parseYaml } from "yaml";
 import { GRPC_ENV_VARS } from "../../src/cri/permissions_env.ts";
+import { HEAD, load } from "./_helpers.ts";
 
-const HEAD = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n";
 const ENV = [...GRPC_ENV_VARS, ...YAML_ENV_VARS, ...TLS_ENV_VARS];
-
-async function load(args: string[], files: Record<string, string> = {}): Promise<KubeletOptions> {
-  const r = await loadKubeletOptions(args, {
-    hostname: () => "host",
-    cwd: () => "/work",
-    readTextFile: (p) => Promise.resolve(files[p]),
-    readDir: (d) =>
-      Promise.resolve(
-        Object.keys(files).filter((p) => p.startsWith(`${d}/`)).map((p) => ({
-          name: p.slice(d.length + 1),
-          isDirectory: false,
-        })),
-      ),
-  });
-  if (r.kind !== "run") throw new Error("expected a run result");
-  return r.options;
-}
 
 Deno.test("computePermissions() for the defaults grants the containerd socket and local ports", async () => {
   const perms = computePermissions(await load([]));
@@ -231,97 +210,5 @@ Deno.test("a fetch to a pod IP inside --pod-network-cidr is permitted, and one o
   } finally {
     ac.abort();
     await server.finished;
-  }
-});
-
-const CONTROL_PLANE_POD = `apiVersion: v1
-kind: Pod
-metadata: {name: etcd, namespace: kube-system}
-spec:
-  containers:
-  - name: etcd
-    image: registry.k8s.io/etcd:3.5
-    volumeMounts:
-    - {name: data, mountPath: /var/lib/etcd}
-    - {name: certs, mountPath: /etc/kubernetes/pki/etcd}
-    - {name: logs, mountPath: /logs, subPath: etcd}
-  volumes:
-  - {name: data, hostPath: {path: /var/lib/etcd, type: DirectoryOrCreate}}
-  - {name: certs, hostPath: {path: /etc/kubernetes/pki/etcd, type: Directory}}
-  - {name: ca, hostPath: {path: /usr/share/ca-certificates}}
-  - {name: sock, hostPath: {path: /run/etcd.sock, type: Socket}}
-  - {name: logs, hostPath: {path: /var/log/etcd}}
-  - {name: bad, hostPath: {path: relative/dir, type: Directory}}
-  - {name: comma, hostPath: {path: "/srv/a,b", type: Directory}}
-`;
-
-Deno.test("podHostPaths() asks for what the agent touches: nothing for untyped, stat, or stat and create", () => {
-  assert.deepEqual(podHostPaths(parseYaml(CONTROL_PLANE_POD)), {
-    // DirectoryOrCreate; untyped but mounted with a subPath (the agent makes it)
-    // Directory and Socket are only stat'ed
-    read: ["/var/lib/etcd", "/etc/kubernetes/pki/etcd", "/run/etcd.sock", "/var/log/etcd"],
-    write: ["/var/lib/etcd", "/var/log/etcd"],
-  });
-  for (
-    const junk of [null, 3, "x", [], { spec: { volumes: "no" } }, { spec: { volumes: [null] } }]
-  ) {
-    assert.deepEqual(podHostPaths(junk), { read: [], write: [] });
-  }
-});
-
-Deno.test("computeAgentPermissions() grants the hostPaths of the manifests present, ignoring bad files", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "denolet-perms-" });
-  try {
-    await Deno.writeTextFile(`${dir}/etcd.yaml`, CONTROL_PLANE_POD);
-    await Deno.writeTextFile(
-      `${dir}/api.json`,
-      JSON.stringify({
-        kind: "Pod",
-        spec: {
-          volumes: [{ name: "k", hostPath: { path: "/etc/kubernetes", type: "Directory" } }],
-        },
-      }),
-    );
-    await Deno.writeTextFile(`${dir}/broken.yaml`, "spec: [unclosed\n  volumes: :\n");
-    await Deno.writeTextFile(`${dir}/.hidden.yaml`, CONTROL_PLANE_POD.replaceAll("etcd", "hid"));
-    await Deno.writeTextFile(`${dir}/notes.txt`, CONTROL_PLANE_POD.replaceAll("etcd", "txt"));
-    const options = await load([
-      `--pod-manifest-path=${dir}`,
-      "--allow-host-path=/srv/data",
-      "--root-dir=/var/lib/denolet",
-    ]);
-    const perms = await computeAgentPermissions(options);
-    assert.deepEqual(perms.read, [
-      dir,
-      "/var/lib/denolet",
-      "/var/log/pods",
-      "/run/containerd/containerd.sock",
-      "/etc/kubernetes", // covers /etc/kubernetes/pki/etcd
-      "/var/lib/etcd",
-      "/run/etcd.sock",
-      "/var/log/etcd",
-      "/srv/data",
-    ]);
-    assert.deepEqual(perms.write, [
-      "/var/lib/denolet",
-      "/var/log/pods",
-      "/run/containerd/containerd.sock",
-      "/var/lib/etcd",
-      "/var/log/etcd",
-      "/srv/data",
-    ]);
-    assert.ok(!perms.read.some((p) => p.includes("hid") || p.includes("txt") || p.includes(",")));
-    // A single manifest file works too; a missing path grants nothing more.
-    const single = await computeAgentPermissions(
-      await load([`--pod-manifest-path=${dir}/api.json`]),
-    );
-    assert.ok(single.read.includes("/etc/kubernetes"));
-    const missing = await load([`--pod-manifest-path=${dir}/nope`]);
-    assert.deepEqual(
-      (await computeAgentPermissions(missing)).read,
-      computePermissions(missing).read,
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -4,8 +4,13 @@ import {
   DENORT_MESSAGE,
   explainCompileFailure,
 } from "../../scripts/compile.ts";
-import { type KubeletOptions, loadKubeletOptions } from "../../src/options/kubelet_options.ts";
-import { computePermissions, TLS_ENV_VARS, YAML_ENV_VARS } from "../../src/options/permissions.ts";
+import {
+  computePermissions,
+  type KubeletOptions,
+  loadKubeletOptions,
+  TLS_ENV_VARS,
+  YAML_ENV_VARS,
+} from "../../src/options/mod.ts";
 import { GRPC_ENV_VARS } from "../../src/cri/permissions_env.ts";
 
 const ENV = [...GRPC_ENV_VARS, ...YAML_ENV_VARS, ...TLS_ENV_VARS].join(",");

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { buildRunCommand } from "../../scripts/run.ts";
-import { OptionsError } from "../../src/options/options_error.ts";
-import { DEFAULT_ENV_VARS } from "../../src/options/permissions.ts";
+import { DEFAULT_ENV_VARS, OptionsError } from "../../src/options/mod.ts";
 
 const SCRIPT = new URL("../../scripts/run.ts", import.meta.url).pathname;
 const LAUNCHER_FLAGS = [

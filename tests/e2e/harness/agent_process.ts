@@ -19,7 +19,7 @@
  */
 
 import { buildRunCommand } from "../../../scripts/run.ts";
-import { loadKubeletOptions } from "../../../src/options/kubelet_options.ts";
+import { loadKubeletOptions } from "../../../src/options/mod.ts";
 
 /** Options for {@linkcode startAgent}. */
 export interface StartAgentOptions {

@@ -6,9 +6,7 @@
  * @module
  */
 
-import { createHandler } from "../server/handler.ts";
-import type { HealthCheck } from "../server/healthz.ts";
-import { startServer } from "../server/serve.ts";
+import { createHandler, type HealthCheck, startServer } from "../server/mod.ts";
 import type { AgentDeps, AgentLoops } from "./_deps.ts";
 import type { PodPipeline } from "./pod_pipeline.ts";
 import type { RuntimeSide } from "./runtime_side.ts";

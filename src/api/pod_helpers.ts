@@ -16,9 +16,6 @@ export const CONFIG_SEEN_ANNOTATION = "kubernetes.io/config.seen";
 /** Only on mirror pods in the API server; the value is the static pod's config hash. */
 export const CONFIG_MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
 
-/** A pod source name. `*` stands for all sources. */
-export type PodSourceName = "file" | "http" | "api" | "*";
-
 /** Pod source: a manifest file or directory. */
 export const FILE_SOURCE = "file";
 /** Pod source: a manifest URL. */

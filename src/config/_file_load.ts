@@ -8,6 +8,7 @@
 
 import type { Pod } from "../api/types.ts";
 import type { Clock } from "../util/clock.ts";
+import { errText } from "../util/err_text.ts";
 import { decodeSinglePod, decodeText, oneLine } from "./_manifest.ts";
 
 /** Manifest extensions read from a directory. */
@@ -70,11 +71,6 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory;
 }
 
-/** The message of `err`, or `err` as text, on one line. */
-export function errorMessage(err: unknown): string {
-  return oneLine(err instanceof Error ? err.message : String(err));
-}
-
 /**
  * Reads `path`, known from `stat` to be `size` bytes, refusing more than `max`.
  * The size is checked before the read and again after it, so a file that grew in
@@ -106,7 +102,7 @@ export async function loadManifestFile(
     info = await Deno.stat(path);
   } catch (err) {
     if (isNotFound(err)) return { kind: "gone" };
-    return { kind: "error", reason: `cannot stat: ${errorMessage(err)}` };
+    return { kind: "error", reason: `cannot stat: ${oneLine(errText(err))}` };
   }
   if (info.isDirectory) return { kind: "directory" };
   if (!info.isFile) return { kind: "other" };
@@ -134,7 +130,7 @@ async function readManifest(
     bytes = await readCapped(path, size, options.maxBytes);
   } catch (err) {
     if (isNotFound(err)) return { kind: "gone" };
-    return { kind: "error", reason: errorMessage(err) };
+    return { kind: "error", reason: oneLine(errText(err)) };
   }
   if (bytes.length === 0) return { kind: "empty" };
   const text = decodeText(bytes);
@@ -144,7 +140,7 @@ async function readManifest(
     result = decodeSinglePod(text, { source: "file", nodeName: options.nodeName, location: path });
   } catch (err) {
     // A defect, not bad input: only this file is rejected.
-    return { kind: "error", reason: `internal error: ${errorMessage(err)}` };
+    return { kind: "error", reason: `internal error: ${oneLine(errText(err))}` };
   }
   if (!result.ok) return { kind: "error", reason: result.reason };
   return result.unknownFields

@@ -1,7 +1,8 @@
 /**
- * The loop behind `FileSource.run()`: the periodic relist, the watcher (restarted
- * when the watched directory is replaced, backed off when it fails) and the timer
- * for vanished files' grace periods. The source's step methods do the work.
+ * The loop behind `FileSource.run()`: two {@linkcode runEvery} loops, the periodic
+ * relist and the watcher (restarted when the watched directory is replaced, backed
+ * off when it fails), and the timer for vanished files' grace periods. The source's
+ * step methods ({@linkcode FileSourceSteps}) do the work.
  *
  * A single-file manifest path is watched itself, not its directory: the agent is
  * granted read access to the configured path only, and watching the directory would
@@ -17,37 +18,44 @@
 
 import type { Pod } from "../api/types.ts";
 import { Backoff } from "../util/backoff.ts";
-import type { Clock } from "../util/clock.ts";
+import type { CancelTimer, Clock } from "../util/clock.ts";
+import { errText } from "../util/err_text.ts";
 import type { Logger } from "../util/logger.ts";
+import { LoopWaker, runEvery } from "../util/run_every.ts";
 import type { WatchFs } from "./watch_fs.ts";
 
 /** How often a missing path is checked again (the kubelet's 1s retry). */
 const MISSING_RECHECK_MS = 1_000;
+/** The watch back-off: 1s doubling to 20s, as the kubelet retries its watcher. */
+const WATCH_BACKOFF = { initialMs: 1_000, maxMs: 20_000 };
 
-/** Options for {@linkcode runFileSource}: the source's settings and step methods. */
-export interface RunFileSourceOptions {
+/** What the loop needs from the file source: its path, its state and its steps. */
+export interface FileSourceSteps {
   /** The manifest path as configured. */
-  path: string;
+  readonly path: string;
+  /** Whether the path is one file (then the file itself is watched). */
+  readonly singleFile: boolean;
+  /** Changes each time the served pod set changes. */
+  readonly version: number;
+  /** When the earliest pending removal of a vanished file is due, if any. */
+  nextRemovalAt(): number | undefined;
+  /** The relist: the pods the path holds now. */
+  listOnce(): Promise<Pod[]>;
+  /** One watched path: the new pod set if it changed. */
+  handleEvent(path: string): Promise<Pod[] | undefined>;
+  /** Vanished files past their grace period: the new pod set if it changed. */
+  removeExpired(): Promise<Pod[] | undefined>;
+}
+
+/** Options for {@linkcode runFileSource}. */
+export interface RunFileSourceOptions {
   /** Relist period. */
   periodMs: number;
   clock: Clock;
   logger: Logger;
   watchFs: WatchFs;
-  /** Whether the path is one file (then the file itself is watched). */
-  singleFile: () => boolean;
-  /** Changes each time the served pod set changes. */
-  version: () => number;
-  /** Deadlines of the pending removals of vanished files. */
-  removalDeadlines: () => number[];
-  listOnce: () => Promise<Pod[]>;
-  handleEvent: (path: string) => Promise<Pod[] | undefined>;
-  removeExpired: () => Promise<Pod[] | undefined>;
-}
-
-interface Watcher {
-  restart: () => void;
-  /** Identity of the watched directory when the watcher started. */
-  identity?: string;
+  /** Stops the loop. */
+  signal: AbortSignal;
 }
 
 /**
@@ -57,64 +65,176 @@ interface Watcher {
  *
  * Requires `--allow-read` for the manifest path.
  */
-export async function runFileSource(
+export function runFileSource(
+  source: FileSourceSteps,
   send: (pods: Pod[]) => void,
-  signal: AbortSignal,
   options: RunFileSourceOptions,
 ): Promise<void> {
-  const { clock, logger } = options;
-  let sentVersion = -1;
-  const publish = (pods: Pod[] | undefined) => {
-    if (pods === undefined || signal.aborted || options.version() === sentVersion) return;
-    sentVersion = options.version();
-    send(pods);
-  };
-  const watcher: Watcher = { restart: () => {} };
-  let removalTimer: (() => void) | undefined;
-  const scheduleRemovals = () => {
-    const deadlines = options.removalDeadlines();
-    if (removalTimer || deadlines.length === 0 || signal.aborted) return;
-    const next = Math.min(...deadlines);
-    removalTimer = clock.after(Math.max(0, next - clock.now()), () => {
-      removalTimer = undefined;
-      options.removeExpired().then((pods) => {
-        publish(pods);
-        scheduleRemovals();
+  return new FileSourceRun(source, send, options).run();
+}
+
+/** The state of one run: what was sent, the watch, the removal timer. */
+class FileSourceRun {
+  #source: FileSourceSteps;
+  #send: (pods: Pod[]) => void;
+  #o: RunFileSourceOptions;
+  #defects: DefectReporter;
+  #backoff = new Backoff(WATCH_BACKOFF);
+  #sentVersion = -1;
+  /** Ends the current watch (so the next round watches again). */
+  #stopWatch = () => {};
+  /** Identity of the watched directory while a watch runs. */
+  #watchedIdentity: string | undefined;
+  /** Wakes the watch loop: the next round runs without waiting. */
+  #watchNow = new LoopWaker();
+  /** The wait before the next watch round, unless woken. */
+  #watchWaitMs = 0;
+  #missing = false;
+  #removalTimer: CancelTimer | undefined;
+
+  constructor(source: FileSourceSteps, send: (pods: Pod[]) => void, options: RunFileSourceOptions) {
+    this.#source = source;
+    this.#send = send;
+    this.#o = options;
+    this.#defects = defectReporter(options.logger, source.path);
+  }
+
+  async run(): Promise<void> {
+    const { clock, signal } = this.#o;
+    signal.addEventListener("abort", () => this.#removalTimer?.(), { once: true });
+    await this.#relist();
+    await Promise.all([
+      runEvery(() => this.#relistRound(), {
+        clock,
+        periodMs: this.#o.periodMs,
+        signal,
+        immediate: false,
+        onError: (err) => this.#defects.report("Static pod relist failed", err),
+      }),
+      runEvery(() => this.#watchRound(), {
+        clock,
+        periodMs: () => this.#watchWaitMs,
+        signal,
+        waker: this.#watchNow,
+      }),
+    ]);
+  }
+
+  /** Sends `pods` unless it is no change or the run is over. */
+  #publish(pods: Pod[] | undefined): void {
+    const version = this.#source.version;
+    if (pods === undefined || this.#o.signal.aborted || version === this.#sentVersion) return;
+    this.#sentVersion = version;
+    this.#send(pods);
+  }
+
+  /** A failed relist is retried by the next one; the source is not ready until one succeeds. */
+  async #relist(): Promise<void> {
+    try {
+      this.#publish(await this.#source.listOnce());
+    } catch (err) {
+      this.#defects.report("Static pod relist failed", err);
+    }
+  }
+
+  /** The relist loop's step: relist, arm the removal timer, follow a re-pointed path. */
+  async #relistRound(): Promise<void> {
+    await this.#relist();
+    this.#scheduleRemovals();
+    if (this.#watchedIdentity === undefined) return;
+    if ((await identity(this.#source.path)) !== this.#watchedIdentity) this.#stopWatch();
+  }
+
+  /** Arms one timer for the earliest removal deadline, if none is armed. */
+  #scheduleRemovals(): void {
+    const { clock, logger, signal } = this.#o;
+    const next = this.#source.nextRemovalAt();
+    if (this.#removalTimer || next === undefined || signal.aborted) return;
+    this.#removalTimer = clock.after(Math.max(0, next - clock.now()), () => {
+      this.#removalTimer = undefined;
+      this.#source.removeExpired().then((pods) => {
+        this.#publish(pods);
+        this.#scheduleRemovals();
       }, (err) => logger.error("Static pod removal check failed", { err }));
     });
-  };
-  signal.addEventListener("abort", () => removalTimer?.(), { once: true });
+  }
 
-  const defects = defectReporter(logger, options.path);
-  // A failed relist is retried by the next one; the source is not ready until one succeeds.
-  const relist = async () => {
+  /**
+   * The watch loop's step: waits for a missing path (relisting when it appears), or
+   * watches the path until the watch ends, then watches again at once; a failed
+   * watch is retried after the back-off.
+   */
+  async #watchRound(): Promise<void> {
+    const { clock, logger, signal } = this.#o;
+    const path = this.#source.path;
     try {
-      publish(await options.listOnce());
+      if (!await pathExists(path)) {
+        this.#missing = true;
+        this.#watchWaitMs = MISSING_RECHECK_MS;
+        return;
+      }
+      if (this.#missing) {
+        this.#missing = false;
+        await this.#relist();
+      } else {
+        await this.#watch();
+        if (!signal.aborted) {
+          logger.debug(2, "Static pod path changed; watching it again", { path });
+        }
+      }
+      this.#watchNow.wake();
     } catch (err) {
-      defects.report("Static pod relist failed", err);
+      if (signal.aborted) return;
+      const delay = this.#backoff.next("watch", clock.now());
+      logger.error("Unable to watch static pod path, retrying", { path, err, retryAfterMs: delay });
+      // The next round relists as soon as the watch is up again.
+      this.#watchWaitMs = delay;
     }
-  };
-  await relist();
-  const relistLoop = async () => {
-    while (!signal.aborted) {
-      try {
-        await clock.sleep(options.periodMs, signal);
-      } catch {
-        return; // aborted
+  }
+
+  /** One watch of the path (or of the single manifest file), until it ends. */
+  async #watch(): Promise<void> {
+    const { signal, watchFs } = this.#o;
+    const target = this.#source.path;
+    const singleFile = this.#source.singleFile;
+    const ac = new AbortController();
+    const onAbort = () => ac.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.#stopWatch = () => ac.abort();
+    this.#watchedIdentity = await identity(target);
+    try {
+      const events = watchFs(target, ac.signal)[Symbol.asyncIterator]();
+      let next = events.next(); // starts the watcher
+      next.catch(() => {}); // handled when awaited below
+      // Catch changes made between the last relist and the watch start.
+      await this.#relist();
+      for (let r = await next; !r.done; r = await next) {
+        if (r.value.kind !== "access") await this.#handleEvent(r.value.paths);
+        if (singleFile && (r.value.kind === "remove" || r.value.kind === "rename")) {
+          // The watched inode is gone: watch the path again (the new file, if any).
+          ac.abort();
+          void events.return?.(undefined);
+          break;
+        }
+        next = events.next();
       }
+      if (!ac.signal.aborted) throw new Error("the watch ended unexpectedly");
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      this.#watchedIdentity = undefined;
+    }
+  }
+
+  async #handleEvent(paths: string[]): Promise<void> {
+    for (const path of paths) {
       try {
-        await relist();
-        scheduleRemovals();
-        if (await watchTargetChanged(watcher, options)) watcher.restart();
+        this.#publish(await this.#source.handleEvent(path));
       } catch (err) {
-        defects.report("Static pod relist failed", err);
+        this.#defects.report("Static pod manifest event failed", err);
       }
     }
-  };
-  await Promise.all([
-    relistLoop(),
-    watchLoop(publish, signal, { ...options, scheduleRemovals, watcher, defects, relist }),
-  ]);
+    this.#scheduleRemovals();
+  }
 }
 
 /** Logs an unexpected error once while the same one repeats. */
@@ -126,7 +246,7 @@ function defectReporter(logger: Logger, path: string): DefectReporter {
   let last: string | undefined;
   return {
     report(message, err) {
-      const text = `${message}: ${err instanceof Error ? err.message : String(err)}`;
+      const text = `${message}: ${errText(err)}`;
       if (text === last) return;
       last = text;
       logger.error(message, { path, err });
@@ -143,99 +263,11 @@ async function identity(dir: string): Promise<string | undefined> {
   }
 }
 
-async function watchTargetChanged(
-  watcher: Watcher,
-  options: RunFileSourceOptions,
-): Promise<boolean> {
-  if (watcher.identity === undefined) return false;
-  return (await identity(options.path)) !== watcher.identity;
-}
-
 async function pathExists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
     return true;
   } catch {
     return false;
-  }
-}
-
-interface WatchLoopOptions extends RunFileSourceOptions {
-  scheduleRemovals: () => void;
-  watcher: Watcher;
-  defects: DefectReporter;
-  relist: () => Promise<void>;
-}
-
-async function watchLoop(
-  publish: (pods: Pod[] | undefined) => void,
-  signal: AbortSignal,
-  options: WatchLoopOptions,
-): Promise<void> {
-  const { clock, logger, watcher } = options;
-  const backoff = new Backoff({ initialMs: 1_000, maxMs: 20_000 });
-  while (!signal.aborted) {
-    try {
-      if (!await pathExists(options.path)) {
-        await clock.sleep(MISSING_RECHECK_MS, signal);
-        if (await pathExists(options.path)) await options.relist();
-        continue;
-      }
-      // The directory, or the single manifest file itself (see the module notes).
-      const target = options.path;
-      const singleFile = options.singleFile();
-      const ac = new AbortController();
-      const onAbort = () => ac.abort();
-      signal.addEventListener("abort", onAbort, { once: true });
-      watcher.restart = () => ac.abort();
-      watcher.identity = await identity(target);
-      try {
-        const events = options.watchFs(target, ac.signal)[Symbol.asyncIterator]();
-        let next = events.next(); // starts the watcher
-        next.catch(() => {}); // handled when awaited below
-        // Catch changes made between the last relist and the watch start.
-        await options.relist();
-        for (let r = await next; !r.done; r = await next) {
-          if (r.value.kind !== "access") {
-            for (const path of r.value.paths) {
-              try {
-                publish(await options.handleEvent(path));
-              } catch (err) {
-                options.defects.report("Static pod manifest event failed", err);
-              }
-            }
-            options.scheduleRemovals();
-          }
-          if (singleFile && (r.value.kind === "remove" || r.value.kind === "rename")) {
-            // The watched inode is gone: watch the path again (the new file, if any).
-            ac.abort();
-            void events.return?.(undefined);
-            break;
-          }
-          next = events.next();
-        }
-        if (!ac.signal.aborted) throw new Error("the watch ended unexpectedly");
-      } finally {
-        signal.removeEventListener("abort", onAbort);
-        watcher.identity = undefined;
-      }
-      if (!signal.aborted) {
-        logger.debug(2, "Static pod path changed; watching it again", { path: options.path });
-      }
-    } catch (err) {
-      if (signal.aborted) return;
-      const delay = backoff.next("watch", clock.now());
-      logger.error("Unable to watch static pod path, retrying", {
-        path: options.path,
-        err,
-        retryAfterMs: delay,
-      });
-      try {
-        await clock.sleep(delay, signal);
-      } catch {
-        return;
-      }
-      // The next round relists as soon as the watch is up again.
-    }
   }
 }

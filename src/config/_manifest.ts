@@ -11,7 +11,13 @@ import type { Pod, Toleration } from "../api/types.ts";
 import { decodePod } from "../api/decode_pod.ts";
 import { setPodDefaults } from "../api/defaults.ts";
 import { formatFieldErrors, validatePod } from "../api/validation.ts";
-import { CONFIG_HASH_ANNOTATION, CONFIG_SOURCE_ANNOTATION } from "../api/pod_helpers.ts";
+import {
+  CONFIG_HASH_ANNOTATION,
+  CONFIG_SOURCE_ANNOTATION,
+  FILE_SOURCE,
+  type HTTP_SOURCE,
+} from "../api/pod_helpers.ts";
+import { errText } from "../util/err_text.ts";
 import { oneLine, parseDocument } from "./_parse_document.ts";
 
 export { decodeText, oneLine, parseDocument } from "./_parse_document.ts";
@@ -31,7 +37,7 @@ export type DecodeResult =
 
 /** Where a static pod came from; decides its name suffix, UID and toleration. */
 export interface StaticOrigin {
-  source: "file" | "http";
+  source: typeof FILE_SOURCE | typeof HTTP_SOURCE;
   /** The node name; lowercased for `spec.nodeName` and the pod name suffix `-<node>`. */
   nodeName: string;
   /** The manifest file path (as listed, symlinks not resolved) or the URL. */
@@ -86,7 +92,7 @@ function hex32(...parts: string[]): string {
  * spec changed are restarted. Renaming the pod still gives a new UID.
  */
 export function staticPodUid(origin: StaticOrigin, namespace: string, name: string): string {
-  return origin.source === "file"
+  return origin.source === FILE_SOURCE
     ? hex32(
       `host:${origin.nodeName.toLowerCase()}`,
       `file:${origin.location}`,
@@ -115,7 +121,7 @@ export function toStaticPod(raw: Record<string, unknown>, origin: StaticOrigin):
     // A defect, not bad input: still only this pod is rejected.
     return {
       ok: false,
-      reason: oneLine(`invalid pod: internal error: ${err instanceof Error ? err.message : err}`),
+      reason: oneLine(`invalid pod: internal error: ${errText(err)}`),
     };
   }
 }
@@ -145,7 +151,7 @@ function toStaticPodUnguarded(raw: Record<string, unknown>, origin: StaticOrigin
     [CONFIG_HASH_ANNOTATION]: contentHash,
   };
   const spec = { ...pod.spec!, nodeName: node };
-  if (origin.source === "file") {
+  if (origin.source === FILE_SOURCE) {
     const tolerations = [...(spec.tolerations ?? [])];
     const has = tolerations.some((t) =>
       t.operator === "Exists" && t.effect === "NoExecute" && !t.key &&

@@ -29,22 +29,12 @@
  * @module
  */
 
-import { basename, join } from "node:path";
 import type { Pod } from "../api/types.ts";
-import { podFullName } from "../api/pod_helpers.ts";
-import { type Clock, RealClock } from "../util/clock.ts";
+import { FILE_SOURCE } from "../api/pod_helpers.ts";
+import type { Clock } from "../util/clock.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
-import {
-  applyOutcome,
-  errorMessage,
-  type FileEntry,
-  isNotFound,
-  loadManifestFile,
-  type LoadOutcome,
-  MANIFEST_EXTENSION,
-} from "./_file_load.ts";
-import { FileSourceReporter } from "./_file_reporter.ts";
-import { runFileSource } from "./_file_run.ts";
+import { ManifestFiles } from "./_file_manifests.ts";
+import { type FileSourceSteps, runFileSource } from "./_file_run.ts";
 import { MAX_CONFIG_LENGTH } from "./_manifest.ts";
 import type { PodSource } from "./pod_update.ts";
 import { denoWatchFs, type WatchFs } from "./watch_fs.ts";
@@ -53,10 +43,10 @@ import { denoWatchFs, type WatchFs } from "./watch_fs.ts";
 export interface FileSourceOptions {
   /** The node name; pods are named `<name>-<lowercased node name>`. */
   nodeName: string;
+  /** Times the relist, the watch back-off and the grace period; tells how old a file is. */
+  clock: Clock;
   /** Relist period, `--file-check-frequency`. @default 20_000 */
   checkFrequencyMs?: number;
-  /** @default new RealClock() */
-  clock?: Clock;
   /** @default nullLogger */
   logger?: Logger;
   /** The watcher. @default denoWatchFs */
@@ -66,9 +56,6 @@ export interface FileSourceOptions {
   /** How long a vanished file's pod is kept in case the file comes back. @default 1_000 */
   removalGraceMs?: number;
 }
-
-/** Read this many files at once during a relist. */
-const READ_CONCURRENCY = 16;
 
 /**
  * The static pod directory source (source name `file`).
@@ -85,24 +72,15 @@ const READ_CONCURRENCY = 16;
  *
  * Requires `--allow-read` for the manifest path.
  */
-export class FileSource implements PodSource {
-  readonly name = "file";
+export class FileSource implements PodSource, FileSourceSteps {
+  readonly name = FILE_SOURCE;
   /** The manifest path as configured, without a trailing `/`. */
   readonly path: string;
-  #nodeName: string;
   #period: number;
   #clock: Clock;
   #logger: Logger;
   #watchFs: WatchFs;
-  #maxBytes: number;
-  #grace: number;
-  #entries = new Map<string, FileEntry>();
-  #reporter: FileSourceReporter;
-  /** Vanished files: path → time after which the pod is removed. */
-  #pendingRemovals = new Map<string, number>();
-  #singleFile = false;
-  #snapshot: Pod[] = [];
-  #version = 0;
+  #files: ManifestFiles;
   #queue: Promise<unknown> = Promise.resolve();
 
   /**
@@ -114,35 +92,55 @@ export class FileSource implements PodSource {
     if (!path) throw new TypeError("Cannot create file source: the manifest path is empty");
     if (!options?.nodeName) throw new TypeError("Cannot create file source: nodeName is empty");
     this.path = path.length > 1 ? path.replace(/\/+$/, "") : path;
-    this.#nodeName = options.nodeName;
     this.#period = options.checkFrequencyMs ?? 20_000;
-    this.#clock = options.clock ?? new RealClock();
+    this.#clock = options.clock;
     this.#logger = options.logger ?? nullLogger;
     this.#watchFs = options.watchFs ?? denoWatchFs;
-    this.#maxBytes = options.maxFileBytes ?? MAX_CONFIG_LENGTH;
-    this.#grace = options.removalGraceMs ?? 1_000;
-    this.#reporter = new FileSourceReporter(this.path, this.#logger);
+    const maxBytes = options.maxFileBytes ?? MAX_CONFIG_LENGTH;
+    const graceMs = options.removalGraceMs ?? 1_000;
     if (!(this.#period > 0)) {
       throw new RangeError(
         `Cannot create file source: checkFrequencyMs ${this.#period} must be > 0`,
       );
     }
-    if (!(this.#maxBytes > 0)) {
-      throw new RangeError(`Cannot create file source: maxFileBytes ${this.#maxBytes} must be > 0`);
+    if (!(maxBytes > 0)) {
+      throw new RangeError(`Cannot create file source: maxFileBytes ${maxBytes} must be > 0`);
     }
-    if (!(this.#grace >= 0)) {
-      throw new RangeError(`Cannot create file source: removalGraceMs ${this.#grace} must be >= 0`);
+    if (!(graceMs >= 0)) {
+      throw new RangeError(`Cannot create file source: removalGraceMs ${graceMs} must be >= 0`);
     }
+    this.#files = new ManifestFiles(this.path, {
+      nodeName: options.nodeName,
+      clock: this.#clock,
+      logger: this.#logger,
+      maxBytes,
+      graceMs,
+    });
+  }
+
+  /** Whether the last relist found one file at the path (then that file itself is watched). */
+  get singleFile(): boolean {
+    return this.#files.singleFile;
+  }
+
+  /** Changes each time the served pod set changes. */
+  get version(): number {
+    return this.#files.version;
   }
 
   /** The pods currently served (in file path order). Callers must not change them. */
   snapshot(): Pod[] {
-    return [...this.#snapshot];
+    return this.#files.snapshot();
   }
 
   /** Paths of vanished files whose pods are still kept during the grace period. */
   pendingRemovals(): string[] {
-    return [...this.#pendingRemovals.keys()];
+    return this.#files.pendingRemovals();
+  }
+
+  /** When the earliest pending removal of a vanished file is due, if any. */
+  nextRemovalAt(): number | undefined {
+    return this.#files.nextRemovalAt();
   }
 
   /**
@@ -150,7 +148,10 @@ export class FileSource implements PodSource {
    * empty directory gives `[]`.
    */
   listOnce(): Promise<Pod[]> {
-    return this.#serial(() => this.#listOnce());
+    return this.#serial(async () => {
+      await this.#files.list();
+      return this.snapshot();
+    });
   }
 
   /**
@@ -158,11 +159,7 @@ export class FileSource implements PodSource {
    * file. Returns the new pod set if it changed, otherwise undefined.
    */
   handleEvent(path: string): Promise<Pod[] | undefined> {
-    return this.#serial(async () => {
-      const before = this.#version;
-      await this.#handleEvent(path);
-      return this.#version !== before ? this.snapshot() : undefined;
-    });
+    return this.#changes(() => this.#files.handle(path));
   }
 
   /**
@@ -170,16 +167,7 @@ export class FileSource implements PodSource {
    * gone. Returns the new pod set if it changed, otherwise undefined.
    */
   removeExpired(): Promise<Pod[] | undefined> {
-    return this.#serial(async () => {
-      const before = this.#version;
-      const now = this.#clock.now();
-      for (const [path, deadline] of [...this.#pendingRemovals]) {
-        if (deadline > now) continue;
-        this.#pendingRemovals.delete(path);
-        await this.#handleEvent(path, true);
-      }
-      return this.#version !== before ? this.snapshot() : undefined;
-    });
+    return this.#changes(() => this.#files.removeExpired());
   }
 
   /**
@@ -188,18 +176,21 @@ export class FileSource implements PodSource {
    * from 1s to 20s; a missing path is rechecked every second.
    */
   run(send: (pods: Pod[]) => void, signal: AbortSignal): Promise<void> {
-    return runFileSource(send, signal, {
-      path: this.path,
+    return runFileSource(this, send, {
       periodMs: this.#period,
       clock: this.#clock,
       logger: this.#logger,
       watchFs: this.#watchFs,
-      singleFile: () => this.#singleFile,
-      version: () => this.#version,
-      removalDeadlines: () => [...this.#pendingRemovals.values()],
-      listOnce: () => this.listOnce(),
-      handleEvent: (path) => this.handleEvent(path),
-      removeExpired: () => this.removeExpired(),
+      signal,
+    });
+  }
+
+  /** Runs `step` in turn; returns the new pod set if it changed, otherwise undefined. */
+  #changes(step: () => Promise<void>): Promise<Pod[] | undefined> {
+    return this.#serial(async () => {
+      const before = this.#files.version;
+      await step();
+      return this.#files.version !== before ? this.snapshot() : undefined;
     });
   }
 
@@ -207,142 +198,5 @@ export class FileSource implements PodSource {
     const result = this.#queue.then(fn);
     this.#queue = result.catch(() => {});
     return result;
-  }
-
-  async #listOnce(): Promise<Pod[]> {
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.stat(this.path);
-    } catch (err) {
-      if (!isNotFound(err)) {
-        // Not a statement about the manifests: keep what is served.
-        this.#reporter.notePath(`cannot stat: ${errorMessage(err)}`);
-        return this.snapshot();
-      }
-      this.#entries.clear();
-      this.#pendingRemovals.clear();
-      this.#reporter.notePath("path does not exist, ignoring");
-      this.#recompute();
-      return this.snapshot();
-    }
-    const paths: string[] = [];
-    if (info.isFile) {
-      this.#singleFile = true;
-      paths.push(this.path);
-    } else if (info.isDirectory) {
-      this.#singleFile = false;
-      const names: string[] = [];
-      try {
-        for await (const entry of Deno.readDir(this.path)) names.push(entry.name);
-      } catch (err) {
-        this.#reporter.notePath(`cannot read directory: ${errorMessage(err)}`);
-        return this.snapshot();
-      }
-      names.sort();
-      for (const name of names) {
-        if (name.startsWith(".")) continue;
-        const path = join(this.path, name);
-        if (MANIFEST_EXTENSION.test(name)) paths.push(path);
-        else await this.#reporter.noteIgnored(path);
-      }
-    } else {
-      this.#reporter.notePath("path is not a directory or file");
-      this.#entries.clear();
-      this.#recompute();
-      return this.snapshot();
-    }
-    this.#reporter.notePath(undefined);
-    const wanted = new Set(paths);
-    for (const path of [...this.#entries.keys()]) {
-      if (!wanted.has(path)) this.#entries.delete(path);
-    }
-    for (const path of [...this.#pendingRemovals.keys()]) {
-      if (!wanted.has(path)) this.#pendingRemovals.delete(path);
-    }
-    for (let i = 0; i < paths.length; i += READ_CONCURRENCY) {
-      const batch = paths.slice(i, i + READ_CONCURRENCY);
-      const outcomes = await Promise.all(batch.map((p) => this.#load(p, true)));
-      batch.forEach((path, j) => this.#apply(path, outcomes[j]));
-    }
-    this.#recompute();
-    return this.snapshot();
-  }
-
-  async #handleEvent(eventPath: string, confirmRemoval = false): Promise<void> {
-    const name = basename(eventPath);
-    if (name.startsWith("..")) {
-      await this.#listOnce();
-      return;
-    }
-    if (name.startsWith(".") || name === "") return;
-    const path = this.#singleFile
-      ? (name === basename(this.path) ? this.path : undefined)
-      : join(this.path, name);
-    if (path === undefined) return;
-    if (!this.#singleFile && !MANIFEST_EXTENSION.test(name)) {
-      await this.#reporter.noteIgnored(path);
-      return;
-    }
-    const outcome = await this.#load(path);
-    if (outcome.kind === "gone" && this.#entries.has(path) && !confirmRemoval && this.#grace > 0) {
-      if (!this.#pendingRemovals.has(path)) {
-        this.#pendingRemovals.set(path, this.#clock.now() + this.#grace);
-      }
-      return;
-    }
-    if (outcome.kind === "empty") return; // a write in progress; the relist judges
-    this.#pendingRemovals.delete(path);
-    this.#apply(path, outcome);
-    this.#recompute();
-  }
-
-  /** Loads one file; never rejects (an unexpected error is that file's problem). */
-  async #load(path: string, reuse = false): Promise<LoadOutcome> {
-    try {
-      return await loadManifestFile(path, {
-        nodeName: this.#nodeName,
-        maxBytes: this.#maxBytes,
-        clock: this.#clock,
-        previous: reuse ? this.#entries.get(path) : undefined,
-      });
-    } catch (err) {
-      return { kind: "error", reason: `internal error: ${errorMessage(err)}` };
-    }
-  }
-
-  #apply(path: string, outcome: LoadOutcome): void {
-    if (applyOutcome(this.#entries, path, outcome)) this.#reporter.noteNotRegular(path);
-    if (outcome.kind === "pod") this.#reporter.noteUnknownFields(path, outcome.unknownFields);
-  }
-
-  /** Rebuilds the served pod set, applies first-file-wins and reports problems once. */
-  #recompute(): void {
-    const byName = new Map<string, string>();
-    const pods: Pod[] = [];
-    const paths = [...this.#entries.keys()].sort();
-    for (const path of paths) {
-      const entry = this.#entries.get(path)!;
-      let problem = entry.error;
-      if (entry.pod) {
-        const fullName = podFullName(entry.pod);
-        const first = byName.get(fullName);
-        if (first !== undefined) {
-          problem ??= `duplicate pod name '${entry.pod.metadata?.name}' in namespace ` +
-            `'${entry.pod.metadata?.namespace}', already defined in '${first}'`;
-        } else {
-          byName.set(fullName, path);
-          pods.push(entry.pod);
-        }
-      }
-      this.#reporter.note(path, problem, entry.pod !== undefined && entry.error !== undefined);
-    }
-    this.#reporter.forgetExcept((path) => this.#entries.has(path));
-    // An unchanged file keeps its Pod object, so identity tells what changed.
-    const same = pods.length === this.#snapshot.length &&
-      pods.every((pod, i) => pod === this.#snapshot[i]);
-    if (!same) {
-      this.#snapshot = pods;
-      this.#version++;
-    }
   }
 }

@@ -23,9 +23,14 @@
  */
 
 import type { Pod } from "../api/types.ts";
-import { type Clock, RealClock } from "../util/clock.ts";
+import { HTTP_SOURCE } from "../api/pod_helpers.ts";
+import type { Clock } from "../util/clock.ts";
+import { errText } from "../util/err_text.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { maskUrl, maskUrlIn } from "../util/mask_url.ts";
+import { runEvery } from "../util/run_every.ts";
+import { readBody, sameBytes } from "./_http_body.ts";
+import { HttpSourceReporter } from "./_http_reporter.ts";
 import { decodePodOrList, decodeText, MAX_CONFIG_LENGTH, oneLine } from "./_manifest.ts";
 import type { PodSource } from "./pod_update.ts";
 
@@ -33,6 +38,8 @@ import type { PodSource } from "./pod_update.ts";
 export interface HttpSourceOptions {
   /** The node name; pods are named `<name>-<lowercased node name>`. */
   nodeName: string;
+  /** Times the polls and each request's time limit. */
+  clock: Clock;
   /**
    * Request headers, `--manifest-url-header`; several values of one name are sent
    * in order. @default {}
@@ -46,8 +53,6 @@ export interface HttpSourceOptions {
   maxBodyBytes?: number;
   /** The fetch function. @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** @default new RealClock() */
-  clock?: Clock;
   /** @default nullLogger */
   logger?: Logger;
 }
@@ -64,52 +69,6 @@ export type HttpPollResult =
   /** The request or the body failed; the last good set stays. */
   | { kind: "error"; reason: string };
 
-/** Failures logged at normal level before the log drops to verbosity 4. */
-const LOUD_FAILURES = 3;
-/** Rejected PodList items named one by one in the log; the rest are counted. */
-const LOGGED_REJECTIONS = 10;
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  if (a === undefined || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/**
- * Reads a response body of at most `max` bytes.
- *
- * @throws {RangeError} if the body is larger.
- */
-async function readBody(res: Response, max: number): Promise<Uint8Array> {
-  const tooLarge = () => new RangeError(`the body is larger than ${max} bytes`);
-  const declared = Number(res.headers.get("content-length") ?? NaN);
-  if (declared > max) {
-    await res.body?.cancel().catch(() => {});
-    throw tooLarge();
-  }
-  if (!res.body) return new Uint8Array();
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
-
 /**
  * The manifest URL source. {@linkcode HttpSource.pollOnce} is the step tests call;
  * {@linkcode HttpSource.run} repeats it.
@@ -117,7 +76,7 @@ async function readBody(res: Response, max: number): Promise<Uint8Array> {
  * Requires `--allow-net` for the URL's host.
  */
 export class HttpSource implements PodSource {
-  readonly name = "http";
+  readonly name = HTTP_SOURCE;
   /** The manifest URL as configured; log {@linkcode HttpSource.maskedUrl} instead. */
   readonly url: string;
   /** The URL as logged and reported: userinfo, query values and fragment masked. */
@@ -130,9 +89,9 @@ export class HttpSource implements PodSource {
   #fetch: typeof fetch;
   #clock: Clock;
   #logger: Logger;
+  #reporter: HttpSourceReporter;
   #lastBody: Uint8Array | undefined;
   #lastBodyOk = false;
-  #failures = 0;
 
   /**
    * @throws {TypeError} if `url` is not an http(s) URL or `nodeName` is empty.
@@ -168,8 +127,9 @@ export class HttpSource implements PodSource {
     this.#timeout = options.timeoutMs ?? 10_000;
     this.#maxBytes = options.maxBodyBytes ?? MAX_CONFIG_LENGTH;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-    this.#clock = options.clock ?? new RealClock();
+    this.#clock = options.clock;
     this.#logger = options.logger ?? nullLogger;
+    this.#reporter = new HttpSourceReporter(this.maskedUrl, this.#logger);
     for (
       const [what, v] of [
         ["checkFrequencyMs", this.#period],
@@ -185,7 +145,7 @@ export class HttpSource implements PodSource {
 
   /** Failed polls in a row since the last success. */
   get consecutiveFailures(): number {
-    return this.#failures;
+    return this.#reporter.failures;
   }
 
   /**
@@ -217,15 +177,48 @@ export class HttpSource implements PodSource {
     } catch (err) {
       if (timedOut) return this.#fail(`${this.maskedUrl}: timed out after ${this.#timeout} ms`);
       if (signal?.aborted) return { kind: "error", reason: `${this.maskedUrl}: cancelled` };
-      const message = err instanceof Error ? err.message : String(err);
-      return this.#fail(`${this.maskedUrl}: ${oneLine(maskUrlIn(message, this.url))}`);
+      return this.#fail(`${this.maskedUrl}: ${this.#maskedMessage(err)}`);
     } finally {
       cancelTimer();
       signal?.removeEventListener("abort", onAbort);
     }
+    return this.#decode(body);
+  }
+
+  /**
+   * Polls at once, then every `checkFrequencyMs`, sending each new pod set, until
+   * `signal` aborts. Errors never send, so the source is ready only after a poll
+   * that succeeds.
+   */
+  run(send: (pods: Pod[]) => void, signal: AbortSignal): Promise<void> {
+    let lastDefect: string | undefined;
+    return runEvery(async () => {
+      const result = await this.pollOnce(signal);
+      if (result.kind === "pods" && !signal.aborted) send(result.pods);
+      lastDefect = undefined;
+    }, {
+      clock: this.#clock,
+      periodMs: this.#period,
+      signal,
+      // pollOnce returns its failures; a throw is a defect. Report it once, go on.
+      onError: (err) => {
+        const message = this.#maskedMessage(err);
+        if (message !== lastDefect) {
+          this.#logger.error("Manifest URL poll failed unexpectedly", {
+            url: this.maskedUrl,
+            err: message,
+          });
+        }
+        lastDefect = message;
+      },
+    });
+  }
+
+  /** Decodes a body unless it equals the last one. */
+  #decode(body: Uint8Array): HttpPollResult {
     if (sameBytes(this.#lastBody, body)) {
       // A known bad body was reported already; a known good one is still good.
-      if (this.#lastBodyOk) this.#succeeded();
+      if (this.#lastBodyOk) this.#reporter.succeeded();
       return { kind: "unchanged" };
     }
     // Remember the bytes before decoding: a bad body is not re-parsed until it changes.
@@ -234,7 +227,7 @@ export class HttpSource implements PodSource {
     if (body.length === 0) {
       this.#logger.debug(2, "Empty body from manifest URL: no pods", { url: this.maskedUrl });
       this.#lastBodyOk = true;
-      this.#succeeded();
+      this.#reporter.succeeded();
       return { kind: "pods", pods: [] };
     }
     const text = decodeText(body);
@@ -242,105 +235,31 @@ export class HttpSource implements PodSource {
     let decoded: ReturnType<typeof decodePodOrList>;
     try {
       decoded = decodePodOrList(text, {
-        source: "http",
+        source: HTTP_SOURCE,
         nodeName: this.#nodeName,
         location: this.url,
       });
     } catch (err) {
       // A defect, not bad input: reported like a bad body, and the loop goes on.
-      const message = err instanceof Error ? err.message : String(err);
-      decoded = { ok: false, reason: oneLine(`internal error: ${message}`) };
+      decoded = { ok: false, reason: oneLine(`internal error: ${errText(err)}`) };
     }
     if (!decoded.ok) return this.#fail(`${this.maskedUrl}: ${decoded.reason}`);
     this.#lastBodyOk = true;
-    this.#succeeded();
-    this.#reportRejected(decoded.rejected ?? []);
-    this.#reportUnknownFields(decoded.unknownFields ?? []);
+    this.#reporter.succeeded();
+    this.#reporter.rejected(decoded.rejected ?? []);
+    this.#reporter.unknownFields(decoded.unknownFields ?? []);
     return decoded.rejected
       ? { kind: "pods", pods: decoded.pods, rejected: decoded.rejected }
       : { kind: "pods", pods: decoded.pods };
   }
 
-  /**
-   * Polls at once, then every `checkFrequencyMs`, sending each new pod set, until
-   * `signal` aborts. Errors never send, so the source is ready only after a poll
-   * that succeeds.
-   */
-  async run(send: (pods: Pod[]) => void, signal: AbortSignal): Promise<void> {
-    let lastDefect: string | undefined;
-    while (!signal.aborted) {
-      try {
-        const result = await this.pollOnce(signal);
-        if (result.kind === "pods" && !signal.aborted) send(result.pods);
-        lastDefect = undefined;
-      } catch (err) {
-        // pollOnce returns its failures; a throw is a defect. Report it once, go on.
-        const message = oneLine(
-          maskUrlIn(err instanceof Error ? err.message : String(err), this.url),
-        );
-        if (message !== lastDefect) {
-          this.#logger.error("Manifest URL poll failed unexpectedly", {
-            url: this.maskedUrl,
-            err: message,
-          });
-        }
-        lastDefect = message;
-      }
-      try {
-        await this.#clock.sleep(this.#period, signal);
-      } catch {
-        return;
-      }
-    }
+  /** The message of `err` on one line, with the URL in it masked. */
+  #maskedMessage(err: unknown): string {
+    return oneLine(maskUrlIn(errText(err), this.url));
   }
 
   #fail(reason: string): HttpPollResult {
-    this.#failures++;
-    const fields = { url: this.maskedUrl, reason };
-    if (this.#failures <= LOUD_FAILURES) {
-      this.#logger.error("Unable to read pods from manifest URL", fields);
-    } else if (this.#failures === LOUD_FAILURES + 1) {
-      this.#logger.error(
-        "Unable to read pods from manifest URL; dropping verbosity of this message to level 4",
-        { ...fields, failures: this.#failures },
-      );
-    } else {
-      this.#logger.debug(4, "Unable to read pods from manifest URL", fields);
-    }
+    this.#reporter.failed(reason);
     return { kind: "error", reason };
-  }
-
-  #reportRejected(rejected: string[]): void {
-    for (const reason of rejected.slice(0, LOGGED_REJECTIONS)) {
-      this.#logger.error("Rejected a pod from manifest URL; the other pods run", {
-        url: this.maskedUrl,
-        reason,
-      });
-    }
-    if (rejected.length > LOGGED_REJECTIONS) {
-      this.#logger.error("Rejected more pods from manifest URL", {
-        url: this.maskedUrl,
-        more: rejected.length - LOGGED_REJECTIONS,
-      });
-    }
-  }
-
-  #reportUnknownFields(fields: string[]): void {
-    if (fields.length === 0) return;
-    this.#logger.warn("Ignoring unknown fields in pods from manifest URL", {
-      url: this.maskedUrl,
-      fields: fields.slice(0, LOGGED_REJECTIONS).join(", "),
-      ...(fields.length > LOGGED_REJECTIONS ? { more: fields.length - LOGGED_REJECTIONS } : {}),
-    });
-  }
-
-  #succeeded(): void {
-    if (this.#failures > 0) {
-      this.#logger.info("Successfully read pods from manifest URL", {
-        url: this.maskedUrl,
-        afterFailures: this.#failures,
-      });
-    }
-    this.#failures = 0;
   }
 }

@@ -17,127 +17,28 @@
  */
 
 import type { Pod } from "../api/types.ts";
-import {
-  ALL_SOURCES,
-  CONFIG_MIRROR_ANNOTATION,
-  CONFIG_SEEN_ANNOTATION,
-  CONFIG_SOURCE_ANNOTATION,
-  podFullName,
-} from "../api/pod_helpers.ts";
-import { type Clock, RealClock } from "../util/clock.ts";
+import { ALL_SOURCES, podFullName } from "../api/pod_helpers.ts";
+import type { Clock } from "../util/clock.ts";
+import { errText } from "../util/err_text.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import type { RecordEvent } from "../container/events.ts";
 import type { PodSource, PodUpdate } from "./pod_update.ts";
 import { createSourcesReady, type SourcesReady } from "./sources_ready.ts";
-import { jsonEqual } from "./_json_equal.ts";
+import { admitPods, desiredPods, type SourceState } from "./_pod_admit.ts";
+import { diffSource, formatConfigSeen } from "./_pod_changes.ts";
+import { UpdateStream } from "./_update_stream.ts";
+
+export { formatConfigSeen };
 
 /** Options for {@linkcode PodConfig}. */
 export interface PodConfigOptions {
-  /** Time for `kubernetes.io/config.seen`. @default new RealClock() */
-  clock?: Clock;
+  /** Time for `kubernetes.io/config.seen`. */
+  clock: Clock;
   /** @default nullLogger */
   logger?: Logger;
   /** Receives `FailedValidation` warnings for rejected duplicates. @default no-op */
   recordEvent?: RecordEvent;
 }
-
-/** Annotations the node sets itself; they never make a pod "changed". */
-const LOCAL_ANNOTATIONS = [
-  CONFIG_SOURCE_ANNOTATION,
-  CONFIG_MIRROR_ANNOTATION,
-  CONFIG_SEEN_ANNOTATION,
-];
-
-interface Desired {
-  pod: Pod;
-  uid: string;
-  fullName: string;
-}
-
-interface SourceState {
-  seen: boolean;
-  /** The source's last snapshot, de-duplicated within the source. */
-  desired: Desired[];
-  /** Admitted pods by UID, as last sent downstream. */
-  admitted: Map<string, Pod>;
-  /** Rejections found inside the source's own last snapshot: key → message. */
-  ownRejects: Map<string, string>;
-  /** Every rejection last reported for this source: key → message. */
-  reported: Map<string, string>;
-}
-
-/**
- * Formats a time in ms as RFC 3339 in UTC with fixed-width nanoseconds, the
- * `kubernetes.io/config.seen` format: `2026-11-23T17:51:56.123000000Z`.
- */
-export function formatConfigSeen(ms: number): string {
-  const whole = Math.floor(ms);
-  const nanos = Math.round((ms - whole) * 1e6);
-  return `${new Date(whole).toISOString().slice(0, 23)}${String(nanos).padStart(6, "0")}Z`;
-}
-
-function annotationsWithoutLocal(pod: Pod): Record<string, string> {
-  const out: Record<string, string> = { ...pod.metadata?.annotations };
-  for (const key of LOCAL_ANNOTATIONS) delete out[key];
-  return out;
-}
-
-/**
- * The kubelet's "semantically different" check: spec, labels, deletion timestamp
- * and grace period, and annotations other than the local ones. Status is not
- * compared here.
- */
-function semanticallyDifferent(a: Pod, b: Pod): boolean {
-  return !jsonEqual(a.spec, b.spec) ||
-    !jsonEqual(a.metadata?.labels ?? {}, b.metadata?.labels ?? {}) ||
-    a.metadata?.deletionTimestamp !== b.metadata?.deletionTimestamp ||
-    a.metadata?.deletionGracePeriodSeconds !== b.metadata?.deletionGracePeriodSeconds ||
-    !jsonEqual(annotationsWithoutLocal(a), annotationsWithoutLocal(b));
-}
-
-/** `obj` without its keys whose value is `undefined` (so deep comparisons stay exact). */
-function compact<T extends object>(obj: T): T {
-  const out = { ...obj };
-  for (const key of Object.keys(out) as (keyof T)[]) {
-    if (out[key] === undefined) delete out[key];
-  }
-  return out;
-}
-
-/** The stored pod updated from `incoming`, keeping local annotations and metadata. */
-function updatedPod(stored: Pod, incoming: Pod): Pod {
-  const inMeta = incoming.metadata ?? {};
-  const annotations: Record<string, string> = { ...inMeta.annotations };
-  for (const key of LOCAL_ANNOTATIONS) {
-    const kept = stored.metadata?.annotations?.[key];
-    if (kept !== undefined) annotations[key] = kept;
-    else delete annotations[key];
-  }
-  const metadata = compact({
-    ...structuredClone(stored.metadata),
-    labels: structuredClone(inMeta.labels),
-    deletionTimestamp: inMeta.deletionTimestamp,
-    deletionGracePeriodSeconds: inMeta.deletionGracePeriodSeconds,
-    annotations,
-  });
-  return compact({
-    ...structuredClone(stored),
-    metadata,
-    spec: structuredClone(incoming.spec),
-    status: structuredClone(incoming.status),
-  });
-}
-
-/** `stored` with the status of `incoming`. */
-function reconciledPod(stored: Pod, incoming: Pod): Pod {
-  return compact({ ...structuredClone(stored), status: structuredClone(incoming.status) });
-}
-
-function rejectKey(pod: Pod): string {
-  return `${pod.metadata?.uid ?? ""}|${podFullName(pod)}`;
-}
-
-type Listener = (update: PodUpdate) => void;
 
 /**
  * The merger of all pod sources.
@@ -150,7 +51,7 @@ type Listener = (update: PodUpdate) => void;
  *
  * @example
  * ```ts
- * const config = new PodConfig();
+ * const config = new PodConfig({ clock: new RealClock() });
  * const ac = new AbortController();
  * const stream = config.updates(ac.signal);
  * config.run([fileSource, httpSource], ac.signal);
@@ -164,10 +65,10 @@ export class PodConfig {
   #logger: Logger;
   #recordEvent: RecordEvent;
   #sources = new Map<string, SourceState>();
-  #listeners = new Set<Listener>();
+  #stream = new UpdateStream();
 
-  constructor(options: PodConfigOptions = {}) {
-    this.#clock = options.clock ?? new RealClock();
+  constructor(options: PodConfigOptions) {
+    this.#clock = options.clock;
     this.#logger = options.logger ?? nullLogger;
     this.#recordEvent = options.recordEvent ?? (() => {});
     this.sourcesReady = createSourcesReady(() => this.seenAllSources());
@@ -207,45 +108,24 @@ export class PodConfig {
     const state = this.#state(source);
     const firstSet = !state.seen;
     state.seen = true;
-
-    // De-duplicate within the source. Pods are copied (and stamped) only when
-    // they are stored, so an unchanged pod costs one comparison.
-    const desired: Desired[] = [];
-    const ownRejects = new Map<string, string>();
-    const names = new Set<string>();
-    const uids = new Set<string>();
-    for (const pod of pods) {
-      const name = podFullName(pod);
-      const uid = pod.metadata?.uid;
-      let problem: string | undefined;
-      if (!uid) problem = "it has no metadata.uid";
-      else if (names.has(name)) problem = `duplicate pod name "${name}"`;
-      else if (uids.has(uid)) problem = `duplicate pod UID "${uid}"`;
-      if (problem !== undefined) {
-        ownRejects.set(
-          rejectKey(pod),
-          `Error validating pod ${name} from ${source} due to ${problem}, ignoring`,
-        );
-        continue;
-      }
-      names.add(name);
-      uids.add(uid!);
-      const old = state.admitted.get(uid!);
-      // A pod not admitted yet may wait for a free name: keep a copy of it.
-      const kept = old && podFullName(old) === name ? pod : structuredClone(pod);
-      desired.push({ pod: kept, uid: uid!, fullName: name });
-    }
+    const { desired, rejects } = desiredPods(source, pods, state.admitted);
     state.desired = desired;
-    state.ownRejects = ownRejects;
+    state.ownRejects = rejects;
 
     const order = [source, ...[...this.#sources.keys()].filter((s) => s !== source)];
-    const { next, crossRejects } = this.#admit(order);
+    const { next, crossRejects } = admitPods(this.#sources, order);
+    const seen = formatConfigSeen(this.#clock.now());
 
     const updates: PodUpdate[] = [];
     for (const name of order) {
       const st = this.#sources.get(name)!;
       const isMerging = name === source;
-      const diff = this.#diff(name, st, next.get(name)!, isMerging);
+      const diff = diffSource(st.admitted, next.get(name)!, {
+        source: name,
+        seen,
+        full: isMerging,
+      });
+      st.admitted = diff.stored;
       if (diff.removes.length) updates.push({ op: "REMOVE", source: name, pods: diff.removes });
       if (diff.adds.length) updates.push({ op: "ADD", source: name, pods: diff.adds });
       if (diff.updates.length) updates.push({ op: "UPDATE", source: name, pods: diff.updates });
@@ -288,34 +168,7 @@ export class PodConfig {
    * in order, until `signal` aborts (the iteration then ends without error).
    */
   updates(signal: AbortSignal): AsyncIterable<PodUpdate> {
-    const queue: PodUpdate[] = [];
-    let wake: (() => void) | undefined;
-    const listener: Listener = (u) => {
-      queue.push(structuredClone(u));
-      wake?.();
-    };
-    const stop = () => {
-      this.#listeners.delete(listener);
-      wake?.();
-    };
-    if (signal.aborted) return (async function* () {})();
-    this.#listeners.add(listener);
-    signal.addEventListener("abort", stop, { once: true });
-    return (async function* () {
-      try {
-        while (!signal.aborted) {
-          if (queue.length) {
-            yield queue.shift()!;
-            continue;
-          }
-          await new Promise<void>((resolve) => wake = resolve);
-          wake = undefined;
-        }
-      } finally {
-        signal.removeEventListener("abort", stop);
-        stop();
-      }
-    })();
+    return this.#stream.subscribe(signal);
   }
 
   /**
@@ -332,8 +185,7 @@ export class PodConfig {
         await source.run((pods) => this.merge(source.name, pods), signal);
       } catch (err) {
         if (signal.aborted) return;
-        const reason = err instanceof Error ? err.message : String(err);
-        throw new Error(`pod source '${source.name}' stopped: ${reason}`, { cause: err });
+        throw new Error(`pod source '${source.name}' stopped: ${errText(err)}`, { cause: err });
       }
     }));
   }
@@ -358,100 +210,6 @@ export class PodConfig {
     return state;
   }
 
-  /**
-   * Decides which desired pods are admitted. Pods already admitted under the same
-   * UID and full name keep their place; the rest claim free names and UIDs, the
-   * merging source first, then the others in registration order.
-   */
-  #admit(order: string[]) {
-    const names = new Map<string, string>();
-    const uids = new Map<string, string>();
-    const next = new Map<string, Map<string, Desired>>();
-    const crossRejects = new Map<string, Map<string, string>>();
-    for (const name of order) {
-      next.set(name, new Map());
-      crossRejects.set(name, new Map());
-    }
-    const claim = (source: string, d: Desired) => {
-      names.set(d.fullName, source);
-      uids.set(d.uid, source);
-      next.get(source)!.set(d.uid, d);
-    };
-    for (const name of order) {
-      const st = this.#sources.get(name)!;
-      for (const d of st.desired) {
-        const old = st.admitted.get(d.uid);
-        if (old && podFullName(old) === d.fullName) claim(name, d);
-      }
-    }
-    for (const name of order) {
-      const st = this.#sources.get(name)!;
-      for (const d of st.desired) {
-        if (next.get(name)!.has(d.uid)) continue;
-        const owner = names.get(d.fullName) ?? uids.get(d.uid);
-        if (owner === undefined) {
-          claim(name, d);
-          continue;
-        }
-        const what = names.has(d.fullName) ? `pod name "${d.fullName}"` : `pod UID "${d.uid}"`;
-        crossRejects.get(name)!.set(
-          rejectKey(d.pod),
-          `Error validating pod ${d.fullName} from ${name} due to duplicate ${what}, already used by a pod from ${owner}, ignoring`,
-        );
-      }
-    }
-    return { next, crossRejects };
-  }
-
-  /**
-   * Compares a source's admitted pods with the newly admitted ones and stores the
-   * result. For a source other than the merging one nothing it sent has changed,
-   * so only newly admitted pods (ADD) are looked at.
-   */
-  #diff(source: string, st: SourceState, incoming: Map<string, Desired>, full: boolean) {
-    const removes: Pod[] = [];
-    const adds: Pod[] = [];
-    const updates: Pod[] = [];
-    const deletes: Pod[] = [];
-    const reconciles: Pod[] = [];
-    const stored = new Map<string, Pod>();
-    const seen = formatConfigSeen(this.#clock.now());
-    if (full) {
-      for (const [uid, old] of st.admitted) {
-        const inc = incoming.get(uid);
-        if (!inc || inc.fullName !== podFullName(old)) removes.push(old);
-      }
-    }
-    for (const [uid, { pod: inc, fullName }] of incoming) {
-      const old = st.admitted.get(uid);
-      if (!old || podFullName(old) !== fullName) {
-        const pod = structuredClone(inc);
-        const meta = pod.metadata ??= {};
-        meta.annotations = {
-          ...meta.annotations,
-          [CONFIG_SOURCE_ANNOTATION]: source,
-          [CONFIG_SEEN_ANNOTATION]: seen,
-        };
-        adds.push(pod);
-        stored.set(uid, pod);
-      } else if (!full) {
-        stored.set(uid, old);
-      } else if (semanticallyDifferent(old, inc)) {
-        const pod = updatedPod(old, inc);
-        (pod.metadata?.deletionTimestamp ? deletes : updates).push(pod);
-        stored.set(uid, pod);
-      } else if (!jsonEqual(old.status, inc.status)) {
-        const pod = reconciledPod(old, inc);
-        reconciles.push(pod);
-        stored.set(uid, pod);
-      } else {
-        stored.set(uid, old);
-      }
-    }
-    st.admitted = stored;
-    return { removes, adds, updates, deletes, reconciles };
-  }
-
   #report(source: string, st: SourceState, crossRejects: Map<string, string>): void {
     const now = new Map([...st.ownRejects, ...crossRejects]);
     for (const [key, message] of now) {
@@ -469,6 +227,6 @@ export class PodConfig {
       source: update.source,
       pods: update.pods.map(podFullName),
     });
-    for (const listener of this.#listeners) listener(update);
+    this.#stream.publish(update);
   }
 }

@@ -1,6 +1,11 @@
 /** Helpers shared by the pod source tests. */
 
+import type { Pod } from "../../src/api/types.ts";
+import { FileSource, type FileSourceOptions } from "../../src/config/file.ts";
+import type { PodSource } from "../../src/config/pod_update.ts";
 import type { FsWatchEvent, WatchFs } from "../../src/config/watch_fs.ts";
+import { FakeClock } from "../../src/util/clock.ts";
+import { createMemoryLogger } from "../../src/util/logger.ts";
 
 /** A minimal Pod manifest in YAML. */
 export function podYaml(name: string, image = "busybox:1.36", extra = ""): string {
@@ -25,14 +30,32 @@ export function podObject(name: string, image = "busybox:1.36"): Record<string, 
   };
 }
 
-/** Creates a temp dir; the caller removes it with `removeTree` in `finally`. */
-export function tempDir(): Promise<string> {
-  return Deno.makeTempDir({ prefix: "denolet-config-" });
+/** Runs `fn` with a new temp dir and removes the dir after it, also when `fn` throws. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "denolet-config-" });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
 }
 
-/** Removes a temp tree, ignoring a missing one. */
-export async function removeTree(path: string): Promise<void> {
-  await Deno.remove(path, { recursive: true }).catch(() => {});
+/**
+ * Starts `source.run()`, collecting every pod set it sends in `sent` (and passing
+ * it to `onSend`); `stop()` aborts the run and resolves when it has ended.
+ */
+export function startRun(source: PodSource, onSend?: (pods: Pod[]) => void) {
+  const sent: Pod[][] = [];
+  const ac = new AbortController();
+  const running = source.run((pods) => {
+    sent.push(pods);
+    onSend?.(pods);
+  }, ac.signal);
+  const stop = () => {
+    ac.abort();
+    return running;
+  };
+  return { sent, stop };
 }
 
 /**
@@ -94,3 +117,31 @@ export function fakeWatch() {
     },
   };
 }
+
+/**
+ * A FileSource on `path` for node `Node-1` with a fake clock, a memory logger and a
+ * fake watch; `warnings()` lists the warnings as `<message> <path>`.
+ */
+export function fileSource(path: string, options: Partial<FileSourceOptions> = {}) {
+  const clock = new FakeClock(1_700_000_000_000);
+  const logger = createMemoryLogger();
+  const watch = fakeWatch();
+  const src = new FileSource(path, {
+    nodeName: "Node-1",
+    clock,
+    logger,
+    watchFs: watch.watchFs,
+    ...options,
+  });
+  const warnings = () =>
+    logger.records.filter((r) => r.severity === "warn").map((r) =>
+      `${r.message} ${String(r.fields.path ?? "")}`
+    );
+  return { src, clock, logger, watch, warnings };
+}
+
+/** The pod names of a pod set, in order. */
+export const names = (pods: Pod[] | undefined) => (pods ?? []).map((p) => p.metadata?.name);
+/** The first container's image of each pod of a pod set, in order. */
+export const images = (pods: Pod[] | undefined) =>
+  (pods ?? []).map((p) => p.spec?.containers[0].image);

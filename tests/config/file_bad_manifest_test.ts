@@ -7,17 +7,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Pod } from "../../src/api/types.ts";
-import { runFileSource } from "../../src/config/_file_run.ts";
+import { type FileSourceSteps, runFileSource } from "../../src/config/_file_run.ts";
 import { FileSource } from "../../src/config/file.ts";
 import { FakeClock } from "../../src/util/clock.ts";
 import { createMemoryLogger } from "../../src/util/logger.ts";
-import { fakeWatch, podYaml, removeTree, tempDir, waitFor } from "./_helpers.ts";
+import { fakeWatch, podYaml, startRun, waitFor, withTempDir } from "./_helpers.ts";
 
 const names = (pods: Pod[] | undefined) => (pods ?? []).map((p) => p.metadata?.name).sort();
 
 Deno.test("FileSource.run() starts with the good pods when others have wrong field types, and keeps following changes", async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const files: Record<string, string> = {
       "good.yaml": podYaml("good"),
       "mounts-number.yaml": podYaml("m1") + "    volumeMounts: 3.7\n",
@@ -33,9 +32,7 @@ Deno.test("FileSource.run() starts with the good pods when others have wrong fie
     const logger = createMemoryLogger();
     const watch = fakeWatch();
     const src = new FileSource(dir, { nodeName: "node-1", clock, logger, watchFs: watch.watchFs });
-    const sent: Pod[][] = [];
-    const ac = new AbortController();
-    const running = src.run((pods) => sent.push(pods), ac.signal);
+    const { sent, stop } = startRun(src);
     await waitFor(() => sent.length === 1 && watch.calls.length === 1, "first state");
     // A null port name means unset, as in the API server.
     assert.deepEqual(names(sent[0]), ["good-node-1", "p2-node-1"]);
@@ -63,46 +60,51 @@ Deno.test("FileSource.run() starts with the good pods when others have wrong fie
     await clock.advance(1_000);
     await waitFor(() => !names(sent.at(-1)).includes("good-node-1"), "the removed pod");
     assert.deepEqual(names(sent.at(-1)), ["late-node-1", "p2-node-1"]);
-    ac.abort();
-    await running;
-  } finally {
-    await removeTree(dir);
-  }
+    await stop();
+  });
 });
 
-Deno.test("runFileSource() reports an unexpected throw once and goes on", async () => {
+/** A source for runFileSource(): no pods and no pending removals, unless the test's steps say so. */
+function fakeSource(path: string, steps: Partial<FileSourceSteps> = {}) {
+  return {
+    path,
+    singleFile: false,
+    /** Bump it with each new pod set a step returns. */
+    version: 0,
+    nextRemovalAt: () => undefined,
+    listOnce: () => Promise.resolve([]),
+    handleEvent: () => Promise.resolve(undefined),
+    removeExpired: () => Promise.resolve(undefined),
+    ...steps,
+  } satisfies FileSourceSteps;
+}
+
+/** Runs runFileSource() on `source` with a fake clock, a memory logger and a fake watch. */
+function runFake(source: FileSourceSteps, periodMs: number) {
   const clock = new FakeClock(1_700_000_000_000);
   const logger = createMemoryLogger();
   const watch = fakeWatch();
+  const { sent, stop } = startRun({
+    name: "file",
+    run: (send, signal) =>
+      runFileSource(source, send, { periodMs, clock, logger, watchFs: watch.watchFs, signal }),
+  });
+  return { clock, logger, watch, sent, stop };
+}
+
+const pod = (name: string): Pod => ({ metadata: { name }, spec: { containers: [] } });
+
+Deno.test("runFileSource() reports an unexpected throw once and goes on", async () => {
   let lists = 0;
-  const handled: string[] = [];
-  const pod = (name: string): Pod => ({ metadata: { name }, spec: { containers: [] } });
-  let version = 0;
-  const sent: Pod[][] = [];
-  const ac = new AbortController();
-  const running = runFileSource((pods) => sent.push(pods), ac.signal, {
-    path: "/nonexistent-denolet-test-dir",
-    periodMs: 20_000,
-    clock,
-    logger,
-    watchFs: watch.watchFs,
-    singleFile: () => false,
-    version: () => version,
-    removalDeadlines: () => [],
+  const source = fakeSource("/nonexistent-denolet-test-dir", {
     listOnce: () => {
       lists++;
       if (lists <= 2) return Promise.reject(new Error("mounts.forEach is not a function"));
-      version++;
+      source.version++;
       return Promise.resolve([pod(`list-${lists}`)]);
     },
-    handleEvent: (path) => {
-      handled.push(path);
-      if (path.endsWith("bad")) return Promise.reject(new TypeError("boom"));
-      version++;
-      return Promise.resolve([pod(path)]);
-    },
-    removeExpired: () => Promise.resolve(undefined),
   });
+  const { clock, logger, sent, stop } = runFake(source, 20_000);
   await waitFor(() => lists === 1, "the first relist");
   await clock.advance(20_000);
   await waitFor(() => lists === 2, "the second relist");
@@ -111,36 +113,19 @@ Deno.test("runFileSource() reports an unexpected throw once and goes on", async 
   assert.deepEqual(names(sent[0]), ["list-3"]);
   const failures = logger.records.filter((r) => r.message === "Static pod relist failed");
   assert.equal(failures.length, 1, "the same error twice is logged once");
-  ac.abort();
-  await running;
+  await stop();
 });
 
 Deno.test("runFileSource() goes on after an event whose handling throws, reporting it once", async () => {
-  const clock = new FakeClock(1_700_000_000_000);
-  const logger = createMemoryLogger();
-  const watch = fakeWatch();
-  const dir = await tempDir();
-  try {
-    let version = 0;
-    const sent: Pod[][] = [];
-    const ac = new AbortController();
-    const running = runFileSource((pods) => sent.push(pods), ac.signal, {
-      path: dir,
-      periodMs: 1_000_000,
-      clock,
-      logger,
-      watchFs: watch.watchFs,
-      singleFile: () => false,
-      version: () => version,
-      removalDeadlines: () => [],
-      listOnce: () => Promise.resolve([]),
+  await withTempDir(async (dir) => {
+    const source = fakeSource(dir, {
       handleEvent: (path) => {
         if (path.endsWith("bad")) return Promise.reject(new TypeError("boom"));
-        version++;
-        return Promise.resolve([{ metadata: { name: path } }]);
+        source.version++;
+        return Promise.resolve([pod(path)]);
       },
-      removeExpired: () => Promise.resolve(undefined),
     });
+    const { logger, watch, sent, stop } = runFake(source, 1_000_000);
     await waitFor(() => watch.calls.length === 1 && sent.length === 1, "the watch");
     watch.push("modify", join(dir, "bad"));
     watch.push("modify", join(dir, "bad"));
@@ -149,16 +134,12 @@ Deno.test("runFileSource() goes on after an event whose handling throws, reporti
     assert.equal(watch.calls.length, 1, "the watch was not restarted");
     const failures = logger.records.filter((r) => r.message === "Static pod manifest event failed");
     assert.equal(failures.length, 1);
-    ac.abort();
-    await running;
-  } finally {
-    await removeTree(dir);
-  }
+    await stop();
+  });
 });
 
 Deno.test("FileSource runs a pod with unknown fields and names them once", async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const file = join(dir, "typo.yaml");
     await Deno.writeTextFile(file, podYaml("typo") + "    imagePullPolicyy: Always\n");
     const logger = createMemoryLogger();
@@ -175,7 +156,5 @@ Deno.test("FileSource runs a pod with unknown fields and names them once", async
     assert.equal(warnings.length, 1);
     assert.equal(warnings[0].message, "Ignoring unknown fields in static pod manifest");
     assert.equal(warnings[0].fields.fields, "spec.containers[0].imagePullPolicyy");
-  } finally {
-    await removeTree(dir);
-  }
+  });
 });

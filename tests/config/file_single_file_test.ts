@@ -6,17 +6,13 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Pod } from "../../src/api/types.ts";
 import { FileSource } from "../../src/config/file.ts";
 import { FakeClock } from "../../src/util/clock.ts";
 import { createMemoryLogger } from "../../src/util/logger.ts";
-import { fakeWatch, podYaml, removeTree, tempDir, waitFor } from "./_helpers.ts";
-
-const images = (pods: Pod[] | undefined) => (pods ?? []).map((p) => p.spec?.containers[0].image);
+import { fakeWatch, images, podYaml, startRun, waitFor, withTempDir } from "./_helpers.ts";
 
 Deno.test("FileSource.run() on a single file watches that file and watches again when it is replaced", async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const file = join(dir, "web.yaml");
     await Deno.writeTextFile(file, podYaml("web", "nginx:1"));
     const clock = new FakeClock(1_700_000_000_000);
@@ -28,9 +24,7 @@ Deno.test("FileSource.run() on a single file watches that file and watches again
       watchFs: watch.watchFs,
       checkFrequencyMs: 3_600_000,
     });
-    const sent: Pod[][] = [];
-    const ac = new AbortController();
-    const running = src.run((pods) => sent.push(pods), ac.signal);
+    const { sent, stop } = startRun(src);
     await waitFor(() => sent.length === 1 && watch.calls.length === 1, "first state");
     assert.deepEqual(watch.calls, [file], "the file itself, not its directory");
     const tmp = join(dir, ".web.yaml.tmp");
@@ -40,11 +34,8 @@ Deno.test("FileSource.run() on a single file watches that file and watches again
     await waitFor(() => images(sent.at(-1)).join() === "nginx:2", "the replaced file");
     await waitFor(() => watch.calls.length === 2, "the new watch");
     assert.deepEqual(watch.calls, [file, file]);
-    ac.abort();
-    await running;
-  } finally {
-    await removeTree(dir);
-  }
+    await stop();
+  });
 });
 
 /** Reads JSON lines from a child's stdout into `lines` until it closes. */
@@ -66,8 +57,7 @@ async function collect(stream: ReadableStream<Uint8Array>, lines: Record<string,
 }
 
 Deno.test("FileSource on a single file works with read access to that file only (real Deno.watchFs)", async () => {
-  const dir = await tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const file = join(dir, "web.yaml");
     await Deno.writeTextFile(file, podYaml("web", "nginx:1"));
     const child = new Deno.Command(Deno.execPath(), {
@@ -108,7 +98,5 @@ Deno.test("FileSource on a single file works with read access to that file only 
       logs.join("\n"),
     );
     assert.equal((await stderr).includes("Requires read access"), false);
-  } finally {
-    await removeTree(dir);
-  }
+  });
 });

@@ -5,7 +5,7 @@ import { HttpSource, type HttpSourceOptions } from "../../src/config/http.ts";
 import { PodConfig } from "../../src/config/pod_config.ts";
 import { FakeClock } from "../../src/util/clock.ts";
 import { createMemoryLogger } from "../../src/util/logger.ts";
-import { podObject, podYaml, waitFor } from "./_helpers.ts";
+import { podObject, podYaml, startRun, waitFor } from "./_helpers.ts";
 
 interface Server {
   url: string;
@@ -107,7 +107,7 @@ Deno.test("HttpSource masks the URL's userinfo and query values in logs and reas
     assert.ok(logger.records.length > 0);
     assert.ok(!text.includes("hunter2") && !text.includes("abc"), text);
     assert.throws(
-      () => new HttpSource("ftp://u:hunter2@x/?t=abc", { nodeName: "n" }),
+      () => new HttpSource("ftp://u:hunter2@x/?t=abc", { nodeName: "n", clock: new FakeClock() }),
       (err: Error) => !err.message.includes("hunter2") && !err.message.includes("abc"),
     );
   });
@@ -123,9 +123,7 @@ Deno.test("HttpSource.run() keeps polling when a poll throws unexpectedly, repor
       calls++;
       return calls === 2 || calls === 3 ? Promise.reject(new Error("boom")) : real(signal);
     };
-    const sent: Pod[][] = [];
-    const ac = new AbortController();
-    const running = src.run((pods) => sent.push(pods), ac.signal);
+    const { sent, stop } = startRun(src);
     await waitFor(() => sent.length === 1 && clock.pendingTimers === 1, "poll 1");
     for (let i = 2; i <= 4; i++) {
       await clock.advance(20_000);
@@ -134,8 +132,7 @@ Deno.test("HttpSource.run() keeps polling when a poll throws unexpectedly, repor
     assert.equal(server.requests.length, 2, "polling went on after the throws");
     const defects = logger.records.filter((r) => r.message.includes("unexpectedly"));
     assert.equal(defects.length, 1, "a repeated defect is logged once");
-    ac.abort();
-    await running;
+    await stop();
   });
 });
 
@@ -271,12 +268,7 @@ Deno.test("HttpSource.run() polls every period, sends only new sets and never se
     const { src, clock } = source(server.url, { checkFrequencyMs: 20_000 });
     const config = new PodConfig({ clock });
     config.addSource("http");
-    const sent: Pod[][] = [];
-    const ac = new AbortController();
-    const running = src.run((pods) => {
-      sent.push(pods);
-      config.merge("http", pods);
-    }, ac.signal);
+    const { sent, stop } = startRun(src, (pods) => config.merge("http", pods));
     await waitFor(() => server.requests.length === 1 && clock.pendingTimers === 1, "poll 1");
     assert.equal(sent.length, 0);
     assert.equal(config.sourcesReady.allReady(), false, "errors never make the source ready");
@@ -296,14 +288,17 @@ Deno.test("HttpSource.run() polls every period, sends only new sets and never se
     await clock.advance(20_000);
     await waitFor(() => sent.length === 2, "poll 5");
     assert.deepEqual(config.snapshot(), [], "an empty body clears the set");
-    ac.abort();
-    await running;
+    await stop();
   });
 });
 
 Deno.test("HttpSource constructor rejects bad URLs and options", () => {
-  assert.throws(() => new HttpSource("not a url", { nodeName: "n" }), TypeError);
-  assert.throws(() => new HttpSource("ftp://x/pods", { nodeName: "n" }), TypeError);
-  assert.throws(() => new HttpSource("http://x/pods", { nodeName: "" }), TypeError);
-  assert.throws(() => new HttpSource("http://x/", { nodeName: "n", timeoutMs: 0 }), RangeError);
+  const clock = new FakeClock();
+  assert.throws(() => new HttpSource("not a url", { nodeName: "n", clock }), TypeError);
+  assert.throws(() => new HttpSource("ftp://x/pods", { nodeName: "n", clock }), TypeError);
+  assert.throws(() => new HttpSource("http://x/pods", { nodeName: "", clock }), TypeError);
+  assert.throws(
+    () => new HttpSource("http://x/", { nodeName: "n", clock, timeoutMs: 0 }),
+    RangeError,
+  );
 });

@@ -28,7 +28,7 @@ import { generatePodSandboxConfig } from "../../src/kuberuntime/sandbox_config.t
 import { FakeClock } from "../../src/util/clock.ts";
 import { createMemoryLogger } from "../../src/util/logger.ts";
 import { podStatus, sandbox } from "../kuberuntime/_helpers.ts";
-import { fakeWatch, removeTree, tempDir, waitFor } from "./_helpers.ts";
+import { fakeWatch, startRun, waitFor, withTempDir } from "./_helpers.ts";
 
 const SEED = 0x5eed_0008;
 const MUTATIONS = 3_000;
@@ -361,8 +361,7 @@ Deno.test("manifest decoding survives thousands of seeded mutations of a valid P
       }
       samples.push({ text, accepted: decodeSinglePod(text, ORIGIN).ok });
     }
-    const dir = await tempDir();
-    try {
+    await withTempDir(async (dir) => {
       const files = samples.map((sample, i) => {
         // Unique names, so first-file-wins does not hide accepted pods.
         const path = join(dir, `pod-${String(i).padStart(3, "0")}.yaml`);
@@ -385,9 +384,7 @@ Deno.test("manifest decoding survives thousands of seeded mutations of a valid P
         logger,
         watchFs: watch.watchFs,
       });
-      const sent: Pod[][] = [];
-      const ac = new AbortController();
-      const running = src.run((pods) => sent.push(pods), ac.signal);
+      const { sent, stop } = startRun(src);
       await waitFor(() => sent.length >= 1 && watch.calls.length === 1, "first state", 20_000);
       const served = () => sent.at(-1)!.map(podFullName).sort();
       assert.deepEqual(served(), [...expected.keys()].sort());
@@ -413,11 +410,8 @@ Deno.test("manifest decoding survives thousands of seeded mutations of a valid P
         watch.push("remove", firstBad.path);
         await waitFor(() => src.pendingRemovals().length === 0, "the removal handled");
       }
-      ac.abort();
-      await running;
-    } finally {
-      await removeTree(dir);
-    }
+      await stop();
+    });
   });
 
   if (Deno.env.get("FUZZ_REPORT") === "1") {

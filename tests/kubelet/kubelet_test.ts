@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { PodConfig } from "../../src/config/pod_config.ts";
 import { admitPod } from "../../src/kubelet/kubelet.ts";
-import { flush } from "../../src/util/clock.ts";
+import { FakeClock, flush } from "../../src/util/clock.ts";
 import { fakeAgent, makePod, sleeper } from "./_fake_agent.ts";
 
 const MUTATING = [
@@ -396,7 +396,7 @@ Deno.test("while the runtime is down pod syncs are skipped with back-off, and it
 });
 
 Deno.test("run() applies pod updates, wakes workers on PLEG events and runs housekeeping every 2 s", async () => {
-  const podConfig = new PodConfig();
+  const podConfig = new PodConfig({ clock: new FakeClock() });
   podConfig.addSource("file");
   await using a = await fakeAgent({ podUpdates: (signal) => podConfig.updates(signal) });
   const controller = new AbortController();

@@ -1,0 +1,238 @@
+/**
+ * What {@linkcode FileSource} knows about the manifests at its path: one entry per
+ * file, the vanished files still in their grace period, and the pod set they make
+ * (first file in lexical order wins a pod name). The relist and the handling of one
+ * watched path live here; the source serializes them and runs the loop.
+ *
+ * @module
+ */
+
+import { basename, join } from "node:path";
+import type { Pod } from "../api/types.ts";
+import { podFullName } from "../api/pod_helpers.ts";
+import type { Clock } from "../util/clock.ts";
+import { errText } from "../util/err_text.ts";
+import type { Logger } from "../util/logger.ts";
+import {
+  applyOutcome,
+  type FileEntry,
+  isNotFound,
+  loadManifestFile,
+  type LoadOutcome,
+  MANIFEST_EXTENSION,
+} from "./_file_load.ts";
+import { FileSourceReporter } from "./_file_reporter.ts";
+import { oneLine } from "./_manifest.ts";
+
+/** Read this many files at once during a relist. */
+const READ_CONCURRENCY = 16;
+
+/** Options for {@linkcode ManifestFiles}. */
+export interface ManifestFilesOptions {
+  nodeName: string;
+  clock: Clock;
+  logger: Logger;
+  /** Largest manifest file read, in bytes. */
+  maxBytes: number;
+  /** How long a vanished file's pod is kept in case the file comes back. */
+  graceMs: number;
+}
+
+/** The manifests of one path and the pod set they make. Not safe for concurrent calls. */
+export class ManifestFiles {
+  #path: string;
+  #o: ManifestFilesOptions;
+  #entries = new Map<string, FileEntry>();
+  #reporter: FileSourceReporter;
+  /** Vanished files: path → time after which the pod is removed. */
+  #pendingRemovals = new Map<string, number>();
+  #singleFile = false;
+  #snapshot: Pod[] = [];
+  #version = 0;
+
+  /** @param path the manifest path, without a trailing `/`. */
+  constructor(path: string, options: ManifestFilesOptions) {
+    this.#path = path;
+    this.#o = options;
+    this.#reporter = new FileSourceReporter(path, options.logger);
+  }
+
+  /** Whether the last relist found one file at the path. */
+  get singleFile(): boolean {
+    return this.#singleFile;
+  }
+
+  /** Changes each time the pod set changes. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** The pods served now (in file path order). Callers must not change them. */
+  snapshot(): Pod[] {
+    return [...this.#snapshot];
+  }
+
+  /** Paths of vanished files whose pods are still kept. */
+  pendingRemovals(): string[] {
+    return [...this.#pendingRemovals.keys()];
+  }
+
+  /** When the earliest pending removal is due, if any. */
+  nextRemovalAt(): number | undefined {
+    return this.#pendingRemovals.size === 0
+      ? undefined
+      : Math.min(...this.#pendingRemovals.values());
+  }
+
+  /** Relists the whole path. A missing path or an empty directory holds no pods. */
+  async list(): Promise<void> {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(this.#path);
+    } catch (err) {
+      if (!isNotFound(err)) {
+        // Not a statement about the manifests: keep what is served.
+        this.#reporter.notePath(`cannot stat: ${oneLine(errText(err))}`);
+        return;
+      }
+      this.#entries.clear();
+      this.#pendingRemovals.clear();
+      this.#reporter.notePath("path does not exist, ignoring");
+      this.#recompute();
+      return;
+    }
+    const paths: string[] = [];
+    if (info.isFile) {
+      this.#singleFile = true;
+      paths.push(this.#path);
+    } else if (info.isDirectory) {
+      this.#singleFile = false;
+      const names: string[] = [];
+      try {
+        for await (const entry of Deno.readDir(this.#path)) names.push(entry.name);
+      } catch (err) {
+        this.#reporter.notePath(`cannot read directory: ${oneLine(errText(err))}`);
+        return;
+      }
+      names.sort();
+      for (const name of names) {
+        if (name.startsWith(".")) continue;
+        const path = join(this.#path, name);
+        if (MANIFEST_EXTENSION.test(name)) paths.push(path);
+        else await this.#reporter.noteIgnored(path);
+      }
+    } else {
+      this.#reporter.notePath("path is not a directory or file");
+      this.#entries.clear();
+      this.#recompute();
+      return;
+    }
+    this.#reporter.notePath(undefined);
+    const wanted = new Set(paths);
+    for (const path of [...this.#entries.keys()]) {
+      if (!wanted.has(path)) this.#entries.delete(path);
+    }
+    for (const path of [...this.#pendingRemovals.keys()]) {
+      if (!wanted.has(path)) this.#pendingRemovals.delete(path);
+    }
+    for (let i = 0; i < paths.length; i += READ_CONCURRENCY) {
+      const batch = paths.slice(i, i + READ_CONCURRENCY);
+      const outcomes = await Promise.all(batch.map((p) => this.#load(p, true)));
+      batch.forEach((path, j) => this.#apply(path, outcomes[j]));
+    }
+    this.#recompute();
+  }
+
+  /**
+   * Re-stats one watched path and re-parses just that file. A path that is gone is
+   * removed only after the grace period, unless `confirmRemoval` (the period is over).
+   */
+  async handle(eventPath: string, confirmRemoval = false): Promise<void> {
+    const name = basename(eventPath);
+    if (name.startsWith("..")) {
+      await this.list();
+      return;
+    }
+    if (name.startsWith(".") || name === "") return;
+    const path = this.#singleFile
+      ? (name === basename(this.#path) ? this.#path : undefined)
+      : join(this.#path, name);
+    if (path === undefined) return;
+    if (!this.#singleFile && !MANIFEST_EXTENSION.test(name)) {
+      await this.#reporter.noteIgnored(path);
+      return;
+    }
+    const outcome = await this.#load(path);
+    const grace = this.#o.graceMs;
+    if (outcome.kind === "gone" && this.#entries.has(path) && !confirmRemoval && grace > 0) {
+      if (!this.#pendingRemovals.has(path)) {
+        this.#pendingRemovals.set(path, this.#o.clock.now() + grace);
+      }
+      return;
+    }
+    if (outcome.kind === "empty") return; // a write in progress; the relist judges
+    this.#pendingRemovals.delete(path);
+    this.#apply(path, outcome);
+    this.#recompute();
+  }
+
+  /** Removes the pods of vanished files whose grace period is over and that are still gone. */
+  async removeExpired(): Promise<void> {
+    const now = this.#o.clock.now();
+    for (const [path, deadline] of [...this.#pendingRemovals]) {
+      if (deadline > now) continue;
+      this.#pendingRemovals.delete(path);
+      await this.handle(path, true);
+    }
+  }
+
+  /** Loads one file; never rejects (an unexpected error is that file's problem). */
+  async #load(path: string, reuse = false): Promise<LoadOutcome> {
+    try {
+      return await loadManifestFile(path, {
+        nodeName: this.#o.nodeName,
+        maxBytes: this.#o.maxBytes,
+        clock: this.#o.clock,
+        previous: reuse ? this.#entries.get(path) : undefined,
+      });
+    } catch (err) {
+      return { kind: "error", reason: `internal error: ${oneLine(errText(err))}` };
+    }
+  }
+
+  #apply(path: string, outcome: LoadOutcome): void {
+    if (applyOutcome(this.#entries, path, outcome)) this.#reporter.noteNotRegular(path);
+    if (outcome.kind === "pod") this.#reporter.noteUnknownFields(path, outcome.unknownFields);
+  }
+
+  /** Rebuilds the served pod set, applies first-file-wins and reports problems once. */
+  #recompute(): void {
+    const byName = new Map<string, string>();
+    const pods: Pod[] = [];
+    const paths = [...this.#entries.keys()].sort();
+    for (const path of paths) {
+      const entry = this.#entries.get(path)!;
+      let problem = entry.error;
+      if (entry.pod) {
+        const fullName = podFullName(entry.pod);
+        const first = byName.get(fullName);
+        if (first !== undefined) {
+          problem ??= `duplicate pod name '${entry.pod.metadata?.name}' in namespace ` +
+            `'${entry.pod.metadata?.namespace}', already defined in '${first}'`;
+        } else {
+          byName.set(fullName, path);
+          pods.push(entry.pod);
+        }
+      }
+      this.#reporter.note(path, problem, entry.pod !== undefined && entry.error !== undefined);
+    }
+    this.#reporter.forgetExcept((path) => this.#entries.has(path));
+    // An unchanged file keeps its Pod object, so identity tells what changed.
+    const same = pods.length === this.#snapshot.length &&
+      pods.every((pod, i) => pod === this.#snapshot[i]);
+    if (!same) {
+      this.#snapshot = pods;
+      this.#version++;
+    }
+  }
+}

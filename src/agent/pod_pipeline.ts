@@ -5,10 +5,7 @@
  * @module
  */
 
-import { FileSource } from "../config/file.ts";
-import { HttpSource } from "../config/http.ts";
-import { PodConfig } from "../config/pod_config.ts";
-import type { PodSource } from "../config/pod_update.ts";
+import { FileSource, HttpSource, PodConfig, type PodSource } from "../config/mod.ts";
 import { Kubelet } from "../kubelet/kubelet.ts";
 import { PodContainerDeletor } from "../kubelet/pod_container_deletor.ts";
 import { podStartObserver } from "../metrics/agent_observers.ts";

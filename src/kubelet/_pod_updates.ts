@@ -7,7 +7,7 @@
  */
 
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import type { PodUpdate } from "../config/pod_update.ts";
+import type { PodUpdate } from "../config/mod.ts";
 import type { Logger } from "../util/logger.ts";
 import { formatPod, uidOf } from "./_helpers.ts";
 import { admitPod } from "./admit_pod.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { PodUpdate } from "../config/pod_update.ts";
+import type { PodUpdate } from "../config/mod.ts";
 import type { PodLifecycleEvent } from "../pleg/pleg.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";

@@ -23,7 +23,7 @@
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { CachedPodStatus } from "../container/cache.ts";
 import type { PodStatus } from "../container/runtime.ts";
-import type { PodUpdate } from "../config/pod_update.ts";
+import type { PodUpdate } from "../config/mod.ts";
 import type { PodLifecycleEvent } from "../pleg/pleg.ts";
 import { PodWorkers } from "./pod_workers.ts";
 import type { ReasonCache } from "../status/reason_cache.ts";

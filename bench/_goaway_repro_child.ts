@@ -28,6 +28,7 @@ import { CHANNEL_OPTIONS } from "../src/cri/_cri_channel.ts";
 import { startFakeRuntime } from "../src/cri/fake/mod.ts";
 import { runtimeServiceDefinition } from "../src/cri/package_definition.ts";
 import { RemoteRuntimeService } from "../src/cri/remote_runtime_service.ts";
+import { RealClock } from "../src/util/clock.ts";
 
 const [dir, side, mode, roundsArg] = Deno.args;
 const rounds = Number(roundsArg ?? 20);
@@ -63,7 +64,10 @@ function rawClient(): Client {
 
 function newClient(): Client {
   if (mode === "raw") return rawClient();
-  const runtime = new RemoteRuntimeService(endpoint, { runtimeRequestTimeoutMs: 2000 });
+  const runtime = new RemoteRuntimeService(endpoint, {
+    clock: new RealClock(),
+    runtimeRequestTimeoutMs: 2000,
+  });
   return { version: () => runtime.version(), close: () => runtime.close() };
 }
 
@@ -86,7 +90,7 @@ async function startFakeChild(): Promise<Deno.ChildProcess> {
 
 /** The fake runtime in this process (it installs the guard). */
 async function startFakeServer(): Promise<() => Promise<void>> {
-  const fake = await startFakeRuntime({ socketPath });
+  const fake = await startFakeRuntime({ clock: new RealClock(), socketPath });
   return () => fake.stop();
 }
 

@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { startFakeRuntime } from "../src/cri/fake/mod.ts";
 import { RemoteRuntimeService } from "../src/cri/remote_runtime_service.ts";
 import { startContainerd } from "../tests/e2e/harness/containerd_harness.ts";
+import { RealClock } from "../src/util/clock.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -56,7 +57,7 @@ async function concurrent(call: Call, n: number, width: number): Promise<number>
 }
 
 async function measure(target: string, endpoint: string): Promise<Row[]> {
-  const runtime = new RemoteRuntimeService(endpoint);
+  const runtime = new RemoteRuntimeService(endpoint, { clock: new RealClock() });
   const rows: Row[] = [];
   try {
     const methods: [string, Call][] = [
@@ -96,7 +97,11 @@ async function measure(target: string, endpoint: string): Promise<Row[]> {
 
 const rows: Row[] = [];
 const dir = await Deno.makeTempDir({ prefix: "denolet-bench-" });
-const fake = await startFakeRuntime({ socketPath: `${dir}/fake.sock`, images: ["busybox"] });
+const fake = await startFakeRuntime({
+  clock: new RealClock(),
+  socketPath: `${dir}/fake.sock`,
+  images: ["busybox"],
+});
 try {
   rows.push(...await measure("fake", fake.endpoint));
 } finally {

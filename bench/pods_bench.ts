@@ -48,6 +48,7 @@ import {
   writeAgentConfig,
 } from "../tests/e2e/harness/agent_process.ts";
 import { EMBEDDED_IMAGES } from "../src/agent/connect.ts";
+import { RealClock } from "../src/util/clock.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -167,7 +168,7 @@ async function benchContainerd(): Promise<void> {
     "denolet-pods-bench-",
     harness.endpoint,
   );
-  const cri = new RemoteRuntimeService(harness.endpoint);
+  const cri = new RemoteRuntimeService(harness.endpoint, { clock: new RealClock() });
   let agent: AgentProcess | undefined;
   const rows: {
     agentRun: number;

@@ -20,6 +20,7 @@
 import { parseArgs } from "node:util";
 import { startFakeRuntime } from "../src/cri/fake/mod.ts";
 import { parseEndpoint } from "../src/cri/endpoint.ts";
+import { RealClock } from "../src/util/clock.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -42,6 +43,7 @@ if (values.help || !values.listen) {
 const { path } = parseEndpoint(values.listen);
 const fake = await startFakeRuntime({
   socketPath: path,
+  clock: new RealClock(),
   images: values.image,
   runtimeHandlers: values["runtime-handler"],
 });

@@ -25,10 +25,11 @@ export interface OpenRuntime {
 
 /** Starts the embedded fake runtime when configured; returns undefined otherwise. */
 async function startEmbeddedRuntime(deps: AgentDeps): Promise<FakeRuntimeServer | undefined> {
-  const { options, logger } = deps;
+  const { options, clock, logger } = deps;
   if (!options.embeddedRuntime) return undefined;
   const fake = await startFakeRuntime({
     socketPath: options.runtimeSocketPath,
+    clock,
     images: EMBEDDED_IMAGES,
   });
   logger.info("Started the embedded fake CRI runtime (containers are simulated, nothing runs)", {

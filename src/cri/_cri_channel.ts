@@ -1,18 +1,20 @@
 /**
  * One gRPC channel to a CRI socket and the two call shapes the CRI uses
- * (unary and server stream), with deadlines, cancellation, error mapping and
- * operation records. Private to src/cri/.
+ * (unary and server stream), typed by RPC name, with the kubelet's
+ * deadlines (timeout_for.ts), cancellation, error mapping and operation
+ * records (operations.ts). Private to src/cri/.
  *
  * @module
  */
 
 import * as grpc from "@grpc/grpc-js";
 import type { Clock } from "../util/clock.ts";
-import { RealClock } from "../util/clock.ts";
 import { criErrorFrom } from "./errors.ts";
 import { parseEndpoint } from "./endpoint.ts";
+import { CRI_OPERATIONS, type CriClientOptions, type OperationObserver } from "./operations.ts";
 import { guardHttp2SessionDestroy } from "../util/guard_http2_session_destroy.ts";
-import { deadlineAfter } from "./timeout_for.ts";
+import { deadlineAfter, timeoutFor } from "./timeout_for.ts";
+import type { CriMethod, CriRequest, CriResponse } from "./types.ts";
 
 /** 16 MiB: the kubelet's CRI message size limit (gRPC's default is 4 MiB). */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -29,42 +31,44 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.use_local_subchannel_pool": 1,
 };
 
-/** Called once per finished CRI operation. */
-export type OperationObserver = (operation: string, durationMs: number, error?: unknown) => void;
-
-/** Settings of one call. */
-export interface CallSettings {
-  /** Operation name for the observer (kubelet's `operation_type` label). */
-  operation: string;
-  /** Time limit in ms; `null` for no deadline. */
-  timeoutMs: number | null;
+/** What a caller may add to one call. */
+export interface CallExtra {
+  /** The request's `timeout` in seconds, for the RPCs whose limit depends on it. */
+  timeout?: number;
   /** Cancels the call; it then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Maps a failure instead of `criErrorFrom()`. */
+  mapError?: (err: unknown) => unknown;
 }
 
 interface Method {
   path: string;
-  requestSerialize: (value: unknown) => Uint8Array;
-  responseDeserialize: (bytes: Uint8Array) => unknown;
+  requestSerialize: (value: unknown) => Buffer;
+  responseDeserialize: (bytes: Buffer) => unknown;
 }
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
 }
 
-/** A gRPC channel to one CRI service on one Unix socket. */
-export class CriChannel {
+/** A gRPC channel to one CRI service (RPCs `M`) on one Unix socket. */
+export class CriChannel<M extends CriMethod> {
   #client: grpc.Client;
   #methods: Map<string, Method>;
   #clock: Clock;
   #observer: OperationObserver | undefined;
+  #timeoutMs: number | undefined;
 
-  constructor(
-    endpoint: string,
-    service: grpc.ServiceDefinition,
-    options: { clock?: Clock; onOperation?: OperationObserver } = {},
-  ) {
+  /**
+   * Creates the channel; it connects on the first call.
+   * @throws {TypeError} when the endpoint is not a Unix socket path.
+   * @throws {RangeError} when `options.runtimeRequestTimeoutMs` is not positive.
+   */
+  constructor(endpoint: string, service: grpc.ServiceDefinition, options: CriClientOptions) {
     const { target } = parseEndpoint(endpoint);
+    // Validate the default timeout now rather than on the first call.
+    timeoutFor("Version", {}, options);
+    this.#timeoutMs = options.runtimeRequestTimeoutMs;
     // Deno's node:http2 can free a session nghttp2 is still using when a
     // GOAWAY reaches an idle channel; see src/util/guard_http2_session_destroy.ts.
     guardHttp2SessionDestroy();
@@ -73,71 +77,51 @@ export class CriChannel {
     for (const [name, def] of Object.entries(service)) {
       this.#methods.set(name, def as unknown as Method);
     }
-    this.#clock = options.clock ?? new RealClock();
+    this.#clock = options.clock;
     this.#observer = options.onOperation;
   }
 
-  #method(name: string): Method {
-    const method = this.#methods.get(name);
-    if (method === undefined) throw new TypeError(`Unknown CRI method '${name}'`);
-    return method;
-  }
-
-  #record(operation: string, start: number, error?: unknown): void {
-    if (this.#observer === undefined) return;
-    const duration = Math.max(0, this.#clock.now() - start);
-    try {
-      if (error === undefined) this.#observer(operation, duration);
-      else this.#observer(operation, duration, error);
-    } catch {
-      // An observer must not break the call it observes.
-    }
-  }
-
   /**
-   * Makes a unary call. Rejects with a `CriError` (after `mapError`, when
-   * given) or, when `settings.signal` aborts, with the signal's reason.
+   * Calls the unary RPC `method` within its kubelet time limit. Rejects with
+   * a `CriError` (after `extra.mapError`, when given) or, when `extra.signal`
+   * aborts, with the signal's reason.
    */
-  unary<Res>(
-    name: string,
-    request: unknown,
-    settings: CallSettings,
-    mapError?: (err: unknown) => unknown,
-  ): Promise<Res> {
-    const method = this.#method(name);
-    const { signal } = settings;
+  call<K extends M>(
+    method: K,
+    request: CriRequest<K>,
+    extra: CallExtra = {},
+  ): Promise<CriResponse<K>> {
+    const { path, requestSerialize, responseDeserialize } = this.#method(method);
+    const { signal, mapError } = extra;
+    const operation = CRI_OPERATIONS[method];
     const start = this.#clock.now();
     if (signal?.aborted) {
       const reason = abortReason(signal);
-      this.#record(settings.operation, start, reason);
+      this.#record(operation, start, reason);
       return Promise.reject(reason);
     }
-    return new Promise<Res>((resolve, reject) => {
-      const callOptions: grpc.CallOptions = {};
-      if (settings.timeoutMs !== null) {
-        callOptions.deadline = deadlineAfter(settings.timeoutMs);
-      }
+    return new Promise((resolve, reject) => {
       let onAbort: (() => void) | undefined;
       const call = this.#client.makeUnaryRequest<unknown, unknown>(
-        method.path,
-        method.requestSerialize as (value: unknown) => Buffer,
-        method.responseDeserialize as (bytes: Buffer) => unknown,
+        path,
+        requestSerialize,
+        responseDeserialize,
         request,
         new grpc.Metadata(),
-        callOptions,
+        this.#callOptions(method, extra.timeout),
         (err, value) => {
           if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
           if (signal?.aborted) {
             const reason = abortReason(signal);
-            this.#record(settings.operation, start, reason);
+            this.#record(operation, start, reason);
             reject(reason);
           } else if (err) {
-            const mapped = mapError ? mapError(err) : criErrorFrom(err, name);
-            this.#record(settings.operation, start, mapped);
+            const mapped = mapError ? mapError(err) : criErrorFrom(err, method);
+            this.#record(operation, start, mapped);
             reject(mapped);
           } else {
-            this.#record(settings.operation, start);
-            resolve(value as Res);
+            this.#record(operation, start);
+            resolve(value as CriResponse<K>);
           }
         },
       );
@@ -149,62 +133,71 @@ export class CriChannel {
   }
 
   /**
-   * Makes a server-streaming call and yields its messages until the stream
-   * ends, `signal` aborts (the iteration then ends quietly) or the call fails
-   * (the iteration throws a `CriError`). Leaving the loop early cancels the
-   * call.
+   * Calls the server-streaming RPC `method` and yields its messages until the
+   * stream ends, `signal` aborts (the iteration then ends quietly) or the call
+   * fails (the iteration throws a `CriError`). Leaving the loop early cancels
+   * the call.
    */
-  async *serverStream<Res>(
-    name: string,
-    request: unknown,
-    settings: CallSettings & { signal: AbortSignal },
-  ): AsyncGenerator<Res, void, undefined> {
-    const method = this.#method(name);
-    const { signal } = settings;
+  async *stream<K extends M>(
+    method: K,
+    request: CriRequest<K>,
+    signal: AbortSignal,
+  ): AsyncGenerator<CriResponse<K>, void, undefined> {
+    const { path, requestSerialize, responseDeserialize } = this.#method(method);
+    const operation = CRI_OPERATIONS[method];
     const start = this.#clock.now();
     if (signal.aborted) {
-      this.#record(settings.operation, start);
+      this.#record(operation, start);
       return;
     }
-    const callOptions: grpc.CallOptions = {};
-    if (settings.timeoutMs !== null) {
-      callOptions.deadline = deadlineAfter(settings.timeoutMs);
-    }
     const call = this.#client.makeServerStreamRequest<unknown, unknown>(
-      method.path,
-      method.requestSerialize as (value: unknown) => Buffer,
-      method.responseDeserialize as (bytes: Buffer) => unknown,
+      path,
+      requestSerialize,
+      responseDeserialize,
       request,
       new grpc.Metadata(),
-      callOptions,
+      this.#callOptions(method),
     );
     const onAbort = () => call.cancel();
     signal.addEventListener("abort", onAbort, { once: true });
     let failure: unknown;
     try {
       for await (const message of call) {
-        yield message as Res;
+        yield message as CriResponse<K>;
       }
     } catch (err) {
       if (!signal.aborted) {
-        failure = criErrorFrom(err, name);
+        failure = criErrorFrom(err, method);
         throw failure;
       }
     } finally {
       signal.removeEventListener("abort", onAbort);
       call.cancel();
-      this.#record(settings.operation, start, failure);
+      this.#record(operation, start, failure);
     }
   }
 
-  /** Waits until the channel is connected, or rejects after `timeoutMs`. */
-  waitForReady(timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#client.waitForReady(deadlineAfter(timeoutMs), (err) => {
-        if (err) reject(err);
-        else resolve();
-      });
-    });
+  #method(name: string): Method {
+    const method = this.#methods.get(name);
+    if (method === undefined) throw new TypeError(`Unknown CRI method '${name}'`);
+    return method;
+  }
+
+  /** The call's deadline: the kubelet's limit for `method` (timeout_for.ts), if it has one. */
+  #callOptions(method: CriMethod, timeout?: number): grpc.CallOptions {
+    const timeoutMs = timeoutFor(method, { timeout }, { runtimeRequestTimeoutMs: this.#timeoutMs });
+    return timeoutMs === null ? {} : { deadline: deadlineAfter(timeoutMs) };
+  }
+
+  #record(operation: string, start: number, error?: unknown): void {
+    if (this.#observer === undefined) return;
+    const duration = Math.max(0, this.#clock.now() - start);
+    try {
+      if (error === undefined) this.#observer(operation, duration);
+      else this.#observer(operation, duration, error);
+    } catch {
+      // An observer must not break the call it observes.
+    }
   }
 
   /** Closes the channel; calls in flight fail. */

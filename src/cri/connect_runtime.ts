@@ -7,11 +7,8 @@
 
 import { VersionNotSupportedError } from "./errors.ts";
 import { RemoteImageService } from "./remote_image_service.ts";
-import {
-  type CriClientOptions,
-  KUBE_RUNTIME_API_VERSION,
-  RemoteRuntimeService,
-} from "./remote_runtime_service.ts";
+import type { CriClientOptions } from "./operations.ts";
+import { KUBE_RUNTIME_API_VERSION, RemoteRuntimeService } from "./remote_runtime_service.ts";
 import type { VersionResponse } from "./types.ts";
 
 /** The CRI API generation the agent speaks (`runtimeApiVersion`). */
@@ -76,7 +73,7 @@ export function checkRuntimeVersion(version: VersionResponse): void {
  */
 export async function connectRuntime(
   endpoint: string,
-  options: ConnectRuntimeOptions = {},
+  options: ConnectRuntimeOptions,
 ): Promise<CriConnection> {
   const { imageServiceEndpoint, ...clientOptions } = options;
   const runtime = new RemoteRuntimeService(endpoint, clientOptions);

@@ -7,10 +7,9 @@
 
 import { CriChannel } from "./_cri_channel.ts";
 import { CriError, criErrorFrom, GrpcCode, InvalidResponseError } from "./errors.ts";
+import type { CriClientOptions } from "./operations.ts";
 import { imageServiceDefinition } from "./package_definition.ts";
-import type { CriClientOptions } from "./remote_runtime_service.ts";
 import type { ImageService, PullImageOptions } from "./service.ts";
-import { timeoutFor } from "./timeout_for.ts";
 import type {
   Image,
   ImageFilter,
@@ -18,18 +17,7 @@ import type {
   ImageServiceMethod,
   ImageSpec,
   ImageStatusResponse,
-  ListImagesResponse,
-  PullImageResponse,
 } from "./types.ts";
-
-/** Kubelet operation names (metric label values) of the ImageService RPCs. */
-export const IMAGE_OPERATIONS: Readonly<Record<ImageServiceMethod, string>> = {
-  ListImages: "list_images",
-  ImageStatus: "image_status",
-  PullImage: "pull_image",
-  RemoveImage: "remove_image",
-  ImageFsInfo: "image_fs_info",
-};
 
 /**
  * A PullImage failure with code Unknown keeps only the runtime's message, so
@@ -53,39 +41,24 @@ function pullImageError(err: unknown): unknown {
  * `GRPC_ENV_VARS` (permissions_env.ts).
  */
 export class RemoteImageService implements ImageService {
-  #channel: CriChannel;
-  #timeoutMs: number | undefined;
+  #channel: CriChannel<ImageServiceMethod>;
 
   /**
    * Creates the client; it connects on the first call.
    * @throws {TypeError} when the endpoint is not a Unix socket path.
+   * @throws {RangeError} when `options.runtimeRequestTimeoutMs` is not positive.
    */
-  constructor(endpoint: string, options: CriClientOptions = {}) {
+  constructor(endpoint: string, options: CriClientOptions) {
     this.#channel = new CriChannel(endpoint, imageServiceDefinition, options);
-    this.#timeoutMs = options.runtimeRequestTimeoutMs;
-    timeoutFor("ListImages", {}, { runtimeRequestTimeoutMs: this.#timeoutMs });
-  }
-
-  #call<Res>(
-    method: ImageServiceMethod,
-    request: object,
-    extra: { signal?: AbortSignal; mapError?: (err: unknown) => unknown } = {},
-  ): Promise<Res> {
-    const timeoutMs = timeoutFor(method, {}, { runtimeRequestTimeoutMs: this.#timeoutMs });
-    return this.#channel.unary<Res>(method, request, {
-      operation: IMAGE_OPERATIONS[method],
-      timeoutMs,
-      signal: extra.signal,
-    }, extra.mapError);
   }
 
   async listImages(filter?: ImageFilter): Promise<Image[]> {
-    const response = await this.#call<ListImagesResponse>("ListImages", { filter });
+    const response = await this.#channel.call("ListImages", { filter });
     return response.images;
   }
 
   async imageStatus(image: ImageSpec, verbose = false): Promise<ImageStatusResponse> {
-    const response = await this.#call<ImageStatusResponse>("ImageStatus", { image, verbose });
+    const response = await this.#channel.call("ImageStatus", { image, verbose });
     if (response.image !== null) {
       const field = !response.image.id ? "image.id" : !response.image.size ? "image.size" : "";
       if (field) {
@@ -100,7 +73,7 @@ export class RemoteImageService implements ImageService {
   }
 
   async pullImage(image: ImageSpec, options: PullImageOptions = {}): Promise<string> {
-    const response = await this.#call<PullImageResponse>("PullImage", {
+    const response = await this.#channel.call("PullImage", {
       image,
       auth: options.auth,
       sandboxConfig: options.sandboxConfig,
@@ -116,15 +89,20 @@ export class RemoteImageService implements ImageService {
   }
 
   async removeImage(image: ImageSpec): Promise<void> {
-    await this.#call("RemoveImage", { image });
+    await this.#channel.call("RemoveImage", { image });
   }
 
   imageFsInfo(): Promise<ImageFsInfoResponse> {
-    return this.#call<ImageFsInfoResponse>("ImageFsInfo", {});
+    return this.#channel.call("ImageFsInfo", {});
   }
 
   /** Closes the connection; calls in flight fail. */
   close(): void {
     this.#channel.close();
+  }
+
+  /** Same as {@linkcode RemoteImageService.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 }

@@ -5,8 +5,7 @@
  * @module
  */
 
-import type { Clock } from "../util/clock.ts";
-import { CriChannel, type OperationObserver } from "./_cri_channel.ts";
+import { CriChannel } from "./_cri_channel.ts";
 import {
   CommandTimedOutError,
   criErrorFrom,
@@ -14,6 +13,7 @@ import {
   InvalidResponseError,
   isNotFound,
 } from "./errors.ts";
+import type { CriClientOptions } from "./operations.ts";
 import { runtimeServiceDefinition } from "./package_definition.ts";
 import type {
   ExecSyncOptions,
@@ -22,29 +22,17 @@ import type {
   ValidContainerStatusResponse,
   ValidPodSandboxStatusResponse,
 } from "./service.ts";
-import { timeoutFor } from "./timeout_for.ts";
 import type {
   AttachRequest,
-  AttachResponse,
   CheckpointContainerRequest,
   Container,
   ContainerEventResponse,
   ContainerFilter,
   ContainerStats,
   ContainerStatsFilter,
-  ContainerStatsResponse,
-  ContainerStatusResponse,
   CreateContainerRequest,
-  CreateContainerResponse,
   ExecRequest,
-  ExecResponse,
   ExecSyncResponse,
-  ListContainersResponse,
-  ListContainerStatsResponse,
-  ListMetricDescriptorsResponse,
-  ListPodSandboxMetricsResponse,
-  ListPodSandboxResponse,
-  ListPodSandboxStatsResponse,
   MetricDescriptor,
   PodSandbox,
   PodSandboxConfig,
@@ -52,11 +40,7 @@ import type {
   PodSandboxMetrics,
   PodSandboxStats,
   PodSandboxStatsFilter,
-  PodSandboxStatsResponse,
-  PodSandboxStatusResponse,
   PortForwardRequest,
-  PortForwardResponse,
-  RunPodSandboxResponse,
   RuntimeConfig,
   RuntimeServiceMethod,
   StatusResponse,
@@ -71,71 +55,29 @@ import {
 /** The CRI API version the agent speaks in Version requests (kubelet's kubeRuntimeAPIVersion). */
 export const KUBE_RUNTIME_API_VERSION = "0.1.0";
 
-/** Options of the remote CRI clients. */
-export interface CriClientOptions {
-  /**
-   * Default per-call limit in milliseconds (the kubelet's
-   * `--runtime-request-timeout`); some calls get more, see `timeoutFor()`.
-   * @default {120000}
-   */
-  runtimeRequestTimeoutMs?: number;
-  /**
-   * Called after every operation with its kubelet operation name
-   * ("list_containers", "pull_image", ...), its duration in ms and, when it
-   * failed, the error; feeds the kubelet_runtime_operations_* metrics.
-   */
-  onOperation?: OperationObserver;
-  /** Clock the durations are measured with. @default {new RealClock()} */
-  clock?: Clock;
-}
-
-/** Kubelet operation names (metric label values) of the RuntimeService RPCs. */
-export const RUNTIME_OPERATIONS: Readonly<Record<RuntimeServiceMethod, string>> = {
-  Version: "version",
-  RunPodSandbox: "run_podsandbox",
-  StopPodSandbox: "stop_podsandbox",
-  RemovePodSandbox: "remove_podsandbox",
-  PodSandboxStatus: "podsandbox_status",
-  ListPodSandbox: "list_podsandbox",
-  CreateContainer: "create_container",
-  StartContainer: "start_container",
-  StopContainer: "stop_container",
-  RemoveContainer: "remove_container",
-  ListContainers: "list_containers",
-  ContainerStatus: "container_status",
-  UpdateContainerResources: "update_container",
-  ReopenContainerLog: "reopen_container_log",
-  ExecSync: "exec_sync",
-  Exec: "exec",
-  Attach: "attach",
-  PortForward: "port_forward",
-  ContainerStats: "container_stats",
-  ListContainerStats: "list_container_stats",
-  PodSandboxStats: "podsandbox_stats",
-  ListPodSandboxStats: "list_podsandbox_stats",
-  UpdateRuntimeConfig: "update_runtime_config",
-  Status: "status",
-  CheckpointContainer: "checkpoint_container",
-  GetContainerEvents: "get_container_events",
-  ListMetricDescriptors: "list_metric_descriptors",
-  ListPodSandboxMetrics: "list_podsandbox_metrics",
-};
-
 function ignoreNotFound(err: unknown): void {
   if (!isNotFound(err)) throw err;
 }
 
 function requireField(method: string, value: string, field: string, what: string): string {
   if (!value) {
-    throw new InvalidResponseError(
-      `${method} returned no ${what}: field '${field}' is not set`,
-      field,
-      {
-        method,
-      },
-    );
+    const message = `${method} returned no ${what}: field '${field}' is not set`;
+    throw new InvalidResponseError(message, field, { method });
   }
   return value;
+}
+
+/** A 64-bit request field as the number it is sent as (the client sends numbers only). */
+function int64(value: number | string | { toNumber(): number } | undefined): number {
+  if (value === undefined) return 0;
+  return typeof value === "object" ? value.toNumber() : Number(value);
+}
+
+/** ExecSync's DeadlineExceeded is the command's timeout, as the kubelet reports it. */
+function execSyncError(err: unknown): unknown {
+  const mapped = criErrorFrom(err, "ExecSync");
+  if (mapped.code !== GrpcCode.DEADLINE_EXCEEDED) return mapped;
+  return new CommandTimedOutError({ method: "ExecSync", details: mapped.details, cause: err });
 }
 
 /**
@@ -147,67 +89,48 @@ function requireField(method: string, value: string, field: string, what: string
  *
  * @example
  * ```ts
- * const runtime = new RemoteRuntimeService("unix:///run/containerd/containerd.sock");
+ * const runtime = new RemoteRuntimeService("unix:///run/containerd/containerd.sock", {
+ *   clock: new RealClock(),
+ * });
  * const sandboxes = await runtime.listPodSandbox();
  * runtime.close();
  * ```
  */
 export class RemoteRuntimeService implements RuntimeService {
-  #channel: CriChannel;
-  #timeoutMs: number | undefined;
+  #channel: CriChannel<RuntimeServiceMethod>;
 
   /**
    * Creates the client; it connects on the first call.
    * @throws {TypeError} when the endpoint is not a Unix socket path.
+   * @throws {RangeError} when `options.runtimeRequestTimeoutMs` is not positive.
    */
-  constructor(endpoint: string, options: CriClientOptions = {}) {
+  constructor(endpoint: string, options: CriClientOptions) {
     this.#channel = new CriChannel(endpoint, runtimeServiceDefinition, options);
-    this.#timeoutMs = options.runtimeRequestTimeoutMs;
-    // Validate the default timeout now rather than on the first call.
-    timeoutFor("Version", {}, { runtimeRequestTimeoutMs: this.#timeoutMs });
-  }
-
-  #call<Res>(
-    method: RuntimeServiceMethod,
-    request: object,
-    extra: { timeout?: number; signal?: AbortSignal; mapError?: (err: unknown) => unknown } = {},
-  ): Promise<Res> {
-    const timeoutMs = timeoutFor(method, { timeout: extra.timeout }, {
-      runtimeRequestTimeoutMs: this.#timeoutMs,
-    });
-    return this.#channel.unary<Res>(method, request, {
-      operation: RUNTIME_OPERATIONS[method],
-      timeoutMs,
-      signal: extra.signal,
-    }, extra.mapError);
   }
 
   async version(apiVersion: string = KUBE_RUNTIME_API_VERSION): Promise<VersionResponse> {
-    const response = await this.#call<VersionResponse>("Version", { version: apiVersion });
+    const response = await this.#channel.call("Version", { version: apiVersion });
     return validateVersion(response);
   }
 
   async runPodSandbox(config: PodSandboxConfig, runtimeHandler = ""): Promise<string> {
-    const response = await this.#call<RunPodSandboxResponse>("RunPodSandbox", {
-      config,
-      runtimeHandler,
-    });
+    const response = await this.#channel.call("RunPodSandbox", { config, runtimeHandler });
     return requireField("RunPodSandbox", response.podSandboxId, "podSandboxId", "sandbox id");
   }
 
   async stopPodSandbox(podSandboxId: string): Promise<void> {
-    await this.#call("StopPodSandbox", { podSandboxId }).catch(ignoreNotFound);
+    await this.#channel.call("StopPodSandbox", { podSandboxId }).catch(ignoreNotFound);
   }
 
   async removePodSandbox(podSandboxId: string): Promise<void> {
-    await this.#call("RemovePodSandbox", { podSandboxId }).catch(ignoreNotFound);
+    await this.#channel.call("RemovePodSandbox", { podSandboxId }).catch(ignoreNotFound);
   }
 
   async podSandboxStatus(
     podSandboxId: string,
     verbose = false,
   ): Promise<ValidPodSandboxStatusResponse> {
-    const response = await this.#call<PodSandboxStatusResponse>("PodSandboxStatus", {
+    const response = await this.#channel.call("PodSandboxStatus", {
       podSandboxId,
       verbose,
     });
@@ -216,31 +139,31 @@ export class RemoteRuntimeService implements RuntimeService {
   }
 
   async listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandbox[]> {
-    const response = await this.#call<ListPodSandboxResponse>("ListPodSandbox", { filter });
+    const response = await this.#channel.call("ListPodSandbox", { filter });
     return response.items;
   }
 
   async createContainer(request: CreateContainerRequest): Promise<string> {
-    const response = await this.#call<CreateContainerResponse>("CreateContainer", request);
+    const response = await this.#channel.call("CreateContainer", request);
     return requireField("CreateContainer", response.containerId, "containerId", "container id");
   }
 
   async startContainer(containerId: string): Promise<void> {
-    await this.#call("StartContainer", { containerId });
+    await this.#channel.call("StartContainer", { containerId });
   }
 
   async stopContainer(containerId: string, timeoutSeconds: number): Promise<void> {
-    await this.#call("StopContainer", { containerId, timeout: timeoutSeconds }, {
+    await this.#channel.call("StopContainer", { containerId, timeout: timeoutSeconds }, {
       timeout: timeoutSeconds,
     }).catch(ignoreNotFound);
   }
 
   async removeContainer(containerId: string): Promise<void> {
-    await this.#call("RemoveContainer", { containerId }).catch(ignoreNotFound);
+    await this.#channel.call("RemoveContainer", { containerId }).catch(ignoreNotFound);
   }
 
   async listContainers(filter?: ContainerFilter): Promise<Container[]> {
-    const response = await this.#call<ListContainersResponse>("ListContainers", { filter });
+    const response = await this.#channel.call("ListContainers", { filter });
     return response.containers;
   }
 
@@ -248,7 +171,7 @@ export class RemoteRuntimeService implements RuntimeService {
     containerId: string,
     verbose = false,
   ): Promise<ValidContainerStatusResponse> {
-    const response = await this.#call<ContainerStatusResponse>("ContainerStatus", {
+    const response = await this.#channel.call("ContainerStatus", {
       containerId,
       verbose,
     });
@@ -260,7 +183,7 @@ export class RemoteRuntimeService implements RuntimeService {
     containerId: string,
     options: UpdateContainerResourcesOptions,
   ): Promise<void> {
-    await this.#call("UpdateContainerResources", {
+    await this.#channel.call("UpdateContainerResources", {
       containerId,
       linux: options.linux,
       annotations: options.annotations,
@@ -268,7 +191,7 @@ export class RemoteRuntimeService implements RuntimeService {
   }
 
   async reopenContainerLog(containerId: string): Promise<void> {
-    await this.#call("ReopenContainerLog", { containerId });
+    await this.#channel.call("ReopenContainerLog", { containerId });
   }
 
   execSync(
@@ -277,64 +200,56 @@ export class RemoteRuntimeService implements RuntimeService {
     options: ExecSyncOptions = {},
   ): Promise<ExecSyncResponse> {
     const timeout = options.timeoutSeconds ?? 0;
-    return this.#call<ExecSyncResponse>("ExecSync", { containerId, cmd, timeout }, {
+    return this.#channel.call("ExecSync", { containerId, cmd, timeout }, {
       timeout,
       signal: options.signal,
-      mapError: (err) => {
-        const mapped = criErrorFrom(err, "ExecSync");
-        if (mapped.code !== GrpcCode.DEADLINE_EXCEEDED) return mapped;
-        return new CommandTimedOutError({
-          method: "ExecSync",
-          details: mapped.details,
-          cause: err,
-        });
-      },
+      mapError: execSyncError,
     });
   }
 
   async exec(request: ExecRequest): Promise<string> {
-    const response = await this.#call<ExecResponse>("Exec", request);
+    const response = await this.#channel.call("Exec", request);
     return requireField("Exec", response.url, "url", "streaming URL");
   }
 
   async attach(request: AttachRequest): Promise<string> {
-    const response = await this.#call<AttachResponse>("Attach", request);
+    const response = await this.#channel.call("Attach", request);
     return requireField("Attach", response.url, "url", "streaming URL");
   }
 
   async portForward(request: PortForwardRequest): Promise<string> {
-    const response = await this.#call<PortForwardResponse>("PortForward", request);
+    const response = await this.#channel.call("PortForward", request);
     return requireField("PortForward", response.url, "url", "streaming URL");
   }
 
   async containerStats(containerId: string): Promise<ContainerStats | null> {
-    const response = await this.#call<ContainerStatsResponse>("ContainerStats", { containerId });
+    const response = await this.#channel.call("ContainerStats", { containerId });
     return response.stats;
   }
 
   async listContainerStats(filter?: ContainerStatsFilter): Promise<ContainerStats[]> {
-    const response = await this.#call<ListContainerStatsResponse>("ListContainerStats", { filter });
+    const response = await this.#channel.call("ListContainerStats", { filter });
     return response.stats;
   }
 
   async podSandboxStats(podSandboxId: string): Promise<PodSandboxStats | null> {
-    const response = await this.#call<PodSandboxStatsResponse>("PodSandboxStats", { podSandboxId });
+    const response = await this.#channel.call("PodSandboxStats", { podSandboxId });
     return response.stats;
   }
 
   async listPodSandboxStats(filter?: PodSandboxStatsFilter): Promise<PodSandboxStats[]> {
-    const response = await this.#call<ListPodSandboxStatsResponse>("ListPodSandboxStats", {
+    const response = await this.#channel.call("ListPodSandboxStats", {
       filter,
     });
     return response.stats;
   }
 
   async updateRuntimeConfig(runtimeConfig: RuntimeConfig): Promise<void> {
-    await this.#call("UpdateRuntimeConfig", { runtimeConfig });
+    await this.#channel.call("UpdateRuntimeConfig", { runtimeConfig });
   }
 
   async status(verbose = false): Promise<StatusResponse> {
-    const response = await this.#call<StatusResponse>("Status", { verbose });
+    const response = await this.#channel.call("Status", { verbose });
     if (!response.status || response.status.conditions.length < 2) {
       throw new InvalidResponseError(
         "Status returned an incomplete runtime status: RuntimeReady or NetworkReady condition are not set",
@@ -346,29 +261,30 @@ export class RemoteRuntimeService implements RuntimeService {
   }
 
   async checkpointContainer(request: CheckpointContainerRequest): Promise<void> {
-    await this.#call("CheckpointContainer", request, { timeout: request.timeout ?? 0 });
+    await this.#channel.call("CheckpointContainer", request, { timeout: int64(request.timeout) });
   }
 
   getContainerEvents(signal: AbortSignal): AsyncIterable<ContainerEventResponse> {
-    return this.#channel.serverStream<ContainerEventResponse>("GetContainerEvents", {}, {
-      operation: RUNTIME_OPERATIONS.GetContainerEvents,
-      timeoutMs: null,
-      signal,
-    });
+    return this.#channel.stream("GetContainerEvents", {}, signal);
   }
 
   async listMetricDescriptors(): Promise<MetricDescriptor[]> {
-    const response = await this.#call<ListMetricDescriptorsResponse>("ListMetricDescriptors", {});
+    const response = await this.#channel.call("ListMetricDescriptors", {});
     return response.descriptors;
   }
 
   async listPodSandboxMetrics(): Promise<PodSandboxMetrics[]> {
-    const response = await this.#call<ListPodSandboxMetricsResponse>("ListPodSandboxMetrics", {});
+    const response = await this.#channel.call("ListPodSandboxMetrics", {});
     return response.podMetrics;
   }
 
   /** Closes the connection; calls in flight fail. */
   close(): void {
     this.#channel.close();
+  }
+
+  /** Same as {@linkcode RemoteRuntimeService.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 }

@@ -1,11 +1,12 @@
 /**
  * The CRI as the rest of the agent sees it: one method per `runtime.v1` RPC.
  *
- * The kuberuntime manager, PLEG, prober and garbage collectors program
- * against {@linkcode RuntimeService} and {@linkcode ImageService}; the remote
- * client (remote_runtime_service.ts, remote_image_service.ts) implements them
- * over gRPC, and tests may implement them directly or point the real client
- * at the fake runtime server (src/cri/fake/).
+ * src/kuberuntime (the Runtime on the CRI, the only user of src/cri besides
+ * the agent's builders that connect it) programs against
+ * {@linkcode RuntimeService} and {@linkcode ImageService}; the remote client
+ * (remote_runtime_service.ts, remote_image_service.ts) implements them over
+ * gRPC, and tests may implement them directly or point the real client at
+ * the fake runtime server (src/cri/fake/).
  *
  * Errors are {@linkcode CriError} subclasses (src/cri/errors.ts); `NotFound`
  * from the stop and remove calls counts as success.
@@ -20,7 +21,6 @@ import type {
   Container,
   ContainerEventResponse,
   ContainerFilter,
-  ContainerMetadata,
   ContainerStats,
   ContainerStatsFilter,
   ContainerStatus,
@@ -38,7 +38,6 @@ import type {
   PodSandbox,
   PodSandboxConfig,
   PodSandboxFilter,
-  PodSandboxMetadata,
   PodSandboxMetrics,
   PodSandboxStats,
   PodSandboxStatsFilter,
@@ -51,13 +50,19 @@ import type {
   VersionResponse,
 } from "./types.ts";
 
+// The validated statuses below are hand-written on purpose: the generated
+// `__Output` types say a nested message may be null, and validate_status.ts
+// is what proves these ones are not (see types.ts for the generated layer).
+
 /** A sandbox status that passed validation: id, metadata and createdAt are set. */
-export type ValidPodSandboxStatus = PodSandboxStatus & { metadata: PodSandboxMetadata };
+export type ValidPodSandboxStatus = PodSandboxStatus & {
+  metadata: NonNullable<PodSandboxStatus["metadata"]>;
+};
 
 /** A container status that passed validation: id, metadata, createdAt, image and imageRef are set. */
 export type ValidContainerStatus = ContainerStatus & {
-  metadata: ContainerMetadata;
-  image: ImageSpec;
+  metadata: NonNullable<ContainerStatus["metadata"]>;
+  image: NonNullable<ContainerStatus["image"]>;
 };
 
 /** PodSandboxStatus response whose status has been validated. */

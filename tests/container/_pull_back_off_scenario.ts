@@ -17,7 +17,7 @@ import { Kubelet } from "../../src/kubelet/kubelet.ts";
 import { KubeRuntimeManager } from "../../src/kuberuntime/kuberuntime_manager.ts";
 import { GenericPLEG } from "../../src/pleg/generic.ts";
 import { StatusManager } from "../../src/status/status_manager.ts";
-import { FakeClock, flush } from "../../src/util/clock.ts";
+import { FakeClock, flush, RealClock } from "../../src/util/clock.ts";
 import { createLogger } from "../../src/util/logger.ts";
 
 /** Lines and bytes the logger wrote in one simulated minute. */
@@ -47,8 +47,14 @@ export async function pullBackOffLogVolume(
   const dir = await Deno.makeTempDir({ prefix: "denolet-logvolume-" });
   const clock = new FakeClock();
   const fake = await startFakeRuntime({ socketPath: `${dir}/cri.sock`, clock, images: [] });
-  const runtime = new RemoteRuntimeService(fake.endpoint, { runtimeRequestTimeoutMs: 10_000 });
-  const images = new RemoteImageService(fake.endpoint, { runtimeRequestTimeoutMs: 10_000 });
+  const runtime = new RemoteRuntimeService(fake.endpoint, {
+    clock: new RealClock(),
+    runtimeRequestTimeoutMs: 10_000,
+  });
+  const images = new RemoteImageService(fake.endpoint, {
+    clock: new RealClock(),
+    runtimeRequestTimeoutMs: 10_000,
+  });
   const encoder = new TextEncoder();
   let current: MinuteVolume = { lines: 0, bytes: 0, longest: 0 };
   const logger = createLogger({

@@ -7,8 +7,12 @@
  */
 
 import { connectRuntime } from "../../src/cri/connect_runtime.ts";
+import { RealClock } from "../../src/util/clock.ts";
 
-const connection = await connectRuntime(Deno.args[0], { runtimeRequestTimeoutMs: 5000 });
+const connection = await connectRuntime(Deno.args[0], {
+  clock: new RealClock(),
+  runtimeRequestTimeoutMs: 5000,
+});
 try {
   const containers = await connection.runtime.listContainers();
   console.log(JSON.stringify({ runtimeName: connection.version.runtimeName, containers }));

@@ -13,9 +13,9 @@ import {
 import { guardHttp2SessionDestroy } from "../../src/util/guard_http2_session_destroy.ts";
 import type {
   ImageServiceMethod,
-  ImageServiceMethods,
   RuntimeServiceMethod,
-  RuntimeServiceMethods,
+  ServedRequest,
+  ServedResponse,
 } from "../../src/cri/types.ts";
 
 /** Thrown by a handler to answer with a gRPC status. */
@@ -25,29 +25,23 @@ export class Status extends Error {
   }
 }
 
-/** Wire messages may leave out any field; the decoder fills in defaults. */
-export type DeepPartial<T> = T extends Uint8Array ? T
-  : T extends (infer U)[] ? DeepPartial<U>[]
-  : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> | null }
-  : T;
-
 /** Answers one unary call (or throws a {@linkcode Status}). */
 export type Unary<Req, Res> = (request: Req) => Res | Promise<Res>;
 
-/** Unary handlers by RPC name. */
+/**
+ * Unary handlers by RPC name: each gets the decoded request and may leave
+ * any field of its answer out (the client's decoder fills in defaults).
+ */
 export type RuntimeHandlers = {
   [M in Exclude<RuntimeServiceMethod, "GetContainerEvents">]?: Unary<
-    RuntimeServiceMethods[M][0],
-    DeepPartial<RuntimeServiceMethods[M][1]>
+    ServedRequest<M>,
+    ServedResponse<M>
   >;
 };
 
-/** Unary handlers by RPC name. */
+/** Unary handlers by RPC name, as {@linkcode RuntimeHandlers}. */
 export type ImageHandlers = {
-  [M in ImageServiceMethod]?: Unary<
-    ImageServiceMethods[M][0],
-    DeepPartial<ImageServiceMethods[M][1]>
-  >;
+  [M in ImageServiceMethod]?: Unary<ServedRequest<M>, ServedResponse<M>>;
 };
 
 /** Handlers of a {@linkcode TestServer}. */
@@ -124,6 +118,11 @@ export class TestServer {
   async stop(): Promise<void> {
     this.#server.forceShutdown();
     await Deno.remove(this.socketPath).catch(() => {});
+  }
+
+  /** Same as {@linkcode TestServer.stop}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 }
 

@@ -17,7 +17,7 @@ import type {
   ContainerEventResponse,
   PodSandboxConfig,
 } from "../../src/cri/types.ts";
-import { FakeClock } from "../../src/util/clock.ts";
+import { FakeClock, RealClock } from "../../src/util/clock.ts";
 import { tempSocketDir } from "./_test_server.ts";
 
 const sandboxConfig: PodSandboxConfig = {
@@ -57,7 +57,10 @@ Deno.test("the CRI client drives every RPC of the fake runtime over its socket",
     socketPath: dir.path("fake.sock"),
     clock: new FakeClock(),
   });
-  const cri = await connectRuntime(fake.endpoint, { runtimeRequestTimeoutMs: 5000 });
+  const cri = await connectRuntime(fake.endpoint, {
+    clock: new RealClock(),
+    runtimeRequestTimeoutMs: 5000,
+  });
   const events: ContainerEventResponse[] = [];
   const watch = new AbortController();
   let streamDone!: Promise<void>;

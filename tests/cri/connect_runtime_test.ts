@@ -12,6 +12,7 @@ import {
 import { KUBE_RUNTIME_API_VERSION } from "../../src/cri/remote_runtime_service.ts";
 import type { VersionResponse } from "../../src/cri/types.ts";
 import { tempSocketDir, TestServer } from "./_test_server.ts";
+import { RealClock } from "../../src/util/clock.ts";
 
 const containerd: VersionResponse = {
   version: "0.1.0",
@@ -32,7 +33,7 @@ Deno.test("connectRuntime() checks Version and opens both services", async () =>
     },
     image: { ListImages: () => ({ images: [] }) },
   });
-  const connection = await connectRuntime(server.endpoint);
+  const connection = await connectRuntime(server.endpoint, { clock: new RealClock() });
   try {
     assert.deepStrictEqual(connection.version, containerd);
     assert.deepStrictEqual(versions, [KUBE_RUNTIME_API_VERSION]);
@@ -52,6 +53,7 @@ Deno.test("connectRuntime() uses imageServiceEndpoint for the image service", as
     image: { ListImages: () => ({ images: [{ id: "sha256:from-image-socket", size: 1 }] }) },
   });
   const connection = await connectRuntime(runtime.endpoint, {
+    clock: new RealClock(),
     imageServiceEndpoint: images.socketPath,
   });
   try {
@@ -77,20 +79,23 @@ Deno.test("connectRuntime() refuses a runtime that speaks another CRI version", 
         runtime: { Version: () => ({ ...containerd, ...change }) },
       });
       try {
-        await assert.rejects(connectRuntime(server.endpoint), (err: unknown) => {
-          assert(err instanceof VersionNotSupportedError);
-          assert.match(err.message, /containerd v1\.6\.20/);
-          assert.match(
-            err.message,
-            new RegExp(
-              `'${change.version ?? "0.1.0"}' with runtime API '${
-                change.runtimeApiVersion ?? "v1"
-              }'`,
-            ),
-          );
-          assert.match(err.message, /needs version '0\.1\.0' with runtime API 'v1'/);
-          return true;
-        });
+        await assert.rejects(
+          connectRuntime(server.endpoint, { clock: new RealClock() }),
+          (err: unknown) => {
+            assert(err instanceof VersionNotSupportedError);
+            assert.match(err.message, /containerd v1\.6\.20/);
+            assert.match(
+              err.message,
+              new RegExp(
+                `'${change.version ?? "0.1.0"}' with runtime API '${
+                  change.runtimeApiVersion ?? "v1"
+                }'`,
+              ),
+            );
+            assert.match(err.message, /needs version '0\.1\.0' with runtime API 'v1'/);
+            return true;
+          },
+        );
       } finally {
         await server.stop();
       }
@@ -104,11 +109,14 @@ Deno.test("connectRuntime() rejects an incomplete Version answer", async () => {
     runtime: { Version: () => ({ ...containerd, runtimeVersion: "" }) },
   });
   try {
-    await assert.rejects(connectRuntime(server.endpoint), (err: unknown) => {
-      assert(err instanceof InvalidResponseError);
-      assert.equal(err.field, "runtimeVersion");
-      return true;
-    });
+    await assert.rejects(
+      connectRuntime(server.endpoint, { clock: new RealClock() }),
+      (err: unknown) => {
+        assert(err instanceof InvalidResponseError);
+        assert.equal(err.field, "runtimeVersion");
+        return true;
+      },
+    );
   } finally {
     await server.stop();
   }
@@ -117,15 +125,24 @@ Deno.test("connectRuntime() rejects an incomplete Version answer", async () => {
 Deno.test("connectRuntime() fails with UnavailableError when nothing listens", async () => {
   await using dir = await tempSocketDir();
   await assert.rejects(
-    connectRuntime(`unix://${dir.path("absent.sock")}`, { runtimeRequestTimeoutMs: 2000 }),
+    connectRuntime(`unix://${dir.path("absent.sock")}`, {
+      clock: new RealClock(),
+      runtimeRequestTimeoutMs: 2000,
+    }),
     UnavailableError,
   );
 });
 
 Deno.test("connectRuntime() refuses non-unix endpoints before dialing", async () => {
-  await assert.rejects(connectRuntime("tcp://127.0.0.1:10010"), TypeError);
   await assert.rejects(
-    connectRuntime("/run/x.sock", { imageServiceEndpoint: "npipe:////./pipe/x" }),
+    connectRuntime("tcp://127.0.0.1:10010", { clock: new RealClock() }),
+    TypeError,
+  );
+  await assert.rejects(
+    connectRuntime("/run/x.sock", {
+      clock: new RealClock(),
+      imageServiceEndpoint: "npipe:////./pipe/x",
+    }),
     TypeError,
   );
 });

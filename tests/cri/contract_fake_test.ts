@@ -5,7 +5,7 @@
  * target time is the fake's clock (no sleeps).
  */
 
-import { FakeClock } from "../../src/util/clock.ts";
+import { FakeClock, RealClock } from "../../src/util/clock.ts";
 import { startFakeRuntime } from "../../src/cri/fake/mod.ts";
 import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
 import { RemoteImageService } from "../../src/cri/remote_image_service.ts";
@@ -28,8 +28,8 @@ async function fakeTarget(): Promise<CriContractTarget> {
   const named = fake.images.publish("127.0.0.1:5000/denolet/user-named", ["1"], {
     user: "daemon",
   });
-  const runtime = new RemoteRuntimeService(fake.endpoint);
-  const images = new RemoteImageService(fake.endpoint);
+  const runtime = new RemoteRuntimeService(fake.endpoint, { clock: new RealClock() });
+  const images = new RemoteImageService(fake.endpoint, { clock: new RealClock() });
   return {
     runtime,
     images,

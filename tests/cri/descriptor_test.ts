@@ -29,7 +29,7 @@ function messages(): Record<string, { fields?: Record<string, Field> }> {
 
 Deno.test("runtime_v1_descriptor.json equals a fresh parse of proto/api.proto", async () => {
   const source = await Deno.readTextFile(new URL("proto/api.proto", root));
-  assert.deepStrictEqual(descriptor, parseProto(source), "run scripts/gen_proto.ts to regenerate");
+  assert.deepStrictEqual(descriptor, parseProto(source), "run `deno task gen-proto` to regenerate");
 });
 
 Deno.test("the descriptor declares all 28 RuntimeService and 5 ImageService RPCs", () => {

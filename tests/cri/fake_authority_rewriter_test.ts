@@ -1,21 +1,15 @@
 import assert from "node:assert/strict";
 import { decodeHuffman, encodeInteger, readInteger } from "../../src/cri/fake/_hpack.ts";
-import { AuthorityRewriter, sanitizeAuthority } from "../../src/cri/fake/_authority_rewriter.ts";
+import { AuthorityRewriter } from "../../src/cri/fake/_authority_rewriter.ts";
+import { sanitizeAuthority } from "../../src/cri/fake/_header_block_rewriter.ts";
+import { concat as concatBytes } from "../../src/cri/fake/_util.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const hex = (s: string) => Uint8Array.from(s.match(/../g)!.map((b) => parseInt(b, 16)));
 const PREFACE = enc.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]) => concatBytes(parts);
 
 function frame(type: number, flags: number, streamId: number, payload: Uint8Array): Uint8Array {
   const head = new Uint8Array(9);

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../src/util/clock.ts";
-import {
-  criLogLines,
-  type FakeRuntimeServer,
-  rfc3339Nano,
-  startFakeRuntime,
-} from "../../src/cri/fake/mod.ts";
-import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
+import { withFakeRuntime } from "./_with_fake.ts";
+import type { FakeClock } from "../../src/util/clock.ts";
+import { criLogLines, type FakeRuntimeServer, rfc3339Nano } from "../../src/cri/fake/mod.ts";
+import type { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
 import type { ContainerConfig, PodSandboxConfig } from "../../src/cri/types.ts";
 
 interface Fixture {
@@ -20,42 +16,34 @@ interface Fixture {
   state(id: string): Promise<string>;
 }
 
-async function withFake(fn: (f: Fixture) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "denolet-fake-process-" });
-  const clock = new FakeClock();
-  const fake = await startFakeRuntime({
-    socketPath: `${dir}/cri.sock`,
-    clock,
-    images: ["busybox", { name: "example.com/entry:1", entrypoint: ["sh", "-c"], cmd: ["exit 5"] }],
-  });
-  const runtime = new RemoteRuntimeService(fake.endpoint);
-  const config: PodSandboxConfig = {
-    metadata: { name: "web", uid: "uid-web", namespace: "default", attempt: 0 },
-    logDirectory: `${dir}/logs/default_web_uid-web`,
-  };
-  const sandbox = { id: await runtime.runPodSandbox(config), config };
-  const run = async (name: string, extra: Partial<ContainerConfig> = {}) => {
-    const id = await runtime.createContainer({
-      podSandboxId: sandbox.id,
-      config: {
-        metadata: { name, attempt: 0 },
-        image: { image: "busybox" },
-        logPath: `${name}/0.log`,
-        ...extra,
-      },
-      sandboxConfig: config,
-    });
-    await runtime.startContainer(id);
-    return { id, log: `${config.logDirectory}/${name}/0.log` };
-  };
-  const state = async (id: string) => (await runtime.containerStatus(id)).status.state;
-  try {
+function withFake(fn: (f: Fixture) => Promise<void>): Promise<void> {
+  const images = [
+    "busybox",
+    { name: "example.com/entry:1", entrypoint: ["sh", "-c"], cmd: ["exit 5"] },
+  ];
+  return withFakeRuntime({ images }, async ({ fake, runtime, clock, dir }) => {
+    const config: PodSandboxConfig = {
+      metadata: { name: "web", uid: "uid-web", namespace: "default", attempt: 0 },
+      logDirectory: `${dir}/logs/default_web_uid-web`,
+    };
+    const sandbox = { id: await runtime.runPodSandbox(config), config };
+    const run = async (name: string, extra: Partial<ContainerConfig> = {}) => {
+      const id = await runtime.createContainer({
+        podSandboxId: sandbox.id,
+        config: {
+          metadata: { name, attempt: 0 },
+          image: { image: "busybox" },
+          logPath: `${name}/0.log`,
+          ...extra,
+        },
+        sandboxConfig: config,
+      });
+      await runtime.startContainer(id);
+      return { id, log: `${config.logDirectory}/${name}/0.log` };
+    };
+    const state = async (id: string) => (await runtime.containerStatus(id)).status.state;
     await fn({ fake, runtime, clock, dir, sandbox, run, state });
-  } finally {
-    runtime.close();
-    await fake.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 }
 
 Deno.test("rfc3339Nano() and criLogLines() write the CRI log format", () => {

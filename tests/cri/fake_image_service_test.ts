@@ -1,28 +1,16 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../src/util/clock.ts";
+import { withFakeRuntime } from "./_with_fake.ts";
+import { FakeClock, RealClock } from "../../src/util/clock.ts";
 import { normalizeImageName, startFakeRuntime } from "../../src/cri/fake/mod.ts";
 import type { FakeRuntimeServer } from "../../src/cri/fake/mod.ts";
 import { RemoteImageService } from "../../src/cri/remote_image_service.ts";
 import { CriError, NotFoundError } from "../../src/cri/errors.ts";
 
-async function withFake(
+function withFake(
   fn: (fake: FakeRuntimeServer, images: RemoteImageService, clock: FakeClock) => Promise<void>,
 ): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "denolet-fake-" });
-  const clock = new FakeClock();
-  const fake = await startFakeRuntime({
-    socketPath: `${dir}/cri.sock`,
-    clock,
-    images: [{ name: "registry.k8s.io/pause:3.9", size: 700_000, pinned: true }],
-  });
-  const images = new RemoteImageService(fake.endpoint);
-  try {
-    await fn(fake, images, clock);
-  } finally {
-    images.close();
-    await fake.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
+  const images = [{ name: "registry.k8s.io/pause:3.9", size: 700_000, pinned: true }];
+  return withFakeRuntime({ images }, (f) => fn(f.fake, f.images, f.clock));
 }
 
 Deno.test("normalizeImageName() normalises like containerd", async (t) => {
@@ -155,6 +143,7 @@ Deno.test("FakeImageService: a published repository's unknown tag is not found; 
 Deno.test("FakeImageService seeds carry the image config: user, entrypoint and cmd", async () => {
   const dir = await Deno.makeTempDir({ prefix: "denolet-fake-" });
   const fake = await startFakeRuntime({
+    clock: new RealClock(),
     socketPath: `${dir}/cri.sock`,
     images: [{ name: "example.com/named:1", user: "nobody", cmd: ["sleep", "1"] }],
   });

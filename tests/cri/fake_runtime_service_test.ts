@@ -1,45 +1,22 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../src/util/clock.ts";
-import { startFakeRuntime } from "../../src/cri/fake/mod.ts";
-import type { FakeRuntimeServer, StartFakeRuntimeOptions } from "../../src/cri/fake/mod.ts";
-import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
-import { RemoteImageService } from "../../src/cri/remote_image_service.ts";
+import { type FakeFixture, withFakeRuntime } from "./_with_fake.ts";
+import type { StartFakeRuntimeOptions } from "../../src/cri/fake/mod.ts";
 import { CommandTimedOutError, NotFoundError } from "../../src/cri/errors.ts";
 import type { ContainerConfig, PodSandboxConfig } from "../../src/cri/types.ts";
 
-interface Fixture {
-  fake: FakeRuntimeServer;
-  runtime: RemoteRuntimeService;
-  images: RemoteImageService;
-  clock: FakeClock;
-}
+type Fixture = FakeFixture;
 
 /** The log root of the current test's fake (its temp dir): the fake writes container logs there. */
 let logRoot = "";
 
-async function withFake(
+function withFake(
   fn: (f: Fixture) => Promise<void>,
   options: Partial<StartFakeRuntimeOptions> = {},
 ): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "denolet-fake-" });
-  logRoot = `${dir}/logs`;
-  const clock = new FakeClock();
-  const fake = await startFakeRuntime({
-    socketPath: `${dir}/cri.sock`,
-    clock,
-    images: ["busybox"],
-    ...options,
+  return withFakeRuntime(options, (f) => {
+    logRoot = `${f.dir}/logs`;
+    return fn(f);
   });
-  const runtime = new RemoteRuntimeService(fake.endpoint);
-  const images = new RemoteImageService(fake.endpoint);
-  try {
-    await fn({ fake, runtime, images, clock });
-  } finally {
-    runtime.close();
-    images.close();
-    await fake.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 function podConfig(name = "web", attempt = 0): PodSandboxConfig {

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { withFakeRuntime } from "./_with_fake.ts";
 import http2 from "node:http2";
 import net from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { status as grpcStatus } from "@grpc/grpc-js";
-import { FakeClock } from "../../src/util/clock.ts";
+import { FakeClock, RealClock } from "../../src/util/clock.ts";
 import { startFakeRuntime } from "../../src/cri/fake/mod.ts";
 import type { FakeRuntimeServer } from "../../src/cri/fake/mod.ts";
 import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
@@ -13,24 +14,10 @@ import type { ContainerEventResponse, PodSandboxConfig } from "../../src/cri/typ
 import { runtimeServiceDefinition } from "../../src/cri/package_definition.ts";
 import { CHANNEL_OPTIONS } from "../../src/cri/_cri_channel.ts";
 
-async function withFake(
+function withFake(
   fn: (fake: FakeRuntimeServer, runtime: RemoteRuntimeService, clock: FakeClock) => Promise<void>,
 ): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "denolet-fake-" });
-  const clock = new FakeClock();
-  const fake = await startFakeRuntime({
-    socketPath: `${dir}/cri.sock`,
-    clock,
-    images: ["busybox"],
-  });
-  const runtime = new RemoteRuntimeService(fake.endpoint);
-  try {
-    await fn(fake, runtime, clock);
-  } finally {
-    runtime.close();
-    await fake.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
+  return withFakeRuntime({}, (f) => fn(f.fake, f.runtime, f.clock));
 }
 
 const sandboxConfig: PodSandboxConfig = {
@@ -144,7 +131,7 @@ Deno.test("GetContainerEvents fails with an injected error", async () => {
 Deno.test("FakeRuntimeServer.stop() ends event streams and removes the socket", async () => {
   const dir = await Deno.makeTempDir({ prefix: "denolet-fake-" });
   const fake = await startFakeRuntime({ socketPath: `${dir}/cri.sock`, clock: new FakeClock() });
-  const runtime = new RemoteRuntimeService(fake.endpoint);
+  const runtime = new RemoteRuntimeService(fake.endpoint, { clock: new RealClock() });
   try {
     const stream = (async () => {
       for await (const _ of runtime.getContainerEvents(new AbortController().signal)) {
@@ -172,15 +159,19 @@ Deno.test("startFakeRuntime() replaces a stale socket file and rejects an empty 
     const code = `Deno.listen({ transport: "unix", path: ${JSON.stringify(path)} }); Deno.exit(0);`;
     await new Deno.Command(Deno.execPath(), { args: ["eval", code] }).output();
     assert.ok((await Deno.lstat(path)).isSocket);
-    const fake = await startFakeRuntime({ socketPath: path, images: ["busybox"] });
-    const images = new RemoteImageService(fake.endpoint);
+    const fake = await startFakeRuntime({
+      clock: new RealClock(),
+      socketPath: path,
+      images: ["busybox"],
+    });
+    const images = new RemoteImageService(fake.endpoint, { clock: new RealClock() });
     try {
       assert.equal((await images.listImages()).length, 1);
     } finally {
       images.close();
       await fake.stop();
     }
-    await assert.rejects(startFakeRuntime({ socketPath: "" }), TypeError);
+    await assert.rejects(startFakeRuntime({ clock: new RealClock(), socketPath: "" }), TypeError);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -208,7 +199,7 @@ Deno.test("scripts/fake_runtime.ts serves on --listen with the narrow permission
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const images = new RemoteImageService(`unix://${sock}`);
+  const images = new RemoteImageService(`unix://${sock}`, { clock: new RealClock() });
   try {
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let out = "";

@@ -12,7 +12,7 @@ import {
 } from "../../src/cri/errors.ts";
 import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
 import type { ContainerEventResponse } from "../../src/cri/types.ts";
-import { FakeClock } from "../../src/util/clock.ts";
+import { FakeClock, RealClock } from "../../src/util/clock.ts";
 import {
   containerStatus,
   sandboxStatus,
@@ -25,30 +25,28 @@ const never = () => new Promise<never>(() => {});
 
 Deno.test("RemoteRuntimeService calls fail with DeadlineExceededError when the runtime never answers", async () => {
   await using dir = await tempSocketDir();
-  const server = await TestServer.start(dir.path("cri.sock"), {
+  await using server = await TestServer.start(dir.path("cri.sock"), {
     runtime: { ListContainers: never, RunPodSandbox: never },
   });
-  const client = new RemoteRuntimeService(server.endpoint, { runtimeRequestTimeoutMs: 200 });
-  try {
-    const started = Date.now();
-    await assert.rejects(client.listContainers(), (err: unknown) => {
-      assert(err instanceof DeadlineExceededError);
-      assert.equal(err.method, "ListContainers");
-      return true;
-    });
-    // A bounded check that the deadline, not something else, ended the call.
-    const elapsed = Date.now() - started;
-    assert(elapsed >= 150 && elapsed < 5000, `elapsed ${elapsed}ms`);
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  using client = new RemoteRuntimeService(server.endpoint, {
+    clock: new RealClock(),
+    runtimeRequestTimeoutMs: 200,
+  });
+  const started = Date.now();
+  await assert.rejects(client.listContainers(), (err: unknown) => {
+    assert(err instanceof DeadlineExceededError);
+    assert.equal(err.method, "ListContainers");
+    return true;
+  });
+  // A bounded check that the deadline, not something else, ended the call.
+  const elapsed = Date.now() - started;
+  assert(elapsed >= 150 && elapsed < 5000, `elapsed ${elapsed}ms`);
 });
 
 Deno.test("execSync() turns DeadlineExceeded into CommandTimedOutError and returns exit codes as values", async () => {
   await using dir = await tempSocketDir();
   const requests: unknown[] = [];
-  const server = await TestServer.start(dir.path("cri.sock"), {
+  await using server = await TestServer.start(dir.path("cri.sock"), {
     runtime: {
       ExecSync: (req) => {
         requests.push(req);
@@ -59,42 +57,34 @@ Deno.test("execSync() turns DeadlineExceeded into CommandTimedOutError and retur
       },
     },
   });
-  const client = new RemoteRuntimeService(server.endpoint);
-  try {
-    await assert.rejects(client.execSync("c1", ["slow"], { timeoutSeconds: 1 }), (err: unknown) => {
-      assert(err instanceof CommandTimedOutError);
-      assert.equal(err.message, "command timed out");
-      return true;
-    });
-    const result = await client.execSync("c1", ["cat", "x"], { timeoutSeconds: 7 });
-    assert.equal(new TextDecoder().decode(result.stdout), "out");
-    assert.equal(result.stderr.length, 0);
-    assert.equal(result.exitCode, 3);
-    assert.deepStrictEqual(requests[1], { containerId: "c1", cmd: ["cat", "x"], timeout: 7 });
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  using client = new RemoteRuntimeService(server.endpoint, { clock: new RealClock() });
+  await assert.rejects(client.execSync("c1", ["slow"], { timeoutSeconds: 1 }), (err: unknown) => {
+    assert(err instanceof CommandTimedOutError);
+    assert.equal(err.message, "command timed out");
+    return true;
+  });
+  const result = await client.execSync("c1", ["cat", "x"], { timeoutSeconds: 7 });
+  assert.equal(new TextDecoder().decode(result.stdout), "out");
+  assert.equal(result.stderr.length, 0);
+  assert.equal(result.exitCode, 3);
+  assert.deepStrictEqual(requests[1], { containerId: "c1", cmd: ["cat", "x"], timeout: 7 });
 });
 
 Deno.test("execSync() rejects with the signal's reason when aborted", async () => {
   await using dir = await tempSocketDir();
-  const server = await TestServer.start(dir.path("cri.sock"), { runtime: { ExecSync: never } });
-  const client = new RemoteRuntimeService(server.endpoint);
-  try {
-    const controller = new AbortController();
-    const call = client.execSync("c1", ["sleep"], { signal: controller.signal });
-    const reason = new Error("stop");
-    setTimeout(() => controller.abort(reason), 20);
-    await assert.rejects(call, (err: unknown) => err === reason);
-    await assert.rejects(
-      client.execSync("c1", ["x"], { signal: AbortSignal.abort(reason) }),
-      (err: unknown) => err === reason,
-    );
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  await using server = await TestServer.start(dir.path("cri.sock"), {
+    runtime: { ExecSync: never },
+  });
+  using client = new RemoteRuntimeService(server.endpoint, { clock: new RealClock() });
+  const controller = new AbortController();
+  const call = client.execSync("c1", ["sleep"], { signal: controller.signal });
+  const reason = new Error("stop");
+  setTimeout(() => controller.abort(reason), 20);
+  await assert.rejects(call, (err: unknown) => err === reason);
+  await assert.rejects(
+    client.execSync("c1", ["x"], { signal: AbortSignal.abort(reason) }),
+    (err: unknown) => err === reason,
+  );
 });
 
 Deno.test("stop and remove calls treat NotFound as success; status calls reject with NotFoundError", async () => {
@@ -102,7 +92,7 @@ Deno.test("stop and remove calls treat NotFound as success; status calls reject 
   const gone = () => {
     throw new Status(code.NOT_FOUND, "not found");
   };
-  const server = await TestServer.start(dir.path("cri.sock"), {
+  await using server = await TestServer.start(dir.path("cri.sock"), {
     runtime: {
       StopPodSandbox: gone,
       RemovePodSandbox: gone,
@@ -113,25 +103,20 @@ Deno.test("stop and remove calls treat NotFound as success; status calls reject 
       StartContainer: gone,
     },
   });
-  const client = new RemoteRuntimeService(server.endpoint);
-  try {
-    await client.stopPodSandbox("s1");
-    await client.removePodSandbox("s1");
-    await client.stopContainer("c1", 30);
-    await client.removeContainer("c1");
-    await assert.rejects(client.containerStatus("c1"), NotFoundError);
-    await assert.rejects(client.podSandboxStatus("s1"), (err) => isNotFound(err));
-    await assert.rejects(client.startContainer("c1"), NotFoundError);
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  using client = new RemoteRuntimeService(server.endpoint, { clock: new RealClock() });
+  await client.stopPodSandbox("s1");
+  await client.removePodSandbox("s1");
+  await client.stopContainer("c1", 30);
+  await client.removeContainer("c1");
+  await assert.rejects(client.containerStatus("c1"), NotFoundError);
+  await assert.rejects(client.podSandboxStatus("s1"), (err) => isNotFound(err));
+  await assert.rejects(client.startContainer("c1"), NotFoundError);
 });
 
 Deno.test("stopContainer() passes the grace period and surfaces other errors", async () => {
   await using dir = await tempSocketDir();
   const seen: unknown[] = [];
-  const server = await TestServer.start(dir.path("cri.sock"), {
+  await using server = await TestServer.start(dir.path("cri.sock"), {
     runtime: {
       StopContainer: (req) => {
         seen.push(req);
@@ -140,25 +125,20 @@ Deno.test("stopContainer() passes the grace period and surfaces other errors", a
       },
     },
   });
-  const client = new RemoteRuntimeService(server.endpoint);
-  try {
-    await client.stopContainer("c1", 30);
-    assert.deepStrictEqual(seen[0], { containerId: "c1", timeout: 30 });
-    await assert.rejects(client.stopContainer("bad", 0), (err: unknown) => {
-      assert(err instanceof CriError);
-      assert.equal(err.code, code.INTERNAL);
-      assert.equal(err.details, "runc failed");
-      return true;
-    });
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  using client = new RemoteRuntimeService(server.endpoint, { clock: new RealClock() });
+  await client.stopContainer("c1", 30);
+  assert.deepStrictEqual(seen[0], { containerId: "c1", timeout: 30 });
+  await assert.rejects(client.stopContainer("bad", 0), (err: unknown) => {
+    assert(err instanceof CriError);
+    assert.equal(err.code, code.INTERNAL);
+    assert.equal(err.details, "runc failed");
+    return true;
+  });
 });
 
 Deno.test("podSandboxStatus() and containerStatus() reject incomplete statuses", async () => {
   await using dir = await tempSocketDir();
-  const server = await TestServer.start(dir.path("cri.sock"), {
+  await using server = await TestServer.start(dir.path("cri.sock"), {
     runtime: {
       PodSandboxStatus: (req) => {
         const status = sandboxStatus(req.podSandboxId);
@@ -172,107 +152,92 @@ Deno.test("podSandboxStatus() and containerStatus() reject incomplete statuses",
       },
     },
   });
-  const client = new RemoteRuntimeService(server.endpoint);
-  try {
-    const sandbox = await client.podSandboxStatus("s1", true);
-    assert.equal(sandbox.status.metadata.name, "web");
-    assert.equal(sandbox.status.state, "SANDBOX_READY");
-    assert.deepStrictEqual(sandbox.info, { k: "v" });
-    assert.equal(sandbox.timestamp, 5);
-    await assert.rejects(client.podSandboxStatus("bad"), (err: unknown) => {
-      assert(err instanceof InvalidResponseError);
-      assert.equal(err.field, "status.metadata.uid");
-      return true;
-    });
-    const container = await client.containerStatus("c1");
-    assert.equal(container.status.image.image, "busybox:latest");
-    assert.equal(container.status.state, "CONTAINER_RUNNING");
-    await assert.rejects(client.containerStatus("bad"), (err: unknown) => {
-      assert(err instanceof InvalidResponseError);
-      assert.equal(err.field, "status.imageRef");
-      return true;
-    });
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  using client = new RemoteRuntimeService(server.endpoint, { clock: new RealClock() });
+  const sandbox = await client.podSandboxStatus("s1", true);
+  assert.equal(sandbox.status.metadata.name, "web");
+  assert.equal(sandbox.status.state, "SANDBOX_READY");
+  assert.deepStrictEqual(sandbox.info, { k: "v" });
+  assert.equal(sandbox.timestamp, 5);
+  await assert.rejects(client.podSandboxStatus("bad"), (err: unknown) => {
+    assert(err instanceof InvalidResponseError);
+    assert.equal(err.field, "status.metadata.uid");
+    return true;
+  });
+  const container = await client.containerStatus("c1");
+  assert.equal(container.status.image.image, "busybox:latest");
+  assert.equal(container.status.state, "CONTAINER_RUNNING");
+  await assert.rejects(client.containerStatus("bad"), (err: unknown) => {
+    assert(err instanceof InvalidResponseError);
+    assert.equal(err.field, "status.imageRef");
+    return true;
+  });
 });
 
 Deno.test("runPodSandbox() and createContainer() return ids and reject empty ones", async () => {
   await using dir = await tempSocketDir();
   const seen: unknown[] = [];
-  const server = await TestServer.start(dir.path("cri.sock"), {
+  await using server = await TestServer.start(dir.path("cri.sock"), {
     runtime: {
       RunPodSandbox: (req) => {
         seen.push(req);
-        return { podSandboxId: req.config.metadata.name === "empty" ? "" : "sandbox-1" };
+        return { podSandboxId: req.config?.metadata?.name === "empty" ? "" : "sandbox-1" };
       },
       CreateContainer: (req) => ({
         containerId: req.podSandboxId === "empty" ? "" : "container-1",
       }),
     },
   });
-  const client = new RemoteRuntimeService(server.endpoint);
+  using client = new RemoteRuntimeService(server.endpoint, { clock: new RealClock() });
   const metadata = { name: "web", namespace: "default", uid: "u1", attempt: 0 };
-  try {
-    assert.equal(
-      await client.runPodSandbox({ metadata, hostname: "web", labels: { a: "b" } }, "runc"),
-      "sandbox-1",
-    );
-    const request = seen[0] as {
-      config: { hostname: string; labels: object };
-      runtimeHandler: string;
-    };
-    assert.equal(request.runtimeHandler, "runc");
-    assert.equal(request.config.hostname, "web");
-    assert.deepStrictEqual(request.config.labels, { a: "b" });
-    await assert.rejects(
-      client.runPodSandbox({ metadata: { ...metadata, name: "empty" } }),
-      InvalidResponseError,
-    );
-    const config = { metadata: { name: "app", attempt: 0 }, image: { image: "busybox" } };
-    assert.equal(
-      await client.createContainer({ podSandboxId: "s1", config, sandboxConfig: { metadata } }),
-      "container-1",
-    );
-    await assert.rejects(
-      client.createContainer({ podSandboxId: "empty", config, sandboxConfig: { metadata } }),
-      InvalidResponseError,
-    );
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  assert.equal(
+    await client.runPodSandbox({ metadata, hostname: "web", labels: { a: "b" } }, "runc"),
+    "sandbox-1",
+  );
+  const request = seen[0] as {
+    config: { hostname: string; labels: object };
+    runtimeHandler: string;
+  };
+  assert.equal(request.runtimeHandler, "runc");
+  assert.equal(request.config.hostname, "web");
+  assert.deepStrictEqual(request.config.labels, { a: "b" });
+  await assert.rejects(
+    client.runPodSandbox({ metadata: { ...metadata, name: "empty" } }),
+    InvalidResponseError,
+  );
+  const config = { metadata: { name: "app", attempt: 0 }, image: { image: "busybox" } };
+  assert.equal(
+    await client.createContainer({ podSandboxId: "s1", config, sandboxConfig: { metadata } }),
+    "container-1",
+  );
+  await assert.rejects(
+    client.createContainer({ podSandboxId: "empty", config, sandboxConfig: { metadata } }),
+    InvalidResponseError,
+  );
 });
 
 Deno.test("status() requires the RuntimeReady and NetworkReady conditions", async () => {
   await using dir = await tempSocketDir();
   let conditions = [{ type: "RuntimeReady", status: true }];
-  const server = await TestServer.start(dir.path("cri.sock"), {
+  await using server = await TestServer.start(dir.path("cri.sock"), {
     runtime: {
       Status: () => ({
         status: { conditions: conditions.map((c) => ({ ...c, reason: "", message: "" })) },
       }),
     },
   });
-  const client = new RemoteRuntimeService(server.endpoint);
-  try {
-    await assert.rejects(client.status(), InvalidResponseError);
-    conditions = [...conditions, { type: "NetworkReady", status: false }];
-    const response = await client.status();
-    assert.deepStrictEqual(response.status?.conditions.map((c) => [c.type, c.status]), [
-      ["RuntimeReady", true],
-      ["NetworkReady", false],
-    ]);
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  using client = new RemoteRuntimeService(server.endpoint, { clock: new RealClock() });
+  await assert.rejects(client.status(), InvalidResponseError);
+  conditions = [...conditions, { type: "NetworkReady", status: false }];
+  const response = await client.status();
+  assert.deepStrictEqual(response.status?.conditions.map((c) => [c.type, c.status]), [
+    ["RuntimeReady", true],
+    ["NetworkReady", false],
+  ]);
 });
 
 Deno.test("onOperation records each call with the kubelet operation name and its error", async () => {
   await using dir = await tempSocketDir();
-  const server = await TestServer.start(dir.path("cri.sock"), {
+  await using server = await TestServer.start(dir.path("cri.sock"), {
     runtime: {
       ListContainers: () => ({ containers: [] }),
       StartContainer: () => {
@@ -281,49 +246,39 @@ Deno.test("onOperation records each call with the kubelet operation name and its
     },
   });
   const records: [string, number, unknown][] = [];
-  const client = new RemoteRuntimeService(server.endpoint, {
+  using client = new RemoteRuntimeService(server.endpoint, {
     clock: new FakeClock(),
     onOperation: (op, ms, err) => records.push([op, ms, err]),
   });
-  try {
-    await client.listContainers();
-    await client.startContainer("c1").catch(() => {});
-    await client.listPodSandbox().catch(() => {});
-    assert.deepStrictEqual(records.map(([op, ms]) => [op, ms]), [
-      ["list_containers", 0],
-      ["start_container", 0],
-      ["list_podsandbox", 0],
-    ]);
-    assert.equal(records[0][2], undefined);
-    assert(records[1][2] instanceof CriError);
-    assert.equal((records[2][2] as CriError).name, "UnimplementedError");
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  await client.listContainers();
+  await client.startContainer("c1").catch(() => {});
+  await client.listPodSandbox().catch(() => {});
+  assert.deepStrictEqual(records.map(([op, ms]) => [op, ms]), [
+    ["list_containers", 0],
+    ["start_container", 0],
+    ["list_podsandbox", 0],
+  ]);
+  assert.equal(records[0][2], undefined);
+  assert(records[1][2] instanceof CriError);
+  assert.equal((records[2][2] as CriError).name, "UnimplementedError");
 });
 
 Deno.test("responses larger than gRPC's default 4 MiB limit are received", async () => {
   await using dir = await tempSocketDir();
   const big = new Uint8Array(6 * 1024 * 1024).fill(65);
-  const server = await TestServer.start(dir.path("cri.sock"), {
+  await using server = await TestServer.start(dir.path("cri.sock"), {
     runtime: { ExecSync: () => ({ stdout: big, stderr: new Uint8Array(), exitCode: 0 }) },
   });
-  const client = new RemoteRuntimeService(server.endpoint);
-  try {
-    const result = await client.execSync("c1", ["cat"]);
-    assert.equal(result.stdout.length, big.length);
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  using client = new RemoteRuntimeService(server.endpoint, { clock: new RealClock() });
+  const result = await client.execSync("c1", ["cat"]);
+  assert.equal(result.stdout.length, big.length);
 });
 
 Deno.test("getContainerEvents() yields events until the signal aborts", async () => {
   await using dir = await tempSocketDir();
   let serverCancelled!: () => void;
   const cancelled = new Promise<void>((resolve) => (serverCancelled = resolve));
-  const server = await TestServer.start(dir.path("cri.sock"), {
+  await using server = await TestServer.start(dir.path("cri.sock"), {
     events: (call: grpc.ServerWritableStream<unknown, unknown>) => {
       call.on("cancelled", () => serverCancelled());
       call.write({
@@ -340,31 +295,29 @@ Deno.test("getContainerEvents() yields events until the signal aborts", async ()
       });
     },
   });
-  const client = new RemoteRuntimeService(server.endpoint, { runtimeRequestTimeoutMs: 200 });
-  try {
-    const controller = new AbortController();
-    const events: ContainerEventResponse[] = [];
-    for await (const event of client.getContainerEvents(controller.signal)) {
-      events.push(event);
-      if (events.length === 2) controller.abort();
-    }
-    assert.deepStrictEqual(events.map((e) => [e.containerId, e.containerEventType, e.createdAt]), [
-      ["c1", "CONTAINER_STARTED_EVENT", 10],
-      ["c2", "CONTAINER_STOPPED_EVENT", 11],
-    ]);
-    assert.equal(events[0].podSandboxStatus?.metadata?.uid, "uid-1");
-    assert.equal(events[0].containersStatuses[0].imageRef, "sha256:abc");
-    assert.equal(events[1].podSandboxStatus, null);
-    await cancelled;
-  } finally {
-    client.close();
-    await server.stop();
+  using client = new RemoteRuntimeService(server.endpoint, {
+    clock: new RealClock(),
+    runtimeRequestTimeoutMs: 200,
+  });
+  const controller = new AbortController();
+  const events: ContainerEventResponse[] = [];
+  for await (const event of client.getContainerEvents(controller.signal)) {
+    events.push(event);
+    if (events.length === 2) controller.abort();
   }
+  assert.deepStrictEqual(events.map((e) => [e.containerId, e.containerEventType, e.createdAt]), [
+    ["c1", "CONTAINER_STARTED_EVENT", 10],
+    ["c2", "CONTAINER_STOPPED_EVENT", 11],
+  ]);
+  assert.equal(events[0].podSandboxStatus?.metadata?.uid, "uid-1");
+  assert.equal(events[0].containersStatuses[0].imageRef, "sha256:abc");
+  assert.equal(events[1].podSandboxStatus, null);
+  await cancelled;
 });
 
 Deno.test("getContainerEvents() outlives the request timeout and throws when the stream fails", async () => {
   await using dir = await tempSocketDir();
-  const server = await TestServer.start(dir.path("cri.sock"), {
+  await using server = await TestServer.start(dir.path("cri.sock"), {
     events: (call: grpc.ServerWritableStream<unknown, unknown>) => {
       // Answer after more than runtimeRequestTimeoutMs, then fail the stream.
       setTimeout(() => {
@@ -373,22 +326,20 @@ Deno.test("getContainerEvents() outlives the request timeout and throws when the
       }, 150);
     },
   });
-  const client = new RemoteRuntimeService(server.endpoint, { runtimeRequestTimeoutMs: 50 });
-  try {
-    const seen: string[] = [];
-    await assert.rejects(
-      (async () => {
-        for await (const event of client.getContainerEvents(new AbortController().signal)) {
-          seen.push(event.containerId);
-        }
-      })(),
-      (err: unknown) => err instanceof CriError && err.method === "GetContainerEvents",
-    );
-    assert.deepStrictEqual(seen, ["late"]);
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  using client = new RemoteRuntimeService(server.endpoint, {
+    clock: new RealClock(),
+    runtimeRequestTimeoutMs: 50,
+  });
+  const seen: string[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const event of client.getContainerEvents(new AbortController().signal)) {
+        seen.push(event.containerId);
+      }
+    })(),
+    (err: unknown) => err instanceof CriError && err.method === "GetContainerEvents",
+  );
+  assert.deepStrictEqual(seen, ["late"]);
 });
 
 function versionHandlers(name: string) {
@@ -408,7 +359,10 @@ Deno.test("a call after the runtime restarts on the same socket succeeds", async
   await using dir = await tempSocketDir();
   const socket = dir.path("cri.sock");
   let server = await TestServer.start(socket, versionHandlers("first"));
-  const client = new RemoteRuntimeService(server.endpoint, { runtimeRequestTimeoutMs: 5000 });
+  const client = new RemoteRuntimeService(server.endpoint, {
+    clock: new RealClock(),
+    runtimeRequestTimeoutMs: 5000,
+  });
   try {
     assert.equal((await client.version()).runtimeName, "first");
     await server.stop();
@@ -424,7 +378,10 @@ Deno.test("calls fail fast with UnavailableError while the runtime is down and w
   await using dir = await tempSocketDir();
   const socket = dir.path("cri.sock");
   let server = await TestServer.start(socket, versionHandlers("first"));
-  const client = new RemoteRuntimeService(server.endpoint, { runtimeRequestTimeoutMs: 5000 });
+  const client = new RemoteRuntimeService(server.endpoint, {
+    clock: new RealClock(),
+    runtimeRequestTimeoutMs: 5000,
+  });
   try {
     await client.version();
     await server.stop();
@@ -456,7 +413,7 @@ Deno.test("every RuntimeService method reaches its RPC", async () => {
     called.push(name);
     return response;
   };
-  const server = await TestServer.start(dir.path("cri.sock"), {
+  await using server = await TestServer.start(dir.path("cri.sock"), {
     runtime: {
       Version: ok("Version", {
         version: "0.1.0",
@@ -479,33 +436,32 @@ Deno.test("every RuntimeService method reaches its RPC", async () => {
       ListPodSandboxMetrics: ok("ListPodSandboxMetrics", { podMetrics: [{ podSandboxId: "s1" }] }),
     },
   });
-  const client = new RemoteRuntimeService(server.endpoint);
-  try {
-    assert.equal((await client.version()).runtimeName, "t");
-    await client.updateContainerResources("c1", { linux: { cpuShares: 2 } });
-    await client.reopenContainerLog("c1");
-    assert.equal(await client.exec({ containerId: "c1", cmd: ["sh"] }), "http://127.0.0.1/exec/1");
-    assert.equal(await client.attach({ containerId: "c1" }), "http://127.0.0.1/attach/1");
-    await assert.rejects(client.portForward({ podSandboxId: "s1" }), InvalidResponseError);
-    assert.equal((await client.containerStats("c1"))?.attributes?.id, "c1");
-    assert.equal((await client.listContainerStats()).length, 1);
-    assert.equal(await client.podSandboxStats("s1"), null);
-    assert.deepStrictEqual(await client.listPodSandboxStats({ id: "s1" }), []);
-    await client.updateRuntimeConfig({ networkConfig: { podCidr: "10.0.0.0/24" } });
-    await client.checkpointContainer({ containerId: "c1", location: "/tmp/x.tar" });
-    assert.equal((await client.listMetricDescriptors())[0].name, "m");
-    assert.equal((await client.listPodSandboxMetrics())[0].podSandboxId, "s1");
-    assert.equal(called.length, 14);
-  } finally {
-    client.close();
-    await server.stop();
-  }
+  using client = new RemoteRuntimeService(server.endpoint, { clock: new RealClock() });
+  assert.equal((await client.version()).runtimeName, "t");
+  await client.updateContainerResources("c1", { linux: { cpuShares: 2 } });
+  await client.reopenContainerLog("c1");
+  assert.equal(await client.exec({ containerId: "c1", cmd: ["sh"] }), "http://127.0.0.1/exec/1");
+  assert.equal(await client.attach({ containerId: "c1" }), "http://127.0.0.1/attach/1");
+  await assert.rejects(client.portForward({ podSandboxId: "s1" }), InvalidResponseError);
+  assert.equal((await client.containerStats("c1"))?.attributes?.id, "c1");
+  assert.equal((await client.listContainerStats()).length, 1);
+  assert.equal(await client.podSandboxStats("s1"), null);
+  assert.deepStrictEqual(await client.listPodSandboxStats({ id: "s1" }), []);
+  await client.updateRuntimeConfig({ networkConfig: { podCidr: "10.0.0.0/24" } });
+  await client.checkpointContainer({ containerId: "c1", location: "/tmp/x.tar" });
+  assert.equal((await client.listMetricDescriptors())[0].name, "m");
+  assert.equal((await client.listPodSandboxMetrics())[0].podSandboxId, "s1");
+  assert.equal(called.length, 14);
 });
 
 Deno.test("new RemoteRuntimeService() refuses non-unix endpoints and bad timeouts", () => {
-  assert.throws(() => new RemoteRuntimeService("tcp://127.0.0.1:1"), TypeError);
   assert.throws(
-    () => new RemoteRuntimeService("/x.sock", { runtimeRequestTimeoutMs: -1 }),
+    () => new RemoteRuntimeService("tcp://127.0.0.1:1", { clock: new RealClock() }),
+    TypeError,
+  );
+  assert.throws(
+    () =>
+      new RemoteRuntimeService("/x.sock", { clock: new RealClock(), runtimeRequestTimeoutMs: -1 }),
     RangeError,
   );
 });

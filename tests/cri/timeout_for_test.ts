@@ -9,7 +9,7 @@ import {
   timeoutFor,
 } from "../../src/cri/timeout_for.ts";
 import type { CriMethod } from "../../src/cri/types.ts";
-import { FakeClock } from "../../src/util/clock.ts";
+import { FakeClock, RealClock } from "../../src/util/clock.ts";
 import { tempSocketDir } from "./_test_server.ts";
 
 Deno.test("timeoutFor() gives each RPC the kubelet's deadline", async (t) => {
@@ -98,7 +98,10 @@ Deno.test("StopContainer with a grace period of 1e15 s goes through grpc-js to t
     clock: new FakeClock(),
     images: ["busybox:1.36"],
   });
-  const runtime = new RemoteRuntimeService(fake.endpoint, { runtimeRequestTimeoutMs: 5000 });
+  const runtime = new RemoteRuntimeService(fake.endpoint, {
+    clock: new RealClock(),
+    runtimeRequestTimeoutMs: 5000,
+  });
   try {
     const podSandboxId = await runtime.runPodSandbox({
       metadata: { name: "web", namespace: "default", uid: "uid-web", attempt: 0 },

@@ -6,6 +6,7 @@ import {
   validateVersion,
 } from "../../src/cri/validate_status.ts";
 import type { ContainerStatus, PodSandboxStatus } from "../../src/cri/types.ts";
+import { imageSpec } from "./_messages.ts";
 
 function sandbox(): PodSandboxStatus {
   return {
@@ -30,7 +31,7 @@ function container(): ContainerStatus {
     startedAt: 0,
     finishedAt: 0,
     exitCode: 0,
-    image: { image: "busybox" },
+    image: imageSpec({ image: "busybox" }),
     imageRef: "sha256:1",
     reason: "",
     message: "",
@@ -83,7 +84,7 @@ Deno.test("validateContainerStatus() names the missing field", async (t) => {
     ["status.metadata.name", (s) => ({ ...s, metadata: { name: "", attempt: 0 } })],
     ["status.createdAt", (s) => ({ ...s, createdAt: 0 })],
     ["status.image", (s) => ({ ...s, image: null })],
-    ["status.image.image", (s) => ({ ...s, image: { image: "" } })],
+    ["status.image.image", (s) => ({ ...s, image: imageSpec({ image: "" }) })],
     ["status.imageRef", (s) => ({ ...s, imageRef: "" })],
   ];
   for (const [field, mutate] of cases) {

@@ -17,6 +17,7 @@ import {
   runCriContract,
 } from "../cri/contract/_cri_contract.ts";
 import { removeContractSandboxes } from "../cri/contract/_target.ts";
+import { RealClock } from "../../src/util/clock.ts";
 
 const NAME = "CRI contract against containerd (the cases the fake runtime passes too)";
 const harness = await startContainerd();
@@ -47,8 +48,8 @@ if (typeof harness === "string") {
       let n = 0;
       try {
         await runCriContract(t, () => {
-          const runtime = new RemoteRuntimeService(harness.endpoint);
-          const images = new RemoteImageService(harness.endpoint);
+          const runtime = new RemoteRuntimeService(harness.endpoint, { clock: new RealClock() });
+          const images = new RemoteImageService(harness.endpoint, { clock: new RealClock() });
           const target: CriContractTarget = {
             runtime,
             images,

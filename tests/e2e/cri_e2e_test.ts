@@ -18,6 +18,7 @@ import type {
   ContainerEventType,
   PodSandboxConfig,
 } from "../../src/cri/types.ts";
+import { RealClock } from "../../src/util/clock.ts";
 
 const harness = await startContainerd();
 const NAME = "CRI client against containerd: version, status, images, pod and container lifecycle";
@@ -31,8 +32,8 @@ if (typeof harness === "string") {
     sanitizeOps: false,
     sanitizeResources: false,
     async fn(t) {
-      const runtime = new RemoteRuntimeService(harness.endpoint);
-      const images = new RemoteImageService(harness.endpoint);
+      const runtime = new RemoteRuntimeService(harness.endpoint, { clock: new RealClock() });
+      const images = new RemoteImageService(harness.endpoint, { clock: new RealClock() });
       const events: ContainerEventResponse[] = [];
       const eventsController = new AbortController();
       let eventsError: unknown;

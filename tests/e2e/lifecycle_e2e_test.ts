@@ -27,6 +27,7 @@ import {
   writeAgentConfig,
 } from "./harness/agent_process.ts";
 import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
+import { RealClock } from "../../src/util/clock.ts";
 
 const NAME =
   "agent process on containerd: run, edit, crash loop, agent SIGKILL and restart, runtime restart, delete";
@@ -81,7 +82,7 @@ if (typeof harness === "string") {
         `--hostname-override=${NODE}`,
         "--v=2",
       ];
-      const cri = new RemoteRuntimeService(harness.endpoint);
+      const cri = new RemoteRuntimeService(harness.endpoint, { clock: new RealClock() });
       const port = freePort();
       const webPath = `${manifestDir}/web.json`;
       const crashPath = `${manifestDir}/crash.json`;

@@ -39,6 +39,7 @@ import {
 import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
 import { RemoteImageService } from "../../src/cri/remote_image_service.ts";
 import type { Container, ContainerConfig, PodSandboxConfig } from "../../src/cri/types.ts";
+import { RealClock } from "../../src/util/clock.ts";
 
 const NODE = "e2e-node";
 const UNUSED_IMAGE = "localhost/denolet/unused:e2e";
@@ -283,8 +284,8 @@ if (typeof harness === "string") {
   registerSkippedE2E(Object.values(TESTS), harness);
 } else {
   const h = harness;
-  const cri = new RemoteRuntimeService(h.endpoint);
-  const images = new RemoteImageService(h.endpoint);
+  const cri = new RemoteRuntimeService(h.endpoint, { clock: new RealClock() });
+  const images = new RemoteImageService(h.endpoint, { clock: new RealClock() });
   // The last test to finish (whichever ran) stops containerd; the harness's
   // unload guard covers filtered runs.
   let pending = Object.keys(TESTS).length;

@@ -62,8 +62,11 @@ export async function fakeAgent(
     clock,
     images: seedImages ?? ["busybox:1.36"],
   });
-  const runtime = new RemoteRuntimeService(fake.endpoint, { runtimeRequestTimeoutMs: 10_000 });
-  const images = new RemoteImageService(fake.endpoint, { runtimeRequestTimeoutMs: 10_000 });
+  const runtime = new RemoteRuntimeService(fake.endpoint, {
+    clock,
+    runtimeRequestTimeoutMs: 10_000,
+  });
+  const images = new RemoteImageService(fake.endpoint, { clock, runtimeRequestTimeoutMs: 10_000 });
 
   const build = (extra: Partial<KubeletLoopOptions> = {}): AgentInstance => {
     const events: SimpleEvent[] = [];

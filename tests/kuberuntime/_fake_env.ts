@@ -39,8 +39,11 @@ export async function fakeEnv(
     clock,
     images: options.images ?? ["busybox:1.36"],
   });
-  const runtime = new RemoteRuntimeService(fake.endpoint, { runtimeRequestTimeoutMs: 10_000 });
-  const images = new RemoteImageService(fake.endpoint, { runtimeRequestTimeoutMs: 10_000 });
+  const runtime = new RemoteRuntimeService(fake.endpoint, {
+    clock,
+    runtimeRequestTimeoutMs: 10_000,
+  });
+  const images = new RemoteImageService(fake.endpoint, { clock, runtimeRequestTimeoutMs: 10_000 });
   const events: SimpleEvent[] = [];
   const rootDir = `${dir}/root`;
   const podLogsDir = `${dir}/logs`;

@@ -29,6 +29,7 @@ import {
 import { FakeClock } from "../../src/util/clock.ts";
 import { startFakeRuntime } from "../../src/cri/fake/mod.ts";
 import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
+import { imageSpec } from "../cri/_messages.ts";
 
 const NOW = 1_700_000_000_000;
 const MIN = 60_000;
@@ -52,7 +53,7 @@ function ctr(
     id,
     podSandboxId: options.sandbox ?? `sb-${uid}`,
     metadata: { name, attempt: options.attempt ?? 0 },
-    image: { image: "busybox" },
+    image: imageSpec({ image: "busybox" }),
     imageRef: "sha256:busybox",
     state: STATE[state],
     createdAt: (NOW - (options.ageMin ?? 10) * MIN) * 1e6,
@@ -552,7 +553,7 @@ Deno.test("ContainerGC.collectGarbage() works over the wire against the fake CRI
     clock,
     images: ["busybox"],
   });
-  const cri = new RemoteRuntimeService(fake.endpoint);
+  const cri = new RemoteRuntimeService(fake.endpoint, { clock });
   try {
     const labels = (uid: string, name: string) => ({
       [POD_UID_LABEL]: uid,

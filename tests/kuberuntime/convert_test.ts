@@ -6,6 +6,7 @@ import {
   toSandboxStatus,
 } from "../../src/kuberuntime/convert.ts";
 import type * as cri from "../../src/cri/types.ts";
+import { imageSpec, namespaceOption } from "../cri/_messages.ts";
 
 const podLabels = {
   "io.kubernetes.pod.name": "web",
@@ -22,7 +23,7 @@ Deno.test("toContainerStatus() converts states, nanoseconds and kubelet annotati
     startedAt: 1_700_000_001_000_000_000,
     finishedAt: 1_700_000_002_000_000_000,
     exitCode: 3,
-    image: { image: "docker.io/library/busybox:1", userSpecifiedImage: "busybox:1" },
+    image: imageSpec({ image: "docker.io/library/busybox:1", userSpecifiedImage: "busybox:1" }),
     imageRef: "sha256:x",
     reason: "Error",
     message: "",
@@ -57,7 +58,7 @@ Deno.test("toSandboxStatus() reads host networking and IPs", () => {
     state: "SANDBOX_READY",
     createdAt: 5_000_000,
     network: { ip: "10.0.0.2", additionalIps: [{ ip: "fd00::2" }] },
-    linux: { namespaces: { options: { network: "NODE" } } },
+    linux: { namespaces: { options: namespaceOption({ network: "NODE" }) } },
     labels: {},
     annotations: {},
     runtimeHandler: "",
@@ -89,7 +90,7 @@ Deno.test("groupPods() groups by the pod UID label and skips unlabeled items", (
       id: "c1",
       podSandboxId: "s2",
       metadata: { name: "app", attempt: 0 },
-      image: { image: "busybox:1" },
+      image: imageSpec({ image: "busybox:1" }),
       imageRef: "sha256:x",
       state: "CONTAINER_RUNNING",
       createdAt: 4e6,

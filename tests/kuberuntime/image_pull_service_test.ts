@@ -9,7 +9,7 @@ function scripted(images: Record<string, { id: string; size: number }>) {
   const pulls: [ImageSpec, PullImageOptions | undefined][] = [];
   const service: Pick<ImageService, "imageStatus" | "pullImage"> = {
     imageStatus(spec) {
-      const found = images[spec.image];
+      const found = images[spec.image ?? ""];
       return Promise.resolve({
         image: found
           ? {

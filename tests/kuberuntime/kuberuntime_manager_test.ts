@@ -51,13 +51,13 @@ Deno.test("syncPod() creates the sandbox and containers with the kubelet's label
   const containers = env.fake.runtime.containers();
   assert.equal(containers.length, 2);
   for (const c of containers) {
-    const cfg = c.config as ContainerConfig;
+    const cfg = c.config;
     assert.equal(c.state, "CONTAINER_RUNNING");
     assert.equal(cfg.labels?.["io.kubernetes.pod.name"], "web");
-    assert.equal(cfg.labels?.["io.kubernetes.container.name"], cfg.metadata.name);
+    assert.equal(cfg.labels?.["io.kubernetes.container.name"], cfg.metadata?.name);
     assert.equal(cfg.annotations?.["io.kubernetes.container.restartCount"], "0");
     assert.equal(cfg.annotations?.["io.kubernetes.container.type"], "container");
-    assert.equal(cfg.logPath, `${cfg.metadata.name}/0.log`);
+    assert.equal(cfg.logPath, `${cfg.metadata?.name}/0.log`);
   }
   assert.deepEqual(
     env.events.filter((e) => e.reason === "Started").map((e) => e.message),
@@ -109,8 +109,8 @@ Deno.test("syncPod() restarts only the container whose spec was edited", async (
   assert.equal(env.fake.runtime.getContainer(idOfA)?.state, "CONTAINER_RUNNING");
   const created = env.fake.recorder.requestsOf("CreateContainer") as { config: ContainerConfig }[];
   assert.equal(created.length, 1, JSON.stringify(calls.map((c) => c.method)));
-  assert.equal(created[0].config.metadata.name, "b");
-  assert.equal(created[0].config.metadata.attempt, 1);
+  assert.equal(created[0].config.metadata?.name, "b");
+  assert.equal(created[0].config.metadata?.attempt, 1);
   assert.deepEqual(created[0].config.envs, [{ key: "MODE", value: "new" }]);
   assert.ok(
     env.events.some((e) =>
@@ -314,7 +314,7 @@ Deno.test("syncPod() runs init containers one at a time before the app container
   });
   const names = () =>
     (env.fake.recorder.requestsOf("CreateContainer") as { config: ContainerConfig }[])
-      .map((r) => r.config.metadata.name);
+      .map((r) => r.config.metadata?.name);
   await sync(env, p);
   assert.deepEqual(names(), ["init1"]);
   await sync(env, p);
@@ -350,7 +350,7 @@ Deno.test("syncPod() re-creates a dead sandbox with the next attempt", async () 
   const r = await sync(env, p);
   assert.ok(r.ok(), r.errorText() ?? "");
   const runs = env.fake.recorder.requestsOf("RunPodSandbox") as { config: PodSandboxConfig }[];
-  assert.deepEqual(runs.map((x) => x.config.metadata.attempt), [0, 1]);
+  assert.deepEqual(runs.map((x) => x.config.metadata?.attempt), [0, 1]);
   assert.ok(env.events.some((e) => e.reason === "SandboxChanged"));
 });
 
@@ -389,7 +389,7 @@ Deno.test("syncPod() mounts emptyDir volumes and the termination message file", 
     `${env.rootDir}/pods/uid-1/volumes/kubernetes.io~empty-dir/scratch`,
   );
   const term = mounts.find((m) => m.containerPath === "/dev/termination-log");
-  assert.match(term!.hostPath, /\/pods\/uid-1\/containers\/a\/[0-9a-f]{8}$/);
+  assert.match(term?.hostPath ?? "", /\/pods\/uid-1\/containers\/a\/[0-9a-f]{8}$/);
   assert.ok((await Deno.stat(`${env.podLogsDir}/default_web_uid-1/a`)).isDirectory);
 });
 
@@ -420,7 +420,7 @@ Deno.test("syncPod() continues the restart count from the log directory", async 
   const [created] = env.fake.recorder.requestsOf("CreateContainer") as {
     config: ContainerConfig;
   }[];
-  assert.equal(created.config.metadata.attempt, 5);
+  assert.equal(created.config.metadata?.attempt, 5);
   assert.equal(created.config.logPath, "a/5.log");
 });
 
@@ -428,9 +428,7 @@ Deno.test("getPodStatus() reads the termination message of an exited container",
   await using env = await fakeEnv();
   await sync(env, pod([a]));
   const [c] = env.fake.runtime.containers();
-  const file =
-    (c.config as ContainerConfig).mounts!.find((m) => m.containerPath === "/dev/termination-log")!
-      .hostPath;
+  const file = c.config.mounts.find((m) => m.containerPath === "/dev/termination-log")!.hostPath;
   await Deno.writeTextFile(file, "bye");
   env.fake.runtime.exitContainer(c.id, 2);
   const status = await env.manager.getPodStatus("uid-1", "web", "default");
@@ -507,7 +505,7 @@ Deno.test("syncPod() restarts a container whose liveness probe fails", async () 
     ),
   );
   const created = env.fake.recorder.requestsOf("CreateContainer") as { config: ContainerConfig }[];
-  assert.equal(created.at(-1)?.config.metadata.attempt, 1);
+  assert.equal(created.at(-1)?.config.metadata?.attempt, 1);
 });
 
 Deno.test("syncPod() checks the first image while the sandbox is created, and skips a host-network sandbox's status", async (t) => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { ContainerStatus } from "../../src/cri/types.ts";
 import { readTerminationMessage } from "../../src/kuberuntime/termination_message.ts";
+import { imageSpec, mount } from "../cri/_messages.ts";
 
 function status(overrides: Partial<ContainerStatus>): ContainerStatus {
   return {
@@ -11,7 +12,7 @@ function status(overrides: Partial<ContainerStatus>): ContainerStatus {
     startedAt: 1,
     finishedAt: 2,
     exitCode: 1,
-    image: { image: "x" },
+    image: imageSpec({ image: "x" }),
     imageRef: "x",
     reason: "Error",
     message: "",
@@ -34,7 +35,7 @@ Deno.test("readTerminationMessage() prefers the file, then falls back to the log
   try {
     const file = `${dir}/msg`;
     await Deno.writeTextFile(file, "x".repeat(5000));
-    const mounts = [{ containerPath: "/dev/termination-log", hostPath: file }];
+    const mounts = [mount({ containerPath: "/dev/termination-log", hostPath: file })];
     assert.equal((await readTerminationMessage(status({ mounts }), dir)).length, 4096);
 
     await Deno.writeTextFile(file, "");

@@ -19,6 +19,7 @@ import { EventStreamUnsupportedError } from "../../src/container/runtime_errors.
 import { EventChannel } from "../../src/pleg/pleg.ts";
 import { FakeClock, flush } from "../../src/util/clock.ts";
 import { FakePlegRuntime } from "./_fake_runtime.ts";
+import { imageSpec, namespaceOption } from "../cri/_messages.ts";
 
 const MS = 1_000_000;
 
@@ -33,7 +34,7 @@ function sandbox(
     state,
     createdAt: 1000 * MS,
     network: { ip, additionalIps: [{ ip: "fd00::2" }] },
-    linux: { namespaces: { options: { network: "POD" } } },
+    linux: { namespaces: { options: namespaceOption({ network: "POD" }) } },
     labels: {},
     annotations: {},
     runtimeHandler: "",
@@ -49,7 +50,7 @@ function container(id: string, state: ContainerState, createdMs = 2000): Contain
     startedAt: (createdMs + 10) * MS,
     finishedAt: state === "CONTAINER_EXITED" ? (createdMs + 500) * MS : 0,
     exitCode: state === "CONTAINER_EXITED" ? 2 : 0,
-    image: { image: "busybox:1.36" },
+    image: imageSpec({ image: "busybox:1.36" }),
     imageRef: "sha256:abc",
     reason: "",
     message: "",

@@ -15,23 +15,24 @@
 
 import { startFakeRuntime } from "../../src/cri/fake/mod.ts";
 import { RemoteRuntimeService } from "../../src/cri/remote_runtime_service.ts";
+import { RealClock } from "../../src/util/clock.ts";
 
 const socketPath = `${Deno.args[0]}/cri.sock`;
 const rounds = 3;
 const settle = () => new Promise((r) => setTimeout(r, 50));
 
 for (let i = 0; i < rounds; i++) {
-  const fake = await startFakeRuntime({ socketPath });
-  const runtime = new RemoteRuntimeService(fake.endpoint);
+  const fake = await startFakeRuntime({ clock: new RealClock(), socketPath });
+  const runtime = new RemoteRuntimeService(fake.endpoint, { clock: new RealClock() });
   await runtime.version();
   await fake.stop(); // GOAWAY to the idle client
   await settle();
   runtime.close();
 }
 
-const fake = await startFakeRuntime({ socketPath });
+const fake = await startFakeRuntime({ clock: new RealClock(), socketPath });
 for (let i = 0; i < rounds; i++) {
-  const runtime = new RemoteRuntimeService(fake.endpoint);
+  const runtime = new RemoteRuntimeService(fake.endpoint, { clock: new RealClock() });
   await runtime.version();
   runtime.close(); // GOAWAY to the server
   await settle();

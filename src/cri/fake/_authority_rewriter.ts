@@ -10,19 +10,20 @@
  * reports as "received prior goaway: code: PROTOCOL_ERROR"). No server
  * option turns the check off. containerd's Go server does not check.
  *
- * {@linkcode AuthorityRewriter} sits on the bytes from the client: it reads
- * each header block (HPACK, RFC 7541) and replaces every character an
- * authority may not hold by `_` (`/run/x.sock` becomes `_run_x.sock`). The
- * value keeps its length in octets, so the server's dynamic table stays the
- * same size as the client's and later references into it stay right. Every
- * other byte passes unchanged; a connection that is not HTTP/2 with prior
- * knowledge, or a header block that cannot be read, is passed through as it
- * is (nghttp2 then answers as before).
+ * {@linkcode AuthorityRewriter} sits on the bytes from the client: it joins
+ * each header block from its HTTP/2 frames, has the
+ * {@linkcode HeaderBlockRewriter} (_header_block_rewriter.ts) replace every
+ * character an authority may not hold by `_` (`/run/x.sock` becomes
+ * `_run_x.sock`), and frames the block again. Every other byte passes
+ * unchanged; a connection that is not HTTP/2 with prior knowledge, or a
+ * header block that cannot be read, is passed through as it is (nghttp2
+ * then answers as before).
  *
  * @module
  */
 
-import { encodeString, readInteger, readString } from "./_hpack.ts";
+import { HeaderBlockRewriter } from "./_header_block_rewriter.ts";
+import { concat } from "./_util.ts";
 
 const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 const HEADERS = 0x1;
@@ -33,31 +34,8 @@ const PADDED = 0x8;
 const PRIORITY = 0x20;
 /** Every HTTP/2 peer accepts frames of this size. */
 const MAX_FRAME = 16_384;
-/** SETTINGS_HEADER_TABLE_SIZE of nghttp2 (the server never changes it). */
-const DEFAULT_TABLE_SIZE = 4096;
-/** Indexes of `:authority` and `host` in the HPACK static table. */
-const AUTHORITY_INDEXES = new Set([1, 38]);
-/** Octet lengths of the names in the HPACK static table (RFC 7541 Appendix A), 1-based. */
-const STATIC_NAME_LENGTHS = (
-  "0 10 7 7 5 5 7 7 7 7 7 7 7 7 7 14 15 15 13 6 27 3 5 13 13 19 16 16 14 16 13 12 6 4 4 6 7 " +
-  "4 4 8 17 13 8 19 13 4 8 12 18 19 5 7 7 11 6 10 25 17 10 4 3 16"
-).split(" ").map(Number);
-/** Octets nghttp2 accepts in an authority (checked against Deno 2.9.6). */
-const AUTHORITY_OCTETS = new Set(
-  new TextEncoder().encode(
-    "!$%&'()*+,-.0123456789:;=ABCDEFGHIJKLMNOPQRSTUVWXYZ[]_abcdefghijklmnopqrstuvwxyz~",
-  ),
-);
-const UNDERSCORE = 0x5f;
-const NAMES = new Set([":authority", "host"]);
 
-/** What the server's dynamic table holds, as far as the rewriting needs it. */
-interface Entry {
-  authority: boolean;
-  nameLength: number;
-  size: number;
-}
-
+/** A header block being joined from its HEADERS and CONTINUATION frames. */
 interface OpenBlock {
   streamId: number;
   endStream: boolean;
@@ -65,17 +43,6 @@ interface OpenBlock {
   fragments: Uint8Array[];
   /** The frames as received, forwarded when nothing needs rewriting. */
   frames: Uint8Array[];
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function frame(type: number, flags: number, streamId: number, payload: Uint8Array): Uint8Array {
@@ -90,12 +57,6 @@ function frame(type: number, flags: number, streamId: number, payload: Uint8Arra
   return out;
 }
 
-/** `value` with each octet an authority may not hold replaced by `_`; null when valid. */
-export function sanitizeAuthority(value: Uint8Array): Uint8Array | null {
-  if (value.length === 0 || value.every((o) => AUTHORITY_OCTETS.has(o))) return null;
-  return value.map((o) => AUTHORITY_OCTETS.has(o) ? o : UNDERSCORE);
-}
-
 /**
  * Rewrites invalid `:authority` and `host` values in the client-to-server
  * bytes of one HTTP/2 connection; see the module documentation.
@@ -106,11 +67,12 @@ export class AuthorityRewriter {
   /** Payload octets of the current non-header frame still to forward. */
   #passBytes = 0;
   #block: OpenBlock | undefined;
-  #table: Entry[] = [];
-  #tableSize = 0;
-  #maxTableSize = DEFAULT_TABLE_SIZE;
+  #fields: HeaderBlockRewriter = new HeaderBlockRewriter();
+
   /** Header values rewritten so far. */
-  rewritten = 0;
+  get rewritten(): number {
+    return this.#fields.rewritten;
+  }
 
   /** Takes the next bytes from the client and returns the bytes to hand to the server. */
   push(chunk: Uint8Array): Uint8Array {
@@ -204,7 +166,7 @@ export class AuthorityRewriter {
     if ((flags & END_HEADERS) === 0) return undefined;
     const block = this.#block;
     this.#block = undefined;
-    const rewritten = this.#rewriteBlock(concat(block.fragments));
+    const rewritten = this.#fields.rewrite(concat(block.fragments));
     if (rewritten === null) return concat(block.frames);
     return this.#frames(block, rewritten);
   }
@@ -225,81 +187,5 @@ export class AuthorityRewriter {
       frames.push(frame(CONTINUATION, last, block.streamId, fields.subarray(at, end)));
     }
     return concat(frames);
-  }
-
-  /** The block with invalid authority values replaced, or null when none was. */
-  #rewriteBlock(buf: Uint8Array): Uint8Array | null {
-    const out: Uint8Array[] = [];
-    let changed = false;
-    let pos = 0;
-    while (pos < buf.length) {
-      const b = buf[pos];
-      if (b & 0x80) { // indexed field
-        const { value, next } = readInteger(buf, pos, 7);
-        this.#entry(value);
-        out.push(buf.subarray(pos, next));
-        pos = next;
-        continue;
-      }
-      if ((b & 0xe0) === 0x20) { // dynamic table size update
-        const { value, next } = readInteger(buf, pos, 5);
-        if (value > DEFAULT_TABLE_SIZE) throw new RangeError("table size above the setting");
-        this.#maxTableSize = value;
-        this.#evict();
-        out.push(buf.subarray(pos, next));
-        pos = next;
-        continue;
-      }
-      const indexing = (b & 0xc0) === 0x40;
-      const name = readInteger(buf, pos, indexing ? 6 : 4);
-      let authority: boolean;
-      let nameLength: number;
-      let nameEnd = name.next;
-      if (name.value === 0) {
-        const literal = readString(buf, name.next);
-        authority = NAMES.has(new TextDecoder().decode(literal.value));
-        nameLength = literal.value.length;
-        nameEnd = literal.next;
-      } else {
-        ({ authority, nameLength } = this.#entry(name.value));
-      }
-      const value = readString(buf, nameEnd);
-      const replacement = authority ? sanitizeAuthority(value.value) : null;
-      if (replacement) {
-        out.push(buf.subarray(pos, nameEnd), encodeString(replacement));
-        changed = true;
-        this.rewritten++;
-      } else {
-        out.push(buf.subarray(pos, value.next));
-      }
-      if (indexing) {
-        this.#insert({ authority, nameLength, size: nameLength + value.value.length + 32 });
-      }
-      pos = value.next;
-    }
-    return changed ? concat(out) : null;
-  }
-
-  /** What a table index names; for a static index, its name length. */
-  #entry(index: number): { authority: boolean; nameLength: number } {
-    if (index === 0) throw new RangeError("index 0");
-    if (index < STATIC_NAME_LENGTHS.length) {
-      return { authority: AUTHORITY_INDEXES.has(index), nameLength: STATIC_NAME_LENGTHS[index] };
-    }
-    const entry = this.#table[index - STATIC_NAME_LENGTHS.length];
-    if (entry === undefined) throw new RangeError(`index ${index} not in the table`);
-    return entry;
-  }
-
-  #insert(entry: Entry): void {
-    this.#table.unshift(entry);
-    this.#tableSize += entry.size;
-    this.#evict();
-  }
-
-  #evict(): void {
-    while (this.#tableSize > this.#maxTableSize && this.#table.length > 0) {
-      this.#tableSize -= this.#table.pop()!.size;
-    }
   }
 }

@@ -7,7 +7,8 @@
  */
 
 import type { Clock } from "../../util/clock.ts";
-import type { ContainerEventResponse, ContainerEventType } from "../types.ts";
+import type { ContainerEventResponse__Output } from "../generated/runtime/v1/ContainerEventResponse.ts";
+import type { ContainerEventType } from "../types.ts";
 import { nanos } from "./_util.ts";
 import {
   ContainerStore,
@@ -22,7 +23,7 @@ import { type FakeSandbox, SandboxStore, toPodSandboxStatus } from "./sandbox_st
 import { FakeStreamingServer } from "./streaming_server.ts";
 
 /** Receives every container event the fake emits. */
-export type ContainerEventListener = (event: ContainerEventResponse) => void;
+export type ContainerEventListener = (event: ContainerEventResponse__Output) => void;
 
 /** What {@linkcode RuntimeState} is made from. */
 export interface RuntimeStateOptions {
@@ -63,7 +64,7 @@ export class RuntimeState {
 
   /** Sends one event with the sandbox's status and all its containers' statuses. */
   emit(containerId: string, sandbox: FakeSandbox, type: ContainerEventType): void {
-    const event: ContainerEventResponse = {
+    const event: ContainerEventResponse__Output = {
       containerId,
       containerEventType: type,
       createdAt: this.now(),
@@ -79,6 +80,13 @@ export class RuntimeState {
     markExited(c, { now: this.now(), exitCode, reason, message });
     const sandbox = this.sandboxes.find(c.podSandboxId);
     if (sandbox) this.emit(c.id, sandbox, "CONTAINER_STOPPED_EVENT");
+  }
+
+  /** Removes a container (killing it first when it runs); `sandbox` gets the DELETED event. */
+  removeContainer(c: FakeContainer, sandbox: FakeSandbox | undefined): void {
+    if (c.state === "CONTAINER_RUNNING") this.exitNow(c, 137);
+    this.containers.delete(c.id);
+    if (sandbox) this.emit(c.id, sandbox, "CONTAINER_DELETED_EVENT");
   }
 
   /** The script that applies to a container of `sandbox`, if any. */

@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { ContainerStats, PodSandboxStats } from "../types.ts";
+import type { ContainerStats__Output } from "../generated/runtime/v1/ContainerStats.ts";
+import type { PodSandboxStats__Output } from "../generated/runtime/v1/PodSandboxStats.ts";
 import type { FakeContainer } from "./container_store.ts";
 import type { FakeSandbox } from "./sandbox_store.ts";
 import { copyMap } from "./_util.ts";
@@ -29,7 +30,7 @@ function memory(timestamp: number) {
 }
 
 /** Stats of one container at `timestamp` (nanoseconds). */
-export function containerStats(c: FakeContainer, timestamp: number): ContainerStats {
+export function containerStats(c: FakeContainer, timestamp: number): ContainerStats__Output {
   return {
     attributes: {
       id: c.id,
@@ -55,7 +56,7 @@ export function podSandboxStats(
   s: FakeSandbox,
   containers: FakeContainer[],
   timestamp: number,
-): PodSandboxStats {
+): PodSandboxStats__Output {
   return {
     attributes: {
       id: s.id,

@@ -6,26 +6,24 @@
  */
 
 import { status } from "@grpc/grpc-js";
-import type {
-  Container,
-  ContainerConfig,
-  ContainerFilter,
-  ContainerMetadata,
-  ContainerState,
-  ContainerStatus,
-  ImageSpec,
-  LinuxContainerResources,
-  Mount,
-  StringMap,
-} from "../types.ts";
+import type { Container__Output } from "../generated/runtime/v1/Container.ts";
+import type { ContainerConfig__Output } from "../generated/runtime/v1/ContainerConfig.ts";
+import type { ContainerFilter__Output } from "../generated/runtime/v1/ContainerFilter.ts";
+import type { ContainerMetadata__Output } from "../generated/runtime/v1/ContainerMetadata.ts";
+import type { ContainerStatus__Output } from "../generated/runtime/v1/ContainerStatus.ts";
+import type { ImageSpec__Output } from "../generated/runtime/v1/ImageSpec.ts";
+import type { LinuxContainerResources__Output } from "../generated/runtime/v1/LinuxContainerResources.ts";
+import type { Mount__Output } from "../generated/runtime/v1/Mount.ts";
+import type { ContainerState, StringMap } from "../types.ts";
 import type { FakeSandbox } from "./sandbox_store.ts";
-import { copyMap, matchesLabels, notFound, randomId, RpcError } from "./_util.ts";
+import { RecordStore } from "./_record_store.ts";
+import { copyMap, matchesLabels, randomId, RpcError } from "./_util.ts";
 
 /** A container as the fake runtime keeps it. */
 export interface FakeContainer {
   id: string;
   podSandboxId: string;
-  metadata: ContainerMetadata;
+  metadata: ContainerMetadata__Output;
   state: ContainerState;
   /** Nanoseconds since the epoch. */
   createdAt: number;
@@ -37,46 +35,48 @@ export interface FakeContainer {
   reason: string;
   message: string;
   /** The image as ContainerStatus reports it (first repo tag of the image). */
-  image: ImageSpec;
+  image: ImageSpec__Output;
   /** First repo digest of the image, else its id. */
   imageRef: string;
   /** The image id (`sha256:...`). */
   imageId: string;
   labels: StringMap;
   annotations: StringMap;
-  mounts: Mount[];
+  mounts: Mount__Output[];
   /** Absolute log path (sandbox log directory + config.logPath), or "". */
   logPath: string;
-  resources: LinuxContainerResources | null;
-  config: ContainerConfig;
+  resources: LinuxContainerResources__Output | null;
+  /** The CreateContainer config as decoded. */
+  config: ContainerConfig__Output;
 }
 
 /** What the runtime service resolved the container's image to. */
 export interface ResolvedImage {
-  image: ImageSpec;
+  image: ImageSpec__Output;
   imageRef: string;
   imageId: string;
 }
 
-function reservationKey(c: ContainerMetadata, s: FakeSandbox): string {
+function reservationKey(c: ContainerMetadata__Output, s: FakeSandbox): string {
   const m = s.metadata;
   return `${c.name}_${m.name}_${m.namespace}_${m.uid}_${c.attempt}`;
 }
 
-function joinLogPath(dir: string, rel: string | undefined): string {
+function joinLogPath(dir: string, rel: string): string {
   if (!dir || !rel) return "";
   return dir.endsWith("/") ? `${dir}${rel}` : `${dir}/${rel}`;
 }
 
 /** The fake runtime's containers. */
-export class ContainerStore {
-  #byId = new Map<string, FakeContainer>();
-  #names = new Map<string, string>();
+export class ContainerStore extends RecordStore<FakeContainer> {
+  constructor() {
+    super("container");
+  }
 
   /** Adds a CREATED container; fails like containerd when the name is reserved. */
   add(
     sandbox: FakeSandbox,
-    config: ContainerConfig,
+    config: ContainerConfig__Output,
     image: ResolvedImage,
     createdAt: number,
   ): FakeContainer {
@@ -84,14 +84,8 @@ export class ContainerStore {
       throw new RpcError(status.INVALID_ARGUMENT, "container config must include metadata");
     }
     const key = reservationKey(config.metadata, sandbox);
-    const holder = this.#names.get(key);
-    if (holder !== undefined) {
-      throw new RpcError(
-        status.UNKNOWN,
-        `failed to reserve container name "${key}": name "${key}" is reserved for "${holder}"`,
-      );
-    }
-    const container: FakeContainer = {
+    this.checkName(key);
+    return this.insert({
       id: randomId(),
       podSandboxId: sandbox.id,
       metadata: { ...config.metadata },
@@ -105,39 +99,11 @@ export class ContainerStore {
       ...image,
       labels: copyMap(config.labels),
       annotations: copyMap(config.annotations),
-      mounts: (config.mounts ?? []).map((m) => ({ ...m })),
+      mounts: config.mounts.map((m) => ({ ...m })),
       logPath: joinLogPath(sandbox.logDirectory, config.logPath),
       resources: config.linux?.resources ?? null,
       config,
-    };
-    this.#byId.set(container.id, container);
-    this.#names.set(key, container.id);
-    return container;
-  }
-
-  /** The container with this id, or undefined. */
-  find(id: string): FakeContainer | undefined {
-    return this.#byId.get(id);
-  }
-
-  /** The container with this id; NotFound otherwise. */
-  get(id: string): FakeContainer {
-    const container = this.#byId.get(id);
-    if (!container) throw notFound("container", id);
-    return container;
-  }
-
-  /** Removes the record and releases its name. */
-  delete(id: string): void {
-    this.#byId.delete(id);
-    for (const [key, holder] of this.#names) {
-      if (holder === id) this.#names.delete(key);
-    }
-  }
-
-  /** All containers, in creation order. */
-  all(): FakeContainer[] {
-    return [...this.#byId.values()];
+    }, key);
   }
 
   /** Containers of one sandbox. */
@@ -146,7 +112,7 @@ export class ContainerStore {
   }
 
   /** Containers matching a CRI filter. */
-  list(filter: ContainerFilter | null | undefined): FakeContainer[] {
+  list(filter: Partial<ContainerFilter__Output> | null | undefined): FakeContainer[] {
     return this.all().filter((c) =>
       (!filter?.id || c.id === filter.id) &&
       (!filter?.podSandboxId || c.podSandboxId === filter.podSandboxId) &&
@@ -183,13 +149,13 @@ export function markExited(c: FakeContainer, exit: ExitInfo): void {
 }
 
 /** The ListContainers view of a container. */
-export function toContainer(c: FakeContainer): Container {
+export function toContainer(c: FakeContainer): Container__Output {
   return {
     id: c.id,
     podSandboxId: c.podSandboxId,
     metadata: { ...c.metadata },
     // Like containerd: the image as configured and the image id as imageRef.
-    image: { ...c.config.image },
+    image: c.config.image && { ...c.config.image },
     imageRef: c.imageId,
     state: c.state,
     createdAt: c.createdAt,
@@ -200,7 +166,7 @@ export function toContainer(c: FakeContainer): Container {
 }
 
 /** The ContainerStatus view of a container. */
-export function toContainerStatus(c: FakeContainer): ContainerStatus {
+export function toContainerStatus(c: FakeContainer): ContainerStatus__Output {
   return {
     id: c.id,
     metadata: { ...c.metadata },

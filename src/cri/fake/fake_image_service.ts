@@ -9,9 +9,14 @@
 
 import { status } from "@grpc/grpc-js";
 import type { Clock } from "../../util/clock.ts";
-import { RealClock } from "../../util/clock.ts";
-import type { Image, ImageServiceMethod, ImageServiceMethods, StringMap } from "../types.ts";
-import { nanos, RpcError } from "./_util.ts";
+import type { Image__Output } from "../generated/runtime/v1/Image.ts";
+import type {
+  ImageServiceMethod,
+  ServedRequest as Req,
+  ServedResponse as Res,
+  StringMap,
+} from "../types.ts";
+import { nanos, RpcError, type ServedHandlers } from "./_util.ts";
 import {
   type FakeImageConfig,
   FakeRegistry,
@@ -25,11 +30,7 @@ export { normalizeImageName } from "./image_ref.ts";
 export type { FakeImageConfig, PublishedImage, PublishImageOptions } from "./fake_registry.ts";
 
 /** The RPC handlers of an ImageService, by uncapitalised RPC name. */
-export type ImageServiceHandlers = {
-  [M in ImageServiceMethod as Uncapitalize<M>]: (
-    request: ImageServiceMethods[M][0],
-  ) => Promise<ImageServiceMethods[M][1]>;
-};
+export type ImageServiceHandlers = ServedHandlers<ImageServiceMethod>;
 
 /** An image to put on the fake node. */
 export interface FakeImageSeed extends FakeImageConfig {
@@ -43,8 +44,8 @@ export interface FakeImageSeed extends FakeImageConfig {
 
 /** Options for {@linkcode FakeImageService}. */
 export interface FakeImageServiceOptions {
-  /** Clock for pull delays and timestamps. @default new RealClock() */
-  clock?: Clock;
+  /** Clock for pull delays and timestamps. */
+  clock: Clock;
   /** Images present from the start. @default [] */
   images?: (string | FakeImageSeed)[];
 }
@@ -80,8 +81,8 @@ export class FakeImageService implements ImageServiceHandlers {
   #pullDelayMs = 0;
   #fs: ImageFsUsage = {};
 
-  constructor(options: FakeImageServiceOptions = {}) {
-    this.#clock = options.clock ?? new RealClock();
+  constructor(options: FakeImageServiceOptions) {
+    this.#clock = options.clock;
     for (const seed of options.images ?? []) this.addImage(seed);
   }
 
@@ -95,7 +96,7 @@ export class FakeImageService implements ImageServiceHandlers {
   }
 
   /** Puts an image on the node (or returns the one already there) and returns it. */
-  addImage(seed: string | FakeImageSeed): Image {
+  addImage(seed: string | FakeImageSeed): Image__Output {
     const { name, size, pinned = false, ...config } = typeof seed === "string"
       ? { name: seed }
       : seed;
@@ -110,7 +111,7 @@ export class FakeImageService implements ImageServiceHandlers {
   }
 
   /** The image a reference (id, id prefix, tag or digest, normalised) names, or undefined. */
-  resolve(ref: string): Image | undefined {
+  resolve(ref: string): Image__Output | undefined {
     const image = this.#store.resolve(ref);
     return image && toImage(image);
   }
@@ -122,7 +123,7 @@ export class FakeImageService implements ImageServiceHandlers {
   }
 
   /** Every image on the node. */
-  images(): Image[] {
+  images(): Image__Output[] {
     return this.#store.all().map(toImage);
   }
 
@@ -152,24 +153,24 @@ export class FakeImageService implements ImageServiceHandlers {
   }
 
   listImages(
-    request: ImageServiceMethods["ListImages"][0],
-  ): Promise<ImageServiceMethods["ListImages"][1]> {
+    request: Req<"ListImages">,
+  ): Promise<Res<"ListImages">> {
     const ref = request.filter?.image?.image;
     const found = ref ? [this.resolve(ref)].filter((i) => i !== undefined) : this.images();
     return Promise.resolve({ images: found });
   }
 
   imageStatus(
-    request: ImageServiceMethods["ImageStatus"][0],
-  ): Promise<ImageServiceMethods["ImageStatus"][1]> {
+    request: Req<"ImageStatus">,
+  ): Promise<Res<"ImageStatus">> {
     const image = this.#store.resolve(request.image?.image ?? "");
     const info: StringMap = request.verbose && image ? { info: verboseImageInfo(image) } : {};
     return Promise.resolve({ image: image ? toImage(image) : null, info });
   }
 
   async pullImage(
-    request: ImageServiceMethods["PullImage"][0],
-  ): Promise<ImageServiceMethods["PullImage"][1]> {
+    request: Req<"PullImage">,
+  ): Promise<Res<"PullImage">> {
     const ref = request.image?.image ?? "";
     if (!ref) throw new RpcError(status.INVALID_ARGUMENT, "image reference is empty");
     const normalized = normalizeImageName(ref);
@@ -192,8 +193,8 @@ export class FakeImageService implements ImageServiceHandlers {
   }
 
   removeImage(
-    request: ImageServiceMethods["RemoveImage"][0],
-  ): Promise<ImageServiceMethods["RemoveImage"][1]> {
+    request: Req<"RemoveImage">,
+  ): Promise<Res<"RemoveImage">> {
     // Like containerd: a missing image is not an error, and an image in use by
     // containers is removed anyway (the containers keep their snapshots).
     const image = this.#store.resolve(request.image?.image ?? "");
@@ -201,7 +202,7 @@ export class FakeImageService implements ImageServiceHandlers {
     return Promise.resolve({});
   }
 
-  imageFsInfo(): Promise<ImageServiceMethods["ImageFsInfo"][1]> {
+  imageFsInfo(): Promise<Res<"ImageFsInfo">> {
     const images = this.images();
     const usage = {
       timestamp: nanos(this.#clock.now()),

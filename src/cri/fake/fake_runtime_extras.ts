@@ -1,24 +1,24 @@
 /**
  * The RuntimeService RPCs of the fake runtime that do not change the
  * sandbox/container state machine: Version, Status, UpdateRuntimeConfig,
- * ExecSync and the streaming URLs (served by streaming_server.ts), resource updates, stats, checkpoints and
- * metrics. Holds the settable runtime conditions and the exec handler.
+ * ExecSync and the streaming URLs (served by streaming_server.ts), resource
+ * updates, stats, checkpoints and metrics. Holds the settable runtime
+ * conditions and the exec handler.
  *
  * @module
  */
 
 import { status } from "@grpc/grpc-js";
 import type { Clock } from "../../util/clock.ts";
-import type { RuntimeCondition, RuntimeServiceMethods } from "../types.ts";
-import { nanos, notFound, RpcError, verboseInfo } from "./_util.ts";
+import type { RuntimeCondition__Output } from "../generated/runtime/v1/RuntimeCondition.ts";
+import type { ServedRequest as Req, ServedResponse as Res } from "../types.ts";
+import { nanos, notFound, RpcError, type ServedHandlers, verboseInfo } from "./_util.ts";
 import type { ContainerStore, FakeContainer } from "./container_store.ts";
 import { createLogFile } from "./container_log.ts";
 import type { FakeStreamingServer, StreamKind } from "./streaming_server.ts";
 import { defaultExecHandler, type ExecHandler, runExec } from "./exec_handler.ts";
 import type { SandboxStore } from "./sandbox_store.ts";
 import { containerStats, podSandboxStats } from "./_stats.ts";
-
-type M = RuntimeServiceMethods;
 
 /** The RPCs {@linkcode FakeRuntimeExtras} answers, by uncapitalised RPC name. */
 export type ExtraMethod =
@@ -40,9 +40,7 @@ export type ExtraMethod =
   | "ListPodSandboxMetrics";
 
 /** Handlers of the {@linkcode ExtraMethod} RPCs. */
-export type RuntimeExtraHandlers = {
-  [K in ExtraMethod as Uncapitalize<K>]: (request: M[K][0]) => Promise<M[K][1]>;
-};
+export type RuntimeExtraHandlers = ServedHandlers<ExtraMethod>;
 
 /** What {@linkcode FakeRuntimeExtras} reads: the runtime service's stores and clock. */
 export interface FakeRuntimeExtrasOptions {
@@ -62,7 +60,7 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
   readonly #o: FakeRuntimeExtrasOptions;
   #exec: ExecHandler = defaultExecHandler;
   #podCidr = "";
-  #conditions: Record<ConditionType, RuntimeCondition> = {
+  #conditions: Record<ConditionType, RuntimeCondition__Output> = {
     RuntimeReady: { type: "RuntimeReady", status: true, reason: "", message: "" },
     NetworkReady: { type: "NetworkReady", status: true, reason: "", message: "" },
   };
@@ -127,7 +125,7 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
     }
   }
 
-  version(): Promise<M["Version"][1]> {
+  version(): Promise<Res<"Version">> {
     return Promise.resolve({
       version: "0.1.0",
       runtimeName: "fake-runtime",
@@ -136,7 +134,7 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
     });
   }
 
-  status(request: M["Status"][0]): Promise<M["Status"][1]> {
+  status(request: Req<"Status">): Promise<Res<"Status">> {
     const { RuntimeReady, NetworkReady } = this.#conditions;
     return Promise.resolve({
       status: { conditions: [{ ...RuntimeReady }, { ...NetworkReady }] },
@@ -149,20 +147,20 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
     });
   }
 
-  updateRuntimeConfig(request: M["UpdateRuntimeConfig"][0]): Promise<M["UpdateRuntimeConfig"][1]> {
+  updateRuntimeConfig(request: Req<"UpdateRuntimeConfig">): Promise<Res<"UpdateRuntimeConfig">> {
     this.#podCidr = request.runtimeConfig?.networkConfig?.podCidr ?? "";
     return Promise.resolve({});
   }
 
   updateContainerResources(
-    request: M["UpdateContainerResources"][0],
-  ): Promise<M["UpdateContainerResources"][1]> {
+    request: Req<"UpdateContainerResources">,
+  ): Promise<Res<"UpdateContainerResources">> {
     const c = this.#o.containers.get(request.containerId);
     if (request.linux) c.resources = { ...request.linux };
     return Promise.resolve({});
   }
 
-  reopenContainerLog(request: M["ReopenContainerLog"][0]): Promise<M["ReopenContainerLog"][1]> {
+  reopenContainerLog(request: Req<"ReopenContainerLog">): Promise<Res<"ReopenContainerLog">> {
     const c = this.#o.containers.get(request.containerId);
     if (c.state !== "CONTAINER_RUNNING") {
       throw new RpcError(status.UNKNOWN, "container is not running");
@@ -172,29 +170,29 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
     return Promise.resolve({});
   }
 
-  execSync(request: M["ExecSync"][0]): Promise<M["ExecSync"][1]> {
+  execSync(request: Req<"ExecSync">): Promise<Res<"ExecSync">> {
     const c = this.#running(request.containerId, "failed to exec in container: ");
     return runExec(this.#exec, {
       container: c,
-      cmd: request.cmd ?? [],
-      timeoutSeconds: request.timeout ?? 0,
+      cmd: request.cmd,
+      timeoutSeconds: request.timeout,
       clock: this.#o.clock,
     });
   }
 
-  exec(request: M["Exec"][0]): Promise<M["Exec"][1]> {
+  exec(request: Req<"Exec">): Promise<Res<"Exec">> {
     this.#running(request.containerId);
     this.#checkStreams(request, "stdin, stdout, or stderr");
     return Promise.resolve({ url: this.#url("exec") });
   }
 
-  attach(request: M["Attach"][0]): Promise<M["Attach"][1]> {
+  attach(request: Req<"Attach">): Promise<Res<"Attach">> {
     this.#running(request.containerId);
     this.#checkStreams(request, "stdin, stdout, and stderr");
     return Promise.resolve({ url: this.#url("attach") });
   }
 
-  portForward(request: M["PortForward"][0]): Promise<M["PortForward"][1]> {
+  portForward(request: Req<"PortForward">): Promise<Res<"PortForward">> {
     const s = this.#o.sandboxes.find(request.podSandboxId);
     if (!s) {
       throw new RpcError(
@@ -208,12 +206,12 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
     return Promise.resolve({ url: this.#url("portforward") });
   }
 
-  containerStats(request: M["ContainerStats"][0]): Promise<M["ContainerStats"][1]> {
+  containerStats(request: Req<"ContainerStats">): Promise<Res<"ContainerStats">> {
     const c = this.#o.containers.get(request.containerId);
     return Promise.resolve({ stats: containerStats(c, this.#now()) });
   }
 
-  listContainerStats(request: M["ListContainerStats"][0]): Promise<M["ListContainerStats"][1]> {
+  listContainerStats(request: Req<"ListContainerStats">): Promise<Res<"ListContainerStats">> {
     const f = request.filter;
     const list = this.#o.containers.list({
       id: f?.id,
@@ -223,13 +221,13 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
     return Promise.resolve({ stats: list.map((c) => containerStats(c, this.#now())) });
   }
 
-  podSandboxStats(request: M["PodSandboxStats"][0]): Promise<M["PodSandboxStats"][1]> {
+  podSandboxStats(request: Req<"PodSandboxStats">): Promise<Res<"PodSandboxStats">> {
     const s = this.#o.sandboxes.get(request.podSandboxId);
     const cs = this.#o.containers.inSandbox(s.id);
     return Promise.resolve({ stats: podSandboxStats(s, cs, this.#now()) });
   }
 
-  listPodSandboxStats(request: M["ListPodSandboxStats"][0]): Promise<M["ListPodSandboxStats"][1]> {
+  listPodSandboxStats(request: Req<"ListPodSandboxStats">): Promise<Res<"ListPodSandboxStats">> {
     const list = this.#o.sandboxes.list({
       id: request.filter?.id,
       labelSelector: request.filter?.labelSelector,
@@ -240,18 +238,18 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
     });
   }
 
-  checkpointContainer(request: M["CheckpointContainer"][0]): Promise<M["CheckpointContainer"][1]> {
+  checkpointContainer(request: Req<"CheckpointContainer">): Promise<Res<"CheckpointContainer">> {
     if (!this.#o.containers.find(request.containerId)) {
       throw notFound("container", request.containerId);
     }
     return Promise.resolve({});
   }
 
-  listMetricDescriptors(): Promise<M["ListMetricDescriptors"][1]> {
+  listMetricDescriptors(): Promise<Res<"ListMetricDescriptors">> {
     return Promise.resolve({ descriptors: [] });
   }
 
-  listPodSandboxMetrics(): Promise<M["ListPodSandboxMetrics"][1]> {
+  listPodSandboxMetrics(): Promise<Res<"ListPodSandboxMetrics">> {
     return Promise.resolve({ podMetrics: [] });
   }
 }

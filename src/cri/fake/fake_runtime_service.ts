@@ -1,7 +1,10 @@
 /**
  * The fake CRI RuntimeService: sandboxes and containers kept in memory with
  * containerd's state machine and error wording, and container events for
- * every subscriber. The other RPCs live in {@linkcode FakeRuntimeExtras}.
+ * every subscriber. This class holds the test API and the sandbox RPCs; the
+ * container RPCs are in _container_rpcs.ts and the RPCs outside the state
+ * machine in {@linkcode FakeRuntimeExtras}, all on one shared state
+ * (_runtime_state.ts).
  *
  * Nothing runs, but a container behaves like its process would, on the
  * injected clock: a script decides when one is given (container_script.ts),
@@ -21,41 +24,34 @@
  */
 
 import { status } from "@grpc/grpc-js";
-import { RealClock } from "../../util/clock.ts";
 import type { Clock } from "../../util/clock.ts";
-import type { RuntimeServiceMethod, RuntimeServiceMethods } from "../types.ts";
-import { RpcError, verboseInfo } from "./_util.ts";
+import type { ServedRequest as Req, ServedResponse as Res } from "../types.ts";
+import { FakeContainerRpcs } from "./_container_rpcs.ts";
+import { RpcError, type ServedHandlers, verboseInfo } from "./_util.ts";
 import { type ContainerEventListener, RuntimeState } from "./_runtime_state.ts";
-import {
-  type FakeContainer,
-  markExited,
-  markStarted,
-  toContainer,
-  toContainerStatus,
-} from "./container_store.ts";
+import { type FakeContainer, toContainerStatus } from "./container_store.ts";
 import type { ContainerScript } from "./container_script.ts";
-import { type LogStream, startLogError } from "./container_log.ts";
-import { processPlan } from "./container_process.ts";
+import type { LogStream } from "./container_log.ts";
 import type { ExecHandler } from "./exec_handler.ts";
-import { type ExtraMethod, FakeRuntimeExtras } from "./fake_runtime_extras.ts";
+import { FakeRuntimeExtras } from "./fake_runtime_extras.ts";
 import { FakeImageService } from "./fake_image_service.ts";
 import { type FakeSandbox, toPodSandbox, toPodSandboxStatus } from "./sandbox_store.ts";
-import { checkContainerSecurity, checkSandboxSecurity } from "./security_checks.ts";
+import { checkSandboxSecurity } from "./security_checks.ts";
 
-type M = RuntimeServiceMethods;
-type Lifecycle = Exclude<RuntimeServiceMethod, "GetContainerEvents" | ExtraMethod>;
-
-/** Handlers of the sandbox and container lifecycle RPCs, by uncapitalised RPC name. */
-export type RuntimeLifecycleHandlers = {
-  [K in Lifecycle as Uncapitalize<K>]: (request: M[K][0]) => Promise<M[K][1]>;
-};
+/** The RPCs {@linkcode FakeRuntimeService} answers itself. */
+export type SandboxMethod =
+  | "RunPodSandbox"
+  | "StopPodSandbox"
+  | "RemovePodSandbox"
+  | "PodSandboxStatus"
+  | "ListPodSandbox";
 
 export type { ContainerEventListener } from "./_runtime_state.ts";
 
 /** Options for {@linkcode FakeRuntimeService}. */
 export interface FakeRuntimeServiceOptions {
-  /** Clock for timestamps, scripted exits and exec timeouts. @default new RealClock() */
-  clock?: Clock;
+  /** Clock for timestamps, scripted exits and exec timeouts. */
+  clock: Clock;
   /** Image service the containers' images are resolved in. @default new FakeImageService({ clock }) */
   images?: FakeImageService;
   /** Runtime handlers (RuntimeClass handlers) besides the default "". @default [] */
@@ -77,15 +73,16 @@ export interface ExitContainerOptions {
 const GRPC_UNKNOWN = status.UNKNOWN;
 
 /** In-memory RuntimeService served by the fake runtime. */
-export class FakeRuntimeService implements RuntimeLifecycleHandlers {
+export class FakeRuntimeService implements ServedHandlers<SandboxMethod> {
   /** The image service containers resolve their images in. */
   readonly images: FakeImageService;
   /** Version, Status, exec, stats and the other RPCs outside the state machine. */
   readonly extras: FakeRuntimeExtras;
   readonly #st: RuntimeState;
+  readonly #containerRpcs: FakeContainerRpcs;
 
-  constructor(options: FakeRuntimeServiceOptions = {}) {
-    const clock = options.clock ?? new RealClock();
+  constructor(options: FakeRuntimeServiceOptions) {
+    const clock = options.clock;
     this.images = options.images ?? new FakeImageService({ clock });
     this.#st = new RuntimeState({
       clock,
@@ -99,6 +96,12 @@ export class FakeRuntimeService implements RuntimeLifecycleHandlers {
       runtimeHandlers: this.#st.handlers,
       streaming: this.#st.streaming,
     });
+    this.#containerRpcs = new FakeContainerRpcs(this.#st);
+  }
+
+  /** The objects whose methods answer the RuntimeService RPCs (the server routes to them). */
+  get rpcHandlers(): object[] {
+    return [this, this.#containerRpcs, this.extras];
   }
 
   // ---------------------------------------------------------------- test API
@@ -196,19 +199,24 @@ export class FakeRuntimeService implements RuntimeLifecycleHandlers {
 
   // ---------------------------------------------------------------- RPCs
 
-  runPodSandbox(request: M["RunPodSandbox"][0]): Promise<M["RunPodSandbox"][1]> {
-    const handler = request.runtimeHandler ?? "";
+  runPodSandbox(request: Req<"RunPodSandbox">): Promise<Res<"RunPodSandbox">> {
+    const handler = request.runtimeHandler;
     if (!this.#st.handlers.includes(handler)) {
       throw new RpcError(GRPC_UNKNOWN, `no runtime for "${handler}" is configured`);
     }
-    checkSandboxSecurity(request.config);
-    const s = this.#st.sandboxes.add(request.config, handler, this.#st.now());
+    const config = request.config;
+    // containerd reads the metadata through nil-safe getters: no config, no metadata.
+    if (!config) {
+      throw new RpcError(status.INVALID_ARGUMENT, "sandbox config must include metadata");
+    }
+    checkSandboxSecurity(config);
+    const s = this.#st.sandboxes.add(config, handler, this.#st.now());
     this.#st.emit(s.id, s, "CONTAINER_CREATED_EVENT");
     this.#st.emit(s.id, s, "CONTAINER_STARTED_EVENT");
     return Promise.resolve({ podSandboxId: s.id });
   }
 
-  stopPodSandbox(request: M["StopPodSandbox"][0]): Promise<M["StopPodSandbox"][1]> {
+  stopPodSandbox(request: Req<"StopPodSandbox">): Promise<Res<"StopPodSandbox">> {
     const s = this.#st.sandboxes.get(request.podSandboxId);
     for (const c of this.#st.containers.inSandbox(s.id)) {
       if (c.state === "CONTAINER_RUNNING") this.#st.exitNow(c, 137);
@@ -220,17 +228,17 @@ export class FakeRuntimeService implements RuntimeLifecycleHandlers {
     return Promise.resolve({});
   }
 
-  removePodSandbox(request: M["RemovePodSandbox"][0]): Promise<M["RemovePodSandbox"][1]> {
+  removePodSandbox(request: Req<"RemovePodSandbox">): Promise<Res<"RemovePodSandbox">> {
     const s = this.#st.sandboxes.find(request.podSandboxId);
     if (!s) return Promise.resolve({}); // containerd: removing a missing sandbox succeeds
-    for (const c of this.#st.containers.inSandbox(s.id)) this.#removeContainer(c, s);
+    for (const c of this.#st.containers.inSandbox(s.id)) this.#st.removeContainer(c, s);
     s.state = "SANDBOX_NOTREADY";
     this.#st.sandboxes.delete(s.id);
     this.#st.emit(s.id, s, "CONTAINER_DELETED_EVENT");
     return Promise.resolve({});
   }
 
-  podSandboxStatus(request: M["PodSandboxStatus"][0]): Promise<M["PodSandboxStatus"][1]> {
+  podSandboxStatus(request: Req<"PodSandboxStatus">): Promise<Res<"PodSandboxStatus">> {
     const s = this.#st.sandboxes.get(request.podSandboxId);
     return Promise.resolve({
       status: toPodSandboxStatus(s),
@@ -240,96 +248,7 @@ export class FakeRuntimeService implements RuntimeLifecycleHandlers {
     });
   }
 
-  listPodSandbox(request: M["ListPodSandbox"][0]): Promise<M["ListPodSandbox"][1]> {
+  listPodSandbox(request: Req<"ListPodSandbox">): Promise<Res<"ListPodSandbox">> {
     return Promise.resolve({ items: this.#st.sandboxes.list(request.filter).map(toPodSandbox) });
-  }
-
-  createContainer(request: M["CreateContainer"][0]): Promise<M["CreateContainer"][1]> {
-    const s = this.#st.sandboxes.find(request.podSandboxId);
-    if (!s) {
-      throw new RpcError(
-        status.NOT_FOUND,
-        `failed to find sandbox id "${request.podSandboxId}": not found`,
-      );
-    }
-    if (s.state !== "SANDBOX_READY") {
-      throw new RpcError(GRPC_UNKNOWN, `sandbox container "${s.id}" is not running`);
-    }
-    const script = this.#st.scriptFor({ config: request.config, podSandboxId: s.id }, s);
-    if (script?.failCreate !== undefined) throw new RpcError(GRPC_UNKNOWN, script.failCreate);
-    const ref = request.config?.image?.image ?? "";
-    const image = this.images.resolve(ref);
-    if (!image) {
-      throw new RpcError(status.NOT_FOUND, `failed to resolve image "${ref}": not found`);
-    }
-    checkContainerSecurity(request.config);
-    const c = this.#st.containers.add(s, request.config, {
-      image: { image: image.repoTags[0] ?? ref, annotations: {} },
-      imageRef: image.repoDigests[0] ?? image.id,
-      imageId: image.id,
-    }, this.#st.now());
-    this.#st.emit(c.id, s, "CONTAINER_CREATED_EVENT");
-    return Promise.resolve({ containerId: c.id });
-  }
-
-  startContainer(request: M["StartContainer"][0]): Promise<M["StartContainer"][1]> {
-    const c = this.#st.containers.get(request.containerId);
-    if (c.state !== "CONTAINER_CREATED") {
-      throw new RpcError(
-        GRPC_UNKNOWN,
-        `failed to set starting state for container "${c.id}": container is in ${c.state} state`,
-      );
-    }
-    const s = this.#st.sandboxes.get(c.podSandboxId);
-    if (s.state !== "SANDBOX_READY") {
-      throw new RpcError(GRPC_UNKNOWN, `sandbox container "${s.id}" is not running`);
-    }
-    const script = this.#st.scriptFor(c, s);
-    if (script?.neverStart) return Promise.resolve({});
-    const failure = script?.failStart ?? startLogError(c.logPath);
-    if (failure !== undefined) {
-      markExited(c, { now: this.#st.now(), exitCode: 128, reason: "StartError", message: failure });
-      this.#st.emit(c.id, s, "CONTAINER_STOPPED_EVENT");
-      throw new RpcError(GRPC_UNKNOWN, failure);
-    }
-    markStarted(c, this.#st.now());
-    this.#st.emit(c.id, s, "CONTAINER_STARTED_EVENT");
-    this.#st.processes.start(c, processPlan(c, script, this.images.configOf(c.imageId)));
-    return Promise.resolve({});
-  }
-
-  stopContainer(request: M["StopContainer"][0]): Promise<M["StopContainer"][1]> {
-    const c = this.#st.containers.get(request.containerId);
-    if (c.state === "CONTAINER_RUNNING") {
-      const s = this.#st.sandboxes.find(c.podSandboxId);
-      const script = s ? this.#st.scriptFor(c, s) : undefined;
-      this.#st.exitNow(c, script?.stopExitCode ?? (request.timeout ? 0 : 137));
-    }
-    return Promise.resolve({});
-  }
-
-  #removeContainer(c: FakeContainer, s: FakeSandbox | undefined): void {
-    if (c.state === "CONTAINER_RUNNING") this.#st.exitNow(c, 137);
-    this.#st.containers.delete(c.id);
-    if (s) this.#st.emit(c.id, s, "CONTAINER_DELETED_EVENT");
-  }
-
-  removeContainer(request: M["RemoveContainer"][0]): Promise<M["RemoveContainer"][1]> {
-    const c = this.#st.containers.find(request.containerId);
-    // containerd: removing a missing container succeeds; a running one is killed first.
-    if (c) this.#removeContainer(c, this.#st.sandboxes.find(c.podSandboxId));
-    return Promise.resolve({});
-  }
-
-  listContainers(request: M["ListContainers"][0]): Promise<M["ListContainers"][1]> {
-    return Promise.resolve({
-      containers: this.#st.containers.list(request.filter).map(toContainer),
-    });
-  }
-
-  containerStatus(request: M["ContainerStatus"][0]): Promise<M["ContainerStatus"][1]> {
-    const c = this.#st.containers.get(request.containerId);
-    const info = verboseInfo(request.verbose, { sandboxID: c.podSandboxId });
-    return Promise.resolve({ status: toContainerStatus(c), info });
   }
 }

@@ -6,7 +6,9 @@
  * @module
  */
 
-import type { Image, Int64Value } from "../types.ts";
+import type { Image__Output } from "../generated/runtime/v1/Image.ts";
+import type { Int64Value__Output } from "../generated/runtime/v1/Int64Value.ts";
+import { imageSpec } from "./_util.ts";
 import type { FakeImageConfig, RemoteImage } from "./fake_registry.ts";
 import { formatImageRef, type ImageRefParts, isImageId, parseImageRef } from "./image_ref.ts";
 
@@ -28,7 +30,9 @@ export interface LocalImage {
  * containerd reports it: a number (before any `:group`) is a uid, anything
  * else a user name; no user gives neither.
  */
-export function imageUser(user: string | undefined): { uid: Int64Value | null; username: string } {
+export function imageUser(
+  user: string | undefined,
+): { uid: Int64Value__Output | null; username: string } {
   const name = (user ?? "").split(":")[0];
   if (name === "") return { uid: null, username: "" };
   return /^\d+$/.test(name) ? { uid: { value: Number(name) }, username: "" } : {
@@ -38,14 +42,14 @@ export function imageUser(user: string | undefined): { uid: Int64Value | null; u
 }
 
 /** The CRI view of an image (references sorted, as containerd lists them). */
-export function toImage(i: LocalImage): Image {
+export function toImage(i: LocalImage): Image__Output {
   return {
     id: i.id,
     repoTags: [...i.tags].sort(),
     repoDigests: [...i.digests].sort(),
     size: i.size,
     ...imageUser(i.config.user),
-    spec: { image: i.id, annotations: {} },
+    spec: imageSpec(i.id),
     pinned: i.pinned,
   };
 }

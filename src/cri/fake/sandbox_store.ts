@@ -5,23 +5,21 @@
  * @module
  */
 
-import type {
-  NamespaceOption,
-  PodSandbox,
-  PodSandboxConfig,
-  PodSandboxFilter,
-  PodSandboxMetadata,
-  PodSandboxState,
-  PodSandboxStatus,
-  StringMap,
-} from "../types.ts";
-import { copyMap, matchesLabels, notFound, randomId, RpcError } from "./_util.ts";
+import type { NamespaceOption__Output } from "../generated/runtime/v1/NamespaceOption.ts";
+import type { PodSandbox__Output } from "../generated/runtime/v1/PodSandbox.ts";
+import type { PodSandboxConfig__Output } from "../generated/runtime/v1/PodSandboxConfig.ts";
+import type { PodSandboxFilter__Output } from "../generated/runtime/v1/PodSandboxFilter.ts";
+import type { PodSandboxMetadata__Output } from "../generated/runtime/v1/PodSandboxMetadata.ts";
+import type { PodSandboxStatus__Output } from "../generated/runtime/v1/PodSandboxStatus.ts";
+import type { PodSandboxState, StringMap } from "../types.ts";
+import { RecordStore } from "./_record_store.ts";
+import { copyMap, matchesLabels, randomId, RpcError } from "./_util.ts";
 import { status } from "@grpc/grpc-js";
 
 /** A sandbox as the fake runtime keeps it. */
 export interface FakeSandbox {
   id: string;
-  metadata: PodSandboxMetadata;
+  metadata: PodSandboxMetadata__Output;
   state: PodSandboxState;
   /** Nanoseconds since the epoch. */
   createdAt: number;
@@ -30,35 +28,32 @@ export interface FakeSandbox {
   runtimeHandler: string;
   /** Pod IP; empty for host-network sandboxes. */
   ip: string;
-  namespaceOptions: NamespaceOption | null;
+  namespaceOptions: NamespaceOption__Output | null;
   logDirectory: string;
-  config: PodSandboxConfig;
+  /** The RunPodSandbox config as decoded. */
+  config: PodSandboxConfig__Output;
 }
 
-function reservationKey(m: PodSandboxMetadata): string {
+function reservationKey(m: PodSandboxMetadata__Output): string {
   return `${m.name}_${m.namespace}_${m.uid}_${m.attempt}`;
 }
 
 /** The fake runtime's sandboxes. */
-export class SandboxStore {
-  #byId = new Map<string, FakeSandbox>();
-  #names = new Map<string, string>();
+export class SandboxStore extends RecordStore<FakeSandbox> {
   #nextIp = 2;
 
+  constructor() {
+    super("sandbox");
+  }
+
   /** Adds a READY sandbox; fails like containerd when the name is reserved. */
-  add(config: PodSandboxConfig, runtimeHandler: string, createdAt: number): FakeSandbox {
+  add(config: PodSandboxConfig__Output, runtimeHandler: string, createdAt: number): FakeSandbox {
     const metadata = config.metadata;
     if (!metadata?.name || !metadata.uid || !metadata.namespace) {
       throw new RpcError(status.INVALID_ARGUMENT, "sandbox config must include metadata");
     }
     const key = reservationKey(metadata);
-    const holder = this.#names.get(key);
-    if (holder !== undefined) {
-      throw new RpcError(
-        status.UNKNOWN,
-        `failed to reserve sandbox name "${key}": name "${key}" is reserved for "${holder}"`,
-      );
-    }
+    this.checkName(key);
     const namespaceOptions = config.linux?.securityContext?.namespaceOptions ?? null;
     const hostNetwork = namespaceOptions?.network === "NODE";
     if (hostNetwork && config.hostname) {
@@ -68,9 +63,8 @@ export class SandboxStore {
         "failed to start sandbox: unable to set hostname without a private UTS namespace",
       );
     }
-    const id = randomId();
-    const sandbox: FakeSandbox = {
-      id,
+    return this.insert({
+      id: randomId(),
       metadata: { ...metadata },
       state: "SANDBOX_READY",
       createdAt,
@@ -81,41 +75,13 @@ export class SandboxStore {
         ? ""
         : `10.88.${Math.floor(this.#nextIp / 254)}.${(this.#nextIp++ % 254) + 1}`,
       namespaceOptions,
-      logDirectory: config.logDirectory ?? "",
+      logDirectory: config.logDirectory,
       config,
-    };
-    this.#byId.set(id, sandbox);
-    this.#names.set(key, id);
-    return sandbox;
-  }
-
-  /** The sandbox with this id, or undefined. */
-  find(id: string): FakeSandbox | undefined {
-    return this.#byId.get(id);
-  }
-
-  /** The sandbox with this id; NotFound otherwise. */
-  get(id: string): FakeSandbox {
-    const sandbox = this.#byId.get(id);
-    if (!sandbox) throw notFound("sandbox", id);
-    return sandbox;
-  }
-
-  /** Removes the record and releases its name. */
-  delete(id: string): void {
-    const sandbox = this.#byId.get(id);
-    if (!sandbox) return;
-    this.#byId.delete(id);
-    this.#names.delete(reservationKey(sandbox.metadata));
-  }
-
-  /** All sandboxes, in creation order. */
-  all(): FakeSandbox[] {
-    return [...this.#byId.values()];
+    }, key);
   }
 
   /** Sandboxes matching a CRI filter. */
-  list(filter: PodSandboxFilter | null | undefined): FakeSandbox[] {
+  list(filter: Partial<PodSandboxFilter__Output> | null | undefined): FakeSandbox[] {
     return this.all().filter((s) =>
       (!filter?.id || s.id === filter.id) &&
       (!filter?.state || s.state === filter.state.state) &&
@@ -125,7 +91,7 @@ export class SandboxStore {
 }
 
 /** The ListPodSandbox view of a sandbox. */
-export function toPodSandbox(s: FakeSandbox): PodSandbox {
+export function toPodSandbox(s: FakeSandbox): PodSandbox__Output {
   return {
     id: s.id,
     metadata: { ...s.metadata },
@@ -138,7 +104,7 @@ export function toPodSandbox(s: FakeSandbox): PodSandbox {
 }
 
 /** The PodSandboxStatus view of a sandbox. */
-export function toPodSandboxStatus(s: FakeSandbox): PodSandboxStatus {
+export function toPodSandboxStatus(s: FakeSandbox): PodSandboxStatus__Output {
   return {
     ...toPodSandbox(s),
     network: { ip: s.ip, additionalIps: [] },

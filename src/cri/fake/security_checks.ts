@@ -14,7 +14,9 @@
  */
 
 import { status } from "@grpc/grpc-js";
-import type { ContainerConfig, PodSandboxConfig, SecurityProfile } from "../types.ts";
+import type { ContainerConfig__Output } from "../generated/runtime/v1/ContainerConfig.ts";
+import type { PodSandboxConfig__Output } from "../generated/runtime/v1/PodSandboxConfig.ts";
+import type { SecurityProfile__Output } from "../generated/runtime/v1/SecurityProfile.ts";
 import { RpcError } from "./_util.ts";
 
 function refused(message: string): RpcError {
@@ -26,8 +28,8 @@ function groupWithoutUser(group: number): string {
 }
 
 /** Throws containerd's error when RunPodSandbox would be refused. */
-export function checkSandboxSecurity(config: PodSandboxConfig | undefined): void {
-  const sc = config?.linux?.securityContext;
+export function checkSandboxSecurity(config: PodSandboxConfig__Output): void {
+  const sc = config.linux?.securityContext;
   if (sc?.runAsGroup && !sc.runAsUser) {
     // "sanbdox" is containerd 1.6's spelling.
     throw refused(
@@ -47,10 +49,10 @@ function fileMissing(path: string): boolean {
   }
 }
 
-function checkSeccomp(seccomp: SecurityProfile | null | undefined): void {
+function checkSeccomp(seccomp: SecurityProfile__Output | null): void {
   if (!seccomp) return;
-  const type = seccomp.profileType ?? "RuntimeDefault";
-  const ref = seccomp.localhostRef ?? "";
+  const type = seccomp.profileType;
+  const ref = seccomp.localhostRef;
   if (type !== "Localhost" && ref !== "") {
     throw refused(
       "failed to get container spec opts: failed to generate seccomp spec opts: " +
@@ -66,8 +68,8 @@ function checkSeccomp(seccomp: SecurityProfile | null | undefined): void {
 }
 
 /** Throws containerd's error when CreateContainer would be refused. */
-export function checkContainerSecurity(config: ContainerConfig | undefined): void {
-  const sc = config?.linux?.securityContext;
+export function checkContainerSecurity(config: ContainerConfig__Output): void {
+  const sc = config.linux?.securityContext;
   if (!sc) return;
   if (sc.runAsGroup && !sc.runAsUser && !sc.runAsUsername) {
     throw refused(`failed to get container spec opts: ${groupWithoutUser(sc.runAsGroup.value)}`);

@@ -8,11 +8,12 @@
 
 import * as grpc from "@grpc/grpc-js";
 import type { Clock } from "../../util/clock.ts";
-import { RealClock } from "../../util/clock.ts";
+import { MAX_MESSAGE_BYTES } from "../_cri_channel.ts";
+import type { ContainerEventResponse__Output } from "../generated/runtime/v1/ContainerEventResponse.ts";
 import { imageServiceDefinition, runtimeServiceDefinition } from "../package_definition.ts";
 import { guardHttp2SessionDestroy } from "../../util/guard_http2_session_destroy.ts";
 import { listenUnix, type UnixListener } from "./_unix_listener.ts";
-import type { ContainerEventResponse, CriMethod } from "../types.ts";
+import type { CriMethod } from "../types.ts";
 import { CallRecorder, type InjectErrorOptions, type RecordedCall } from "./call_recorder.ts";
 import type { ContainerScript } from "./container_script.ts";
 import type { ExecHandler } from "./exec_handler.ts";
@@ -28,8 +29,8 @@ import { RpcError } from "./_util.ts";
 export interface StartFakeRuntimeOptions {
   /** Path of the Unix socket to listen on (a stale socket file there is replaced). */
   socketPath: string;
-  /** Clock for timestamps, scripted exits, exec timeouts and pull delays. @default new RealClock() */
-  clock?: Clock;
+  /** Clock for timestamps, scripted exits, exec timeouts and pull delays. */
+  clock: Clock;
   /** Images present from the start. @default [] */
   images?: (string | FakeImageSeed)[];
   /** Runtime handlers besides the default "". @default [] */
@@ -71,12 +72,12 @@ export class FakeRuntimeServer {
     // A client closing an idle channel must not crash the server's process.
     guardHttp2SessionDestroy();
     this.#server = new grpc.Server({
-      "grpc.max_receive_message_length": 16 * 1024 * 1024,
-      "grpc.max_send_message_length": 16 * 1024 * 1024,
+      "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+      "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
     });
     this.#server.addService(
       runtimeServiceDefinition,
-      this.#implementation(runtimeServiceDefinition, [runtime, runtime.extras]),
+      this.#implementation(runtimeServiceDefinition, runtime.rpcHandlers),
     );
     this.#server.addService(
       imageServiceDefinition,
@@ -142,7 +143,7 @@ export class FakeRuntimeServer {
     for (const name of Object.keys(definition)) {
       const method = name as CriMethod;
       if (method === "GetContainerEvents") {
-        impl[name] = (call: grpc.ServerWritableStream<unknown, ContainerEventResponse>) =>
+        impl[name] = (call: grpc.ServerWritableStream<unknown, ContainerEventResponse__Output>) =>
           this.#events(call);
         continue;
       }
@@ -172,7 +173,7 @@ export class FakeRuntimeServer {
     return impl;
   }
 
-  #events(call: grpc.ServerWritableStream<unknown, ContainerEventResponse>): void {
+  #events(call: grpc.ServerWritableStream<unknown, ContainerEventResponse__Output>): void {
     this.recorder.record("GetContainerEvents", call.request);
     const injected = this.recorder.takeError("GetContainerEvents");
     if (injected) {
@@ -227,7 +228,7 @@ export async function startFakeRuntime(
   options: StartFakeRuntimeOptions,
 ): Promise<FakeRuntimeServer> {
   if (!options.socketPath) throw new TypeError("Cannot start fake runtime: socketPath is empty");
-  const clock = options.clock ?? new RealClock();
+  const clock = options.clock;
   const images = new FakeImageService({ clock, images: options.images });
   const runtime = new FakeRuntimeService({
     clock,

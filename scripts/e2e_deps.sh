@@ -1,13 +1,14 @@
 #!/bin/sh
 # Installs what the e2e tests (tests/e2e/) need: containerd, runc, ctr and a static
-# busybox (Debian package busybox-static) used to build the local test image.
+# busybox (Debian package busybox-static) used to build the local test image; and
+# openssl, which the API client tests (tests/client/) use to make a test PKI.
 # Idempotent: installs nothing when everything is present. Never fails the build:
 # when it cannot install, it prints a loud warning and exits 0, and the e2e tests
 # then skip themselves loudly.
 set -u
 
 missing=""
-for bin in containerd runc ctr; do
+for bin in containerd runc ctr openssl; do
   if ! command -v "$bin" >/dev/null 2>&1; then missing="$missing $bin"; fi
 done
 if [ ! -x /bin/busybox ] || ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked'; then
@@ -34,8 +35,8 @@ if ! command -v apt-get >/dev/null 2>&1; then warn "apt-get not found"; fi
 
 echo "e2e_deps: running apt-get update"
 if ! apt-get update; then warn "apt-get update failed"; fi
-echo "e2e_deps: installing containerd runc busybox-static"
-if ! DEBIAN_FRONTEND=noninteractive apt-get install -y containerd runc busybox-static; then
+echo "e2e_deps: installing containerd runc busybox-static openssl"
+if ! DEBIAN_FRONTEND=noninteractive apt-get install -y containerd runc busybox-static openssl; then
   warn "apt-get install failed"
 fi
 echo "e2e_deps: installed containerd runc busybox-static"

@@ -61,8 +61,6 @@ export const IGNORED_FIELDS: ReadonlySet<string> = new Set([
   "nodeStatusMaxImages",
   "maxOpenFiles",
   "contentType",
-  "kubeAPIQPS",
-  "kubeAPIBurst",
   "evictionHard",
   "evictionSoft",
   "evictionSoftGracePeriod",

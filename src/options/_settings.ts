@@ -37,6 +37,8 @@ export function defaultValues(legacy: boolean): Record<string, unknown> {
     configFile: undefined,
     configDir: undefined,
     kubeconfig: undefined,
+    kubeAPIQPS: 50,
+    kubeAPIBurst: 100,
     hostnameOverride: undefined,
     nodeIP: undefined,
     podCIDR: "",

@@ -34,7 +34,24 @@ export const NODE_SETTINGS: readonly Setting[] = [
     kind: "path",
     group: "Configuration",
     placeholder: "file",
-    help: "kubeconfig for the API server. Leave it out to run standalone (static pods only).",
+    help: "kubeconfig for the API server (its current context). Leave it out to run standalone " +
+      "(static pods only).",
+  },
+  {
+    key: "kubeAPIQPS",
+    flag: "kube-api-qps",
+    field: "kubeAPIQPS",
+    kind: "int",
+    group: "Configuration",
+    help: "Requests per second to the API server (0 means client-go's default of 5).",
+  },
+  {
+    key: "kubeAPIBurst",
+    flag: "kube-api-burst",
+    field: "kubeAPIBurst",
+    kind: "int",
+    group: "Configuration",
+    help: "Burst of requests to the API server above --kube-api-qps (0 means 10).",
   },
   {
     key: "hostnameOverride",

@@ -107,6 +107,8 @@ export function validateValues(
   }
   if (num("registryPullQPS") < 0) fail("registryPullQPS", "must not be negative");
   if (num("registryBurst") < 0) fail("registryBurst", "must not be negative");
+  if (num("kubeAPIQPS") < 0) fail("kubeAPIQPS", "must not be negative");
+  if (num("kubeAPIBurst") < 0) fail("kubeAPIBurst", "must not be negative");
   const parallel = values.maxParallelImagePulls as number | null;
   if (parallel !== null) {
     if (parallel < 1) fail("maxParallelImagePulls", "must be at least 1");

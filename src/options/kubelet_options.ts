@@ -16,6 +16,7 @@ import { helpText } from "./help_text.ts";
 import { type ConfigDirEntry, loadKubeletConfiguration } from "./kubelet_configuration.ts";
 import { parseKubeletFlags } from "./parse_kubelet_flags.ts";
 import { versionText } from "./version.ts";
+import { type ApiServerAccess, loadApiServerAccess } from "./_api_server.ts";
 import { checkConfigPaths, resolveFlagPaths } from "./_flag_paths.ts";
 import { mergeValues } from "./_merge_values.ts";
 import { resolveNodeName } from "./_node_name.ts";
@@ -23,6 +24,7 @@ import { podNetworkCIDRs } from "./_pod_network.ts";
 import { validateValues } from "./_validate.ts";
 
 export { DEFAULT_POD_NETWORK_CIDR } from "./_pod_network.ts";
+export type { ApiServerAccess } from "./_api_server.ts";
 
 /** Everything the agent is configured with. Durations are milliseconds. */
 export interface KubeletOptions {
@@ -34,6 +36,15 @@ export interface KubeletOptions {
   kubeconfig: string | undefined;
   /** True without `--kubeconfig`: static pods only, no API server. */
   standalone: boolean;
+  /**
+   * The API server and the files of `--kubeconfig`, checked at load (a bad
+   * kubeconfig is an OptionsError); undefined when standalone.
+   */
+  apiServer: ApiServerAccess | undefined;
+  /** `kubeAPIQPS` / `--kube-api-qps`; 0 means client-go's default (5). */
+  kubeAPIQPS: number;
+  /** `kubeAPIBurst` / `--kube-api-burst`; 0 means client-go's default (10). */
+  kubeAPIBurst: number;
   /** `--hostname-override` as given. */
   hostnameOverride: string | undefined;
   /** Lower-cased `--hostname-override`, else the lower-cased OS hostname. */
@@ -137,7 +148,8 @@ export interface LoadOptions {
  * Parses the command line, reads `--config` and `--config-dir` if given, and
  * returns the validated configuration, or the help/version text to print.
  *
- * Needs --allow-read on the config file and dir, and --allow-sys=hostname
+ * Needs --allow-read on the config file and dir, the kubeconfig and the
+ * certificate, key and token files it names, and --allow-sys=hostname
  * when `--hostname-override` is not given (with the default inputs).
  *
  * @throws {OptionsError} with one line naming the flag or field and the bad
@@ -168,11 +180,19 @@ export async function loadKubeletOptions(
   const runtimeEndpoint = values.containerRuntimeEndpoint as string;
   const imageEndpoint = (values.imageServiceEndpoint as string) || runtimeEndpoint;
   const embeddedSocket = join(rootDir, EMBEDDED_SOCKET_NAME);
+  const kubeconfig = values.kubeconfig as string | undefined;
+  const standalone = kubeconfig === undefined || kubeconfig === "";
+  const apiServer = standalone
+    ? undefined
+    : await loadApiServerAccess(kubeconfig, options.readTextFile);
   const result: KubeletOptions = {
     configFile,
     configDir,
-    kubeconfig: values.kubeconfig as string | undefined,
-    standalone: values.kubeconfig === undefined || values.kubeconfig === "",
+    kubeconfig,
+    standalone,
+    apiServer,
+    kubeAPIQPS: values.kubeAPIQPS as number,
+    kubeAPIBurst: values.kubeAPIBurst as number,
     hostnameOverride,
     nodeName,
     nodeIP: values.nodeIP as string | undefined,

@@ -18,6 +18,7 @@
  */
 
 export {
+  type ApiServerAccess,
   DEFAULT_POD_NETWORK_CIDR,
   type KubeletOptions,
   type KubeletOptionsResult,

@@ -22,6 +22,12 @@ export interface Permissions {
   run?: string[];
   /** System information; `"all"` grants it unscoped (see computePermissions). */
   sys?: string[] | "all";
+  /**
+   * Hosts whose TLS certificates are not verified (Deno's
+   * `--unsafely-ignore-certificate-errors`): only the API server's, and only
+   * when the kubeconfig sets `insecure-skip-tls-verify`.
+   */
+  unsafelyIgnoreCertificateErrors?: string[];
 }
 
 /**
@@ -94,12 +100,14 @@ function minimalPaths(paths: readonly string[]): string[] {
 
 /**
  * The minimal allow-lists for a configuration:
- * - read: `--config`, `--config-dir`, `--kubeconfig`, `staticPodPath`, root dir,
+ * - read: `--config`, `--config-dir`, `--kubeconfig` and the certificate, key
+ *   and token files it names, `staticPodPath`, root dir,
  *   `podLogsDir`, the CRI sockets; write: root dir, `podLogsDir`, the CRI sockets
  *   (paths inside a granted directory are left out);
  * - net: `unix:<socket>` per CRI socket (the embedded runtime's socket in the root
  *   dir too), the manifest URL's `host:port`, `healthzBindAddress:healthzPort` and
- *   `address:readOnlyPort` when those ports are on;
+ *   `address:readOnlyPort` when those ports are on, and the kubeconfig's API
+ *   server `host:port`;
  * - env: the names grpc-js (GRPC_ENV_VARS from src/cri; no proxy variables, the CRI
  *   client dials Unix sockets with proxies off) and yaml read, never a wildcard;
  * - net also: 127.0.0.1 and `--node-ip` on any port (IPv6 in brackets), for
@@ -110,7 +118,9 @@ function minimalPaths(paths: readonly string[]): string[] {
  * - sys: unscoped (hostname, statfs for image GC, and the CA store HTTPS probes
  *   need, which Deno cannot grant by name).
  *
- * The API server from a kubeconfig is not known here: pass it in `extra.net`.
+ * - unsafelyIgnoreCertificateErrors: the API server's host, only when the
+ *   kubeconfig sets `insecure-skip-tls-verify` (Deno's fetch cannot skip
+ *   verification per client).
  */
 export function computePermissions(
   options: KubeletOptions,
@@ -121,6 +131,7 @@ export function computePermissions(
     options.configFile ?? "",
     options.configDir ?? "",
     options.kubeconfig ?? "",
+    ...(options.apiServer?.files ?? []),
     options.staticPodPath,
     options.rootDir,
     options.podLogsDir,
@@ -139,6 +150,7 @@ export function computePermissions(
   ]);
   const net = sockets.map((s) => `unix:${s}`);
   if (options.staticPodURL !== "") net.push(urlHostPort(options.staticPodURL));
+  if (options.apiServer) net.push(urlHostPort(options.apiServer.server));
   if (options.healthzPort > 0) net.push(hostPort(options.healthzBindAddress, options.healthzPort));
   if (options.readOnlyPort > 0) net.push(hostPort(options.address, options.readOnlyPort));
   // Probes and lifecycle hooks of host-network pods reach the node itself, on
@@ -159,6 +171,9 @@ export function computePermissions(
   // information is granted unscoped. It reveals facts about the host, never
   // files, sockets or the environment.
   perms.sys = "all";
+  if (options.apiServer?.insecureSkipTLSVerify) {
+    perms.unsafelyIgnoreCertificateErrors = [new URL(options.apiServer.server).hostname];
+  }
   return perms;
 }
 
@@ -187,7 +202,8 @@ export async function computeAgentPermissions(
 }
 
 /**
- * Deno flags for `perms`, in the order read, write, net, env, sys, run, e.g.
+ * Deno flags for `perms`, in the order read, write, net, env, sys, run, then
+ * `--unsafely-ignore-certificate-errors=<hosts>` when set, e.g.
  * `["--allow-read=/a,/b", "--allow-net=unix:/run/containerd/containerd.sock"]`.
  * Empty lists give no flag (no access).
  *
@@ -215,5 +231,14 @@ export function permissionFlags(perms: Permissions): string[] {
     }
     if (list.length > 0) flags.push(`--allow-${kind}=${list.join(",")}`);
   }
+  const insecure = perms.unsafelyIgnoreCertificateErrors ?? [];
+  for (const host of insecure) {
+    if (host === "" || host.includes(",")) {
+      throw new RangeError(
+        `Cannot skip TLS verification for ${JSON.stringify(host)}: not a host name`,
+      );
+    }
+  }
+  if (insecure.length > 0) flags.push(`--unsafely-ignore-certificate-errors=${insecure.join(",")}`);
   return flags;
 }

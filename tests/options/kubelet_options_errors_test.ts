@@ -87,6 +87,18 @@ Deno.test("loadKubeletOptions() reports bad values as one line naming flag or fi
       {},
       "invalid value -1 for flag --registry-burst: must not be negative",
     ],
+    [["--kube-api-qps=-1"], {}, "invalid value -1 for flag --kube-api-qps: must not be negative"],
+    [
+      ["--config=/k.yaml"],
+      { "/k.yaml": HEAD + "kubeAPIBurst: -5\n" },
+      "invalid value -5 for field kubeAPIBurst in '/k.yaml': must not be negative",
+    ],
+    [["--kubeconfig=/etc/kc"], {}, "Cannot load kubeconfig '/etc/kc': file not found"],
+    [
+      ["--kubeconfig=/etc/kc"],
+      { "/etc/kc": "current-context: c\ncontexts: [{name: c, context: {cluster: x}}]\n" },
+      `Cannot load kubeconfig '/etc/kc': contexts[0].context.cluster: no cluster named "x" in clusters`,
+    ],
     [
       ["--logging-format=xml"],
       {},

@@ -9,6 +9,9 @@ Deno.test("loadKubeletOptions() without flags gives the kubelet defaults (legacy
     configDir: undefined,
     kubeconfig: undefined,
     standalone: true,
+    apiServer: undefined,
+    kubeAPIQPS: 50,
+    kubeAPIBurst: 100,
     hostnameOverride: undefined,
     nodeName: "host-a",
     nodeIP: undefined,
@@ -145,7 +148,11 @@ Deno.test("loadKubeletOptions() takes the config file's YAML 1.1 booleans and oc
 });
 
 Deno.test("loadKubeletOptions() resolves relative flag paths against the working dir", async () => {
-  const files = { "/work/conf/k.yaml": HEAD + "staticPodPath: pods\npodLogsDir: logs\n" };
+  const files = {
+    "/work/conf/k.yaml": HEAD + "staticPodPath: pods\npodLogsDir: logs\n",
+    "/work/kc": "current-context: c\ncontexts: [{name: c, context: {cluster: c}}]\n" +
+      "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:8080'}}]\n",
+  };
   const o = await load(["--config=conf/k.yaml", "--root-dir=state", "--kubeconfig=kc"], files);
   assert.equal(o.configFile, "/work/conf/k.yaml");
   assert.equal(o.staticPodPath, "/work/conf/pods"); // relative to the config file
@@ -153,8 +160,19 @@ Deno.test("loadKubeletOptions() resolves relative flag paths against the working
   assert.equal(o.rootDir, "/work/state");
   assert.equal(o.kubeconfig, "/work/kc");
   assert.equal(o.standalone, false);
+  assert.deepEqual(o.apiServer, {
+    server: "http://127.0.0.1:8080",
+    files: ["/work/kc"],
+    insecureSkipTLSVerify: false,
+  });
   const flag = await load(["--pod-manifest-path", "./m"]);
   assert.equal(flag.staticPodPath, "/work/m");
+});
+
+Deno.test("loadKubeletOptions() takes kubeAPIQPS / kubeAPIBurst from the config, flags winning", async () => {
+  const files = { "/k.yaml": HEAD + "kubeAPIQPS: 20\nkubeAPIBurst: 40\n" };
+  const o = await load(["--config=/k.yaml", "--kube-api-burst=0"], files);
+  assert.deepEqual([o.kubeAPIQPS, o.kubeAPIBurst], [20, 0]);
 });
 
 Deno.test("loadKubeletOptions() resolves drop-in paths against the drop-in dir", async () => {

@@ -7,8 +7,17 @@ import {
 } from "../../src/options/permissions.ts";
 import { GRPC_ENV_VARS } from "../../src/cri/permissions_env.ts";
 import { HEAD, load } from "./_helpers.ts";
+import { testPki } from "../client/_certs.ts";
 
 const ENV = [...GRPC_ENV_VARS, ...YAML_ENV_VARS, ...TLS_ENV_VARS];
+
+const pki = await testPki();
+
+/** A kubeconfig with one context; `cluster` and `user` are flow mappings' contents. */
+function kubeconfig(cluster: string, user = "token: t"): string {
+  return "current-context: c\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n" +
+    `clusters: [{name: c, cluster: {${cluster}}}]\nusers: [{name: u, user: {${user}}}]\n`;
+}
 
 Deno.test("computePermissions() for the defaults grants the containerd socket and local ports", async () => {
   const perms = computePermissions(await load([]));
@@ -49,6 +58,10 @@ Deno.test("computePermissions() for a full config scopes every path, socket and 
       "healthzBindAddress: '::1'\n" +
       "healthzPort: 10248\n",
     "/etc/denolet/conf.d/a.conf": HEAD + "maxPods: 5\n",
+    "/etc/denolet/kubeconfig": kubeconfig(
+      "server: 'https://10.0.0.1:6443', certificate-authority: pki/ca.crt",
+    ),
+    "/etc/denolet/pki/ca.crt": pki.ca,
   };
   const options = await load([
     "--config=/etc/denolet/config.yaml",
@@ -62,6 +75,7 @@ Deno.test("computePermissions() for a full config scopes every path, socket and 
       "/etc/denolet/config.yaml",
       "/etc/denolet/conf.d",
       "/etc/denolet/kubeconfig",
+      "/etc/denolet/pki/ca.crt",
       "/etc/denolet/manifests",
       "/srv/denolet",
       "/srv/logs",
@@ -73,6 +87,7 @@ Deno.test("computePermissions() for a full config scopes every path, socket and 
       "unix:/run/crio/crio.sock",
       "unix:/run/crio/images.sock",
       "pods.example.com:443",
+      "10.0.0.1:6443",
       "[::1]:10248",
       "127.0.0.1",
       "10.88.0.0/16",
@@ -110,7 +125,9 @@ Deno.test("computePermissions() for the embedded runtime grants its socket in th
 });
 
 Deno.test("computePermissions() adds extra entries and takes a replacement env list", async () => {
-  const options = await load(["--hostname-override=n", "--kubeconfig=/k"]);
+  const options = await load(["--hostname-override=n", "--kubeconfig=/k"], {
+    "/k": kubeconfig("server: 'http://10.0.0.9:8080'"),
+  });
   const perms = computePermissions(options, {
     read: ["/etc/ca.crt", "/var/lib/kubelet/pki"],
     net: ["10.0.0.1:6443"],
@@ -126,6 +143,78 @@ Deno.test("computePermissions() adds extra entries and takes a replacement env l
   assert.deepEqual(perms.net.at(-1), "10.0.0.1:6443");
   assert.deepEqual(perms.env, ["GRPC_TRACE"]);
   assert.equal(perms.sys, "all");
+});
+
+Deno.test("computePermissions() with --kubeconfig adds exactly the API server and the files it names", async () => {
+  const files = {
+    "/etc/kubernetes/kubelet.conf": kubeconfig(
+      "server: 'https://api.example:6443', certificate-authority: /etc/kubernetes/pki/ca.crt",
+      "client-certificate: certs/node.crt, client-key: certs/node.key, tokenFile: /run/denolet/token",
+    ),
+    "/etc/kubernetes/pki/ca.crt": pki.ca,
+    "/etc/kubernetes/certs/node.crt": pki.clientCert,
+    "/etc/kubernetes/certs/node.key": pki.clientKey,
+    "/run/denolet/token": "abc\n",
+  };
+  const base = computePermissions(await load(["--hostname-override=n"], files));
+  const joined = computePermissions(
+    await load(["--hostname-override=n", "--kubeconfig=/etc/kubernetes/kubelet.conf"], files),
+  );
+  const added = (a: string[], b: string[]) => b.filter((e) => !a.includes(e));
+  assert.deepEqual(added(base.read, joined.read), [
+    "/etc/kubernetes/kubelet.conf",
+    "/etc/kubernetes/pki/ca.crt",
+    "/etc/kubernetes/certs/node.crt",
+    "/etc/kubernetes/certs/node.key",
+    "/run/denolet/token",
+  ]);
+  assert.deepEqual(added(joined.read, base.read), []);
+  assert.deepEqual(added(base.net, joined.net), ["api.example:6443"]);
+  assert.deepEqual(added(joined.net, base.net), []);
+  assert.deepEqual(joined.write, base.write, "the client writes nothing");
+  assert.deepEqual(joined.env, base.env, "no environment variable");
+  assert.equal(joined.unsafelyIgnoreCertificateErrors, undefined);
+});
+
+Deno.test("computePermissions() for a kubeconfig: default ports, files under the root dir, insecure-skip-tls-verify", async (t) => {
+  await t.step("https without a port is :443, http :80", async () => {
+    for (
+      const [server, want] of [["https://api.example", "api.example:443"], [
+        "http://10.0.0.2",
+        "10.0.0.2:80",
+      ]]
+    ) {
+      const o = await load(["--kubeconfig=/kc"], { "/kc": kubeconfig(`server: '${server}'`) });
+      assert.ok(computePermissions(o).net.includes(want), `${server} -> ${want}`);
+    }
+  });
+  await t.step("a certificate inside the root dir is covered by the root dir's grant", async () => {
+    const o = await load(["--kubeconfig=/var/lib/kubelet/kubeconfig"], {
+      "/var/lib/kubelet/kubeconfig": kubeconfig(
+        "server: 'https://10.0.0.1:6443'",
+        "client-certificate: pki/c.crt, client-key: pki/c.key",
+      ),
+      "/var/lib/kubelet/pki/c.crt": pki.clientCert,
+      "/var/lib/kubelet/pki/c.key": pki.clientKey,
+    });
+    const read = computePermissions(o).read;
+    assert.ok(read.includes("/var/lib/kubelet"));
+    assert.ok(!read.some((p) => p.startsWith("/var/lib/kubelet/")), read.join(","));
+  });
+  await t.step(
+    "insecure-skip-tls-verify skips verification for the API server's host only",
+    async () => {
+      const o = await load(["--kubeconfig=/kc"], {
+        "/kc": kubeconfig("server: 'https://api.example:6443', insecure-skip-tls-verify: true"),
+      });
+      const perms = computePermissions(o);
+      assert.deepEqual(perms.unsafelyIgnoreCertificateErrors, ["api.example"]);
+      assert.equal(
+        permissionFlags(perms).at(-1),
+        "--unsafely-ignore-certificate-errors=api.example",
+      );
+    },
+  );
 });
 
 Deno.test("computePermissions() never grants unscoped net or env", async () => {
@@ -146,6 +235,17 @@ Deno.test("permissionFlags() orders kinds, skips empty lists and rejects commas"
     RangeError,
   );
   assert.throws(() => permissionFlags({ read: [""], write: [], net: [], env: [] }), RangeError);
+  assert.throws(
+    () =>
+      permissionFlags({
+        read: [],
+        write: [],
+        net: [],
+        env: [],
+        unsafelyIgnoreCertificateErrors: [""],
+      }),
+    RangeError,
+  );
 });
 
 const PROBE = new URL("./_net_probe.ts", import.meta.url).pathname;

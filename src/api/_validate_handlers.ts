@@ -14,6 +14,34 @@ const PROBE_HANDLERS = ["exec", "httpGet", "tcpSocket", "grpc"] as const;
 const LIFECYCLE_HANDLERS = ["exec", "httpGet", "tcpSocket", "sleep"] as const;
 const HTTP_HEADER_NAME = /^[-!#$%&'*+.^_`|~0-9A-Za-z]+$/;
 
+/**
+ * The part probes and lifecycle handlers share: exactly one of `kinds` is set
+ * (the last kind differs: grpc or sleep), and the exec, httpGet and tcpSocket
+ * actions are checked.
+ */
+function validateActions<H extends Pick<Probe, "exec" | "httpGet" | "tcpSocket">>(
+  errors: FieldErrors,
+  path: string,
+  handler: H,
+  kinds: readonly (keyof H & string)[],
+): void {
+  const found = presentKeys(handler, kinds);
+  if (found.length !== 1) {
+    const names = `${kinds.slice(0, -1).join(", ")} or ${kinds.at(-1)}`;
+    errors.add(
+      path,
+      `must specify exactly one handler of ${names} (found ${
+        found.length === 0 ? "none" : found.join(", ")
+      })`,
+    );
+  }
+  if (handler.exec) validateExec(errors, `${path}.exec`, handler.exec.command);
+  if (handler.httpGet) validateHttpGet(errors, `${path}.httpGet`, handler.httpGet);
+  if (handler.tcpSocket) {
+    validatePortNumOrName(errors, `${path}.tcpSocket.port`, handler.tcpSocket.port);
+  }
+}
+
 /** Checks a liveness, readiness or startup probe at `path`. */
 export function validateProbe(
   errors: FieldErrors,
@@ -21,20 +49,7 @@ export function validateProbe(
   probe: Probe,
   kind: "livenessProbe" | "readinessProbe" | "startupProbe",
 ): void {
-  const handlers = presentKeys(probe, PROBE_HANDLERS);
-  if (handlers.length !== 1) {
-    errors.add(
-      path,
-      `must specify exactly one handler of exec, httpGet, tcpSocket or grpc (found ${
-        handlers.length === 0 ? "none" : handlers.join(", ")
-      })`,
-    );
-  }
-  if (probe.exec) validateExec(errors, `${path}.exec`, probe.exec.command);
-  if (probe.httpGet) validateHttpGet(errors, `${path}.httpGet`, probe.httpGet);
-  if (probe.tcpSocket) {
-    validatePortNumOrName(errors, `${path}.tcpSocket.port`, probe.tcpSocket.port);
-  }
+  validateActions(errors, path, probe, PROBE_HANDLERS);
   if (probe.grpc) {
     if (probe.grpc.port === undefined || probe.grpc.port === null) {
       errors.add(`${path}.grpc.port`, "is required");
@@ -86,20 +101,7 @@ export function validateLifecycleHandler(
   handler: LifecycleHandler,
   terminationGracePeriodSeconds: number | undefined,
 ): void {
-  const handlers = presentKeys(handler, LIFECYCLE_HANDLERS);
-  if (handlers.length !== 1) {
-    errors.add(
-      path,
-      `must specify exactly one handler of exec, httpGet, tcpSocket or sleep (found ${
-        handlers.length === 0 ? "none" : handlers.join(", ")
-      })`,
-    );
-  }
-  if (handler.exec) validateExec(errors, `${path}.exec`, handler.exec.command);
-  if (handler.httpGet) validateHttpGet(errors, `${path}.httpGet`, handler.httpGet);
-  if (handler.tcpSocket) {
-    validatePortNumOrName(errors, `${path}.tcpSocket.port`, handler.tcpSocket.port);
-  }
+  validateActions(errors, path, handler, LIFECYCLE_HANDLERS);
   if (handler.sleep) {
     const seconds = handler.sleep.seconds;
     if (seconds === undefined || seconds === null) {

@@ -41,6 +41,16 @@ export class FieldErrors {
     return this.list.length >= MAX_FIELD_ERRORS;
   }
 
+  /**
+   * Records that `field` must set exactly one of something, when `found` (the
+   * ones set) is not one: "must specify exactly one `what` (found a, b)".
+   */
+  exactlyOne(field: string, found: readonly string[], what: string): void {
+    if (found.length === 1) return;
+    const got = found.length === 0 ? "none" : found.join(", ");
+    this.add(field, `must specify exactly one ${what} (found ${got})`);
+  }
+
   /** Records `message` when it is defined. */
   addProblem(field: string, problem: string | undefined, value: unknown): void {
     if (problem !== undefined) this.add(field, `${problem} (got ${show(value)})`);

@@ -81,14 +81,11 @@ export function validateEnvVar(errors: FieldErrors, path: string, env: EnvVar): 
     errors.add(fromPath, "must not be set when 'value' is not empty");
   }
   const sources = presentKeys(from, ENV_SOURCES);
-  if (sources.length !== 1) {
-    errors.add(
-      fromPath,
-      `must specify exactly one of fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef (found ${
-        sources.length === 0 ? "none" : sources.join(", ")
-      })`,
-    );
-  }
+  errors.exactlyOne(
+    fromPath,
+    sources,
+    `of fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef`,
+  );
   if (from.fieldRef) {
     const ref = from.fieldRef;
     if (ref.apiVersion && ref.apiVersion !== "v1") {
@@ -141,14 +138,7 @@ export function validateEnvVar(errors: FieldErrors, path: string, env: EnvVar): 
 /** Checks one `envFrom` entry at `path`. */
 export function validateEnvFrom(errors: FieldErrors, path: string, source: EnvFromSource): void {
   const sources = presentKeys(source, ["configMapRef", "secretRef"]);
-  if (sources.length !== 1) {
-    errors.add(
-      path,
-      `must specify exactly one of configMapRef or secretRef (found ${
-        sources.length === 0 ? "none" : sources.join(", ")
-      })`,
-    );
-  }
+  errors.exactlyOne(path, sources, `of configMapRef or secretRef`);
   if (source.prefix) {
     errors.addProblem(`${path}.prefix`, envVarNameProblem(source.prefix), source.prefix);
   }

@@ -25,16 +25,8 @@ function validateActions<H extends Pick<Probe, "exec" | "httpGet" | "tcpSocket">
   handler: H,
   kinds: readonly (keyof H & string)[],
 ): void {
-  const found = presentKeys(handler, kinds);
-  if (found.length !== 1) {
-    const names = `${kinds.slice(0, -1).join(", ")} or ${kinds.at(-1)}`;
-    errors.add(
-      path,
-      `must specify exactly one handler of ${names} (found ${
-        found.length === 0 ? "none" : found.join(", ")
-      })`,
-    );
-  }
+  const names = `${kinds.slice(0, -1).join(", ")} or ${kinds.at(-1)}`;
+  errors.exactlyOne(path, presentKeys(handler, kinds), `handler of ${names}`);
   if (handler.exec) validateExec(errors, `${path}.exec`, handler.exec.command);
   if (handler.httpGet) validateHttpGet(errors, `${path}.httpGet`, handler.httpGet);
   if (handler.tcpSocket) {

@@ -87,14 +87,11 @@ export function validateVolumes(errors: FieldErrors, volumes: Volume[]): Set<str
       names.add(name);
     }
     const sources = presentKeys(volume, VOLUME_SOURCES);
-    if (sources.length !== 1) {
-      errors.add(
-        path,
-        `must specify exactly one volume source such as emptyDir, hostPath, configMap or secret (found ${
-          sources.length === 0 ? "none" : sources.join(", ")
-        })`,
-      );
-    }
+    errors.exactlyOne(
+      path,
+      sources,
+      `volume source such as emptyDir, hostPath, configMap or secret`,
+    );
     validateSource(errors, path, volume);
   });
   return names;
@@ -197,14 +194,7 @@ function validateDownwardItems(
     itemPath(errors, `${at}.path`, item.path);
     errors.integer(`${at}.mode`, item.mode, { min: 0, max: 0o777 });
     const refs = presentKeys(item, ["fieldRef", "resourceFieldRef"]);
-    if (refs.length !== 1) {
-      errors.add(
-        at,
-        `must specify exactly one of fieldRef or resourceFieldRef (found ${
-          refs.length === 0 ? "none" : refs.join(", ")
-        })`,
-      );
-    }
+    errors.exactlyOne(at, refs, `of fieldRef or resourceFieldRef`);
     if (item.fieldRef) {
       const field = errors.requiredString(`${at}.fieldRef.fieldPath`, item.fieldRef.fieldPath);
       if (
@@ -245,14 +235,7 @@ function validateProjections(
   sources.forEach((source, i) => {
     const at = `${path}[${i}]`;
     const kinds = presentKeys(source as Record<string, unknown>, PROJECTION_SOURCES);
-    if (kinds.length !== 1) {
-      errors.add(
-        at,
-        `must specify exactly one of ${PROJECTION_SOURCES.join(", ")} (found ${
-          kinds.length === 0 ? "none" : kinds.join(", ")
-        })`,
-      );
-    }
+    errors.exactlyOne(at, kinds, `of ${PROJECTION_SOURCES.join(", ")}`);
     if (source.secret) {
       objectName(errors, `${at}.secret.name`, source.secret.name, false);
       validateKeyItems(errors, `${at}.secret.items`, source.secret.items);

@@ -11,172 +11,25 @@
  * @module
  */
 
-/** A Go scalar type and how JSON maps onto it. */
-export type ScalarKind =
-  | "string"
-  | "bool"
-  | "int32"
-  | "int64"
-  /** resource.Quantity: a JSON string or number. */
-  | "quantity"
-  /** intstr.IntOrString: a JSON string or an int32. */
-  | "intOrString"
-  /** metav1.Time: an RFC 3339 string. */
-  | "time"
-  /** Any JSON value, kept as written. */
-  | "json";
-
-/** The type of one field. */
-export type FieldKind =
-  | ScalarKind
-  | { readonly list: FieldKind }
-  | { readonly map: FieldKind }
-  | { readonly struct: StructSchema };
-
-/** The fields of a Go struct, by JSON name. */
-export type StructSchema = Readonly<Record<string, FieldKind>>;
-
-const list = (of: FieldKind): FieldKind => ({ list: of });
-const map = (of: FieldKind): FieldKind => ({ map: of });
-const struct = (fields: StructSchema): FieldKind => ({ struct: fields });
-
-/** A struct the node does not read: any JSON object, kept as written. */
-const OPAQUE: FieldKind = map("json");
-const OPAQUE_LIST: FieldKind = list(OPAQUE);
-const STRINGS = list("string");
-const STRING_MAP = map("string");
-
-const objectFieldSelector = struct({ apiVersion: "string", fieldPath: "string" });
-const resourceFieldSelector = struct({
-  containerName: "string",
-  divisor: "quantity",
-  resource: "string",
-});
-const keySelector = struct({ key: "string", name: "string", optional: "bool" });
-const envSource = struct({ name: "string", optional: "bool" });
-
-const env = struct({
-  name: "string",
-  value: "string",
-  valueFrom: struct({
-    configMapKeyRef: keySelector,
-    fieldRef: objectFieldSelector,
-    fileKeyRef: OPAQUE,
-    resourceFieldRef: resourceFieldSelector,
-    secretKeyRef: keySelector,
-  }),
-});
-
-const resources = struct({
-  claims: list(struct({ name: "string", request: "string" })),
-  limits: map("quantity"),
-  requests: map("quantity"),
-});
-
-const httpGet = struct({
-  host: "string",
-  httpHeaders: list(struct({ name: "string", value: "string" })),
-  path: "string",
-  port: "intOrString",
-  scheme: "string",
-});
-const exec = struct({ command: STRINGS });
-const tcpSocket = struct({ host: "string", port: "intOrString" });
-
-const probe = struct({
-  exec,
-  failureThreshold: "int32",
-  grpc: struct({ port: "int32", service: "string" }),
-  httpGet,
-  initialDelaySeconds: "int32",
-  periodSeconds: "int32",
-  successThreshold: "int32",
-  tcpSocket,
-  terminationGracePeriodSeconds: "int64",
-  timeoutSeconds: "int32",
-});
-
-const lifecycleHandler = struct({
-  exec,
-  httpGet,
-  sleep: struct({ seconds: "int64" }),
-  tcpSocket,
-});
-
-const profile = struct({ localhostProfile: "string", type: "string" });
-const seLinuxOptions = struct({
-  level: "string",
-  role: "string",
-  type: "string",
-  user: "string",
-});
-const windowsOptions = struct({
-  gmsaCredentialSpec: "string",
-  gmsaCredentialSpecName: "string",
-  hostProcess: "bool",
-  runAsUserName: "string",
-});
-
-const securityContext = struct({
-  allowPrivilegeEscalation: "bool",
-  appArmorProfile: profile,
-  capabilities: struct({ add: STRINGS, drop: STRINGS }),
-  privileged: "bool",
-  procMount: "string",
-  readOnlyRootFilesystem: "bool",
-  runAsGroup: "int64",
-  runAsNonRoot: "bool",
-  runAsUser: "int64",
-  seLinuxOptions,
-  seccompProfile: profile,
-  windowsOptions,
-});
-
-const container = struct({
-  args: STRINGS,
-  command: STRINGS,
-  env: list(env),
-  envFrom: list(struct({ configMapRef: envSource, prefix: "string", secretRef: envSource })),
-  image: "string",
-  imagePullPolicy: "string",
-  lifecycle: struct({
-    postStart: lifecycleHandler,
-    preStop: lifecycleHandler,
-    stopSignal: "string",
-  }),
-  livenessProbe: probe,
-  name: "string",
-  ports: list(struct({
-    containerPort: "int32",
-    hostIP: "string",
-    hostPort: "int32",
-    name: "string",
-    protocol: "string",
-  })),
-  readinessProbe: probe,
-  resizePolicy: list(struct({ resourceName: "string", restartPolicy: "string" })),
+import {
+  container,
+  list,
+  map,
+  objectFieldSelector,
+  OPAQUE,
+  OPAQUE_LIST,
+  profile,
+  resourceFieldSelector,
   resources,
-  restartPolicy: "string",
-  restartPolicyRules: OPAQUE_LIST,
-  securityContext,
-  startupProbe: probe,
-  stdin: "bool",
-  stdinOnce: "bool",
-  terminationMessagePath: "string",
-  terminationMessagePolicy: "string",
-  tty: "bool",
-  volumeDevices: list(struct({ devicePath: "string", name: "string" })),
-  volumeMounts: list(struct({
-    mountPath: "string",
-    mountPropagation: "string",
-    name: "string",
-    readOnly: "bool",
-    recursiveReadOnly: "string",
-    subPath: "string",
-    subPathExpr: "string",
-  })),
-  workingDir: "string",
-});
+  seLinuxOptions,
+  STRING_MAP,
+  STRINGS,
+  struct,
+  type StructSchema,
+  windowsOptions,
+} from "./_container_schema.ts";
+
+export type { FieldKind, ScalarKind, StructSchema } from "./_container_schema.ts";
 
 const keyToPath = list(struct({ key: "string", mode: "int32", path: "string" }));
 const downwardApiItems = list(struct({

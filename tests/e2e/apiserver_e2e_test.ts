@@ -22,7 +22,8 @@ import {
   loadKubeconfig,
 } from "../../src/client/mod.ts";
 import { RealClock } from "../../src/util/clock.ts";
-import { registerSkippedApiServerE2E, startApiServer } from "./harness/apiserver_harness.ts";
+import { startApiServer } from "./harness/apiserver_harness.ts";
+import { registerSkippedE2E } from "./harness/containerd_harness.ts";
 
 const NODE = "e2e-node-a";
 const OTHER = "e2e-node-b";
@@ -82,7 +83,7 @@ function busyboxPod(name: string, nodeName: string): Pod {
 const harness = await startApiServer({ nodeNames: [NODE, OTHER] });
 
 if (typeof harness === "string") {
-  registerSkippedApiServerE2E([NAME], harness);
+  registerSkippedE2E([NAME], harness, "kube-apiserver");
 } else {
   console.error(
     `kube-apiserver ${harness.version} ready (/readyz ok) ${harness.readyMs} ms after launch`,

@@ -12,7 +12,7 @@
  * (`DENOLET_CACHE_DIR` moves the cache, `DENOLET_KUBE_APISERVER` names a
  * binary). When a binary is missing, {@linkcode startApiServer} returns the
  * reason as a string, so a test module can register its tests as ignored
- * and say why, loudly ({@linkcode registerSkippedApiServerE2E}).
+ * and say why, loudly (`registerSkippedE2E` of containerd_harness.ts with peer "kube-apiserver").
  *
  * Needs `--allow-run` (sh, etcd, kube-apiserver, openssl, kubectl),
  * `--allow-read` / `--allow-write` (the cache dir, the temp dir),
@@ -311,21 +311,4 @@ export async function startApiServer(
   const h = harness;
   options.signal?.addEventListener("abort", () => void h.stop(), { once: true });
   return h;
-}
-
-/**
- * Registers `names` as ignored tests when kube-apiserver cannot run here,
- * with the reason printed loudly and carried in each test's name, so a
- * skipped e2e test is never counted as passed and always says why (as
- * containerd_harness.ts `registerSkippedE2E` does for containerd).
- */
-export function registerSkippedApiServerE2E(names: readonly string[], reason: string): void {
-  console.error(`\n!!! E2E SKIPPED: kube-apiserver unavailable: ${reason}\n`);
-  for (const name of names) {
-    Deno.test({
-      name: `${name} [SKIPPED: kube-apiserver unavailable: ${reason}]`,
-      ignore: true,
-      fn() {},
-    });
-  }
 }

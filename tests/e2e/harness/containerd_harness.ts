@@ -393,13 +393,19 @@ export async function startContainerd(
 /**
  * Registers `names` as ignored tests when containerd cannot run here, with the
  * reason printed loudly and carried in each test's name, so a skipped e2e test
- * is never counted as passed and always says why.
+ * is never counted as passed and always says why. `peer` names what could
+ * not run (containerd, kube-apiserver).
  */
-export function registerSkippedE2E(names: readonly string[], reason: string): void {
-  console.error(`\n!!! E2E SKIPPED: containerd unavailable: ${reason}\n`);
+export function registerSkippedE2E(
+  names: readonly string[],
+  reason: string,
+  peer = "containerd",
+): void {
+  console.error(`\n!!! E2E SKIPPED: ${peer} unavailable: ${reason}\n`);
   for (const name of names) {
     Deno.test({
-      name: `${name} [SKIPPED: containerd unavailable: ${reason}]`,
+      name: `${name} [SKIPPED: ${peer} unavailable: ${reason}]`,
+      // Switched off on purpose: the peer cannot run here; the name says why.
       ignore: reason !== "",
       fn() {},
     });

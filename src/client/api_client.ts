@@ -35,8 +35,6 @@ import { queryString, resourcePath, type ResourceRef } from "./resource_path.ts"
 import { apiRateLimiter, type RateLimiter } from "./token_bucket.ts";
 import { decodeWatchStream, type WatchEvent } from "./watch_stream.ts";
 
-export * from "./request_options.ts";
-
 /** A typed client of one API server. */
 export class ApiClient {
   #transport: ApiTransport;

@@ -19,12 +19,8 @@
  */
 
 import type { Clock } from "../util/clock.ts";
-import {
-  ApiClient,
-  type ApiClientOptions,
-  type ApiTransport,
-  fetchErrorText,
-} from "./api_client.ts";
+import { ApiClient, fetchErrorText } from "./api_client.ts";
+import type { ApiClientOptions, ApiTransport } from "./request_options.ts";
 import type { Kubeconfig } from "./kubeconfig.ts";
 
 /** How often `tokenFile` is re-read, as client-go's file token source (1 min). */

@@ -21,8 +21,8 @@
  * @module
  */
 
+export { ApiClient } from "./api_client.ts";
 export {
-  ApiClient,
   type ApiClientOptions,
   type ApiTransport,
   defaultUserAgent,
@@ -35,7 +35,7 @@ export {
   type SendInit,
   type WatchOptions,
   type WriteOptions,
-} from "./api_client.ts";
+} from "./request_options.ts";
 export {
   ApiStatusError,
   isAlreadyExists,

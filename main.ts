@@ -32,6 +32,7 @@ import { buildRuntimeSide } from "./src/agent/runtime_side.ts";
 import { buildPodPipeline } from "./src/agent/pod_pipeline.ts";
 import { buildHousekeeping } from "./src/agent/housekeeping.ts";
 import { buildServers } from "./src/agent/servers.ts";
+import { errText } from "./src/util/err_text.ts";
 
 /** The signals that stop the agent gracefully (SIGHUP too: a closed terminal or a launcher's stop). */
 const STOP_SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -115,7 +116,7 @@ export async function main(args: readonly string[]): Promise<number> {
     return run.failure ? 1 : 0;
   } catch (err) {
     if (stop.signal.aborted) return 0;
-    logger.error(err instanceof Error ? err.message : String(err));
+    logger.error(errText(err));
     return 1;
   } finally {
     stop.abort();

@@ -9,6 +9,7 @@
 import { connectRuntime, type CriConnection } from "../cri/connect_runtime.ts";
 import { type FakeRuntimeServer, startFakeRuntime } from "../cri/fake/mod.ts";
 import type { AgentDeps } from "./_deps.ts";
+import { errText } from "../util/err_text.ts";
 
 /** The image the embedded fake runtime has from the start (the examples use it). */
 export const EMBEDDED_IMAGES = ["denolet.local/busybox:latest"];
@@ -57,7 +58,7 @@ async function connect(deps: AgentDeps): Promise<CriConnection> {
       },
     });
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errText(err);
     throw new Error(
       `Cannot connect to the container runtime at ${endpoint}: ${reason}. ` +
         `Is the runtime running and is this the right socket? To try denolet without one, ` +

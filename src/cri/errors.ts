@@ -5,6 +5,8 @@
  * @module
  */
 
+import { errText } from "../util/err_text.ts";
+
 /** gRPC status codes, by name (the values are the wire numbers). */
 export const GrpcCode = {
   OK: 0,
@@ -178,7 +180,7 @@ function isGrpcStatusLike(err: unknown): err is GrpcStatusLike {
 export function criErrorFrom(err: unknown, method: string): CriError {
   if (err instanceof CriError) return err;
   if (!isGrpcStatusLike(err)) {
-    const text = err instanceof Error ? err.message : String(err);
+    const text = errText(err);
     return new CriError(GrpcCode.UNKNOWN, `${method} failed: ${text}`, {
       method,
       details: text,

@@ -15,6 +15,7 @@ import type { RuntimeCondition, RuntimeStatus } from "../container/runtime.ts";
 import type { Clock } from "../util/clock.ts";
 import { runEvery } from "../util/run_every.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
+import { errText } from "../util/err_text.ts";
 
 /** The runtime call {@linkcode RuntimeState} polls. */
 export interface RuntimeStatusSource {
@@ -119,7 +120,7 @@ export class RuntimeState {
       try {
         v = c.fn(now);
       } catch (e) {
-        v = { ok: false, message: e instanceof Error ? e.message : String(e) };
+        v = { ok: false, message: errText(e) };
       }
       if (!v.ok) errs.push(`${c.name} is not healthy: ${v.message}`);
     }

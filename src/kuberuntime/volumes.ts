@@ -18,6 +18,7 @@ import type { Container, Pod, Volume } from "kubernetes-types/core/v1.d.ts";
 import type { Mount, MountPropagation } from "../cri/types.ts";
 import { memoryBytes } from "../api/quantity.ts";
 import * as defaultMount from "./_mount.ts";
+import { errText } from "../util/err_text.ts";
 
 /** A volume that could not be set up; reported as a FailedMount event. */
 export class VolumeSetupError extends Error {
@@ -166,7 +167,7 @@ export async function setUpPodVolumes(
           try {
             await mount.mountTmpfs(path, size);
           } catch (e) {
-            throw new VolumeSetupError(volume.name, e instanceof Error ? e.message : String(e));
+            throw new VolumeSetupError(volume.name, errText(e));
           }
         }
       } else if (volume.emptyDir.medium && volume.emptyDir.medium !== "") {

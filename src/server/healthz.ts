@@ -10,6 +10,7 @@
  */
 
 import { type Logger, nullLogger } from "../util/logger.ts";
+import { errText } from "../util/err_text.ts";
 
 /** A named check: resolves to undefined when healthy, or to the reason it is not. */
 export interface HealthCheck {
@@ -38,7 +39,7 @@ export async function runHealthChecks(
     try {
       failure = await c.check();
     } catch (e) {
-      failure = e instanceof Error ? e.message : String(e);
+      failure = errText(e);
     }
     out.push(failure === undefined ? { name: c.name } : { name: c.name, failure });
   }

@@ -10,6 +10,7 @@
  */
 
 import type { Clock } from "./clock.ts";
+import { errText } from "./err_text.ts";
 import type { Logger } from "./logger.ts";
 
 /** Options of {@linkcode LoopSupervisor}. */
@@ -34,10 +35,6 @@ export interface SupervisedRun {
   failure?: LoopFailure;
   /** Loops still running when the grace ran out. */
   stragglers: string[];
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -100,7 +97,7 @@ export class LoopSupervisor {
    */
   healthCheck(): string | undefined {
     return this.#failure
-      ? `loop ${this.#failure.name} failed: ${message(this.#failure.error)}`
+      ? `loop ${this.#failure.name} failed: ${errText(this.#failure.error)}`
       : undefined;
   }
 

@@ -17,6 +17,8 @@
  * @module
  */
 
+import { errText } from "../../util/err_text.ts";
+
 /** An output stream of a container. */
 export type LogStream = "stdout" | "stderr";
 
@@ -67,7 +69,7 @@ export function startLogError(path: string): string | undefined {
     createLogFile(path);
     return undefined;
   } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
+    const reason = errText(e);
     return "failed to create containerd task: failed to create container loggers: " +
       `failed to create and open log file: ${reason}`;
   }

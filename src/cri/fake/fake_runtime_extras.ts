@@ -19,6 +19,7 @@ import type { FakeStreamingServer, StreamKind } from "./streaming_server.ts";
 import { defaultExecHandler, type ExecHandler, runExec } from "./exec_handler.ts";
 import type { SandboxStore } from "./sandbox_store.ts";
 import { containerStats, podSandboxStats } from "./_stats.ts";
+import { errText } from "../../util/err_text.ts";
 
 /** The RPCs {@linkcode FakeRuntimeExtras} answers, by uncapitalised RPC name. */
 export type ExtraMethod =
@@ -107,7 +108,7 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
     try {
       return this.#o.streaming.url(kind);
     } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
+      const reason = errText(e);
       throw new RpcError(status.UNKNOWN, `the fake streaming server cannot serve: ${reason}`);
     }
   }

@@ -24,6 +24,7 @@ import {
 } from "./fake_image_service.ts";
 import { type ExitContainerOptions, FakeRuntimeService } from "./fake_runtime_service.ts";
 import { RpcError } from "./_util.ts";
+import { errText } from "../../util/err_text.ts";
 
 /** Options for {@linkcode startFakeRuntime}. */
 export interface StartFakeRuntimeOptions {
@@ -45,7 +46,7 @@ function lowerFirst(name: string): string {
 
 function toServiceError(e: unknown): Partial<grpc.StatusObject> {
   if (e instanceof RpcError) return { code: e.code, details: e.message };
-  return { code: grpc.status.UNKNOWN, details: e instanceof Error ? e.message : String(e) };
+  return { code: grpc.status.UNKNOWN, details: errText(e) };
 }
 
 /** A running fake CRI runtime; stop it with {@linkcode FakeRuntimeServer.stop}. */

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { escapeControl } from "../util/escape_control.ts";
 import { parseQuantity, type Quantity } from "./quantity.ts";
 
 /** One problem found in an object, named by its field path. */
@@ -96,27 +97,6 @@ export class FieldErrors {
 
 /** Longest bad value shown in a message, in characters; longer ones are cut. */
 export const MAX_SHOWN_VALUE = 100;
-
-/**
- * `text` on one line: control characters (newlines, tabs, escape, DEL, the C1 range
- * and the Unicode line separators) are written as `\n`, `\t` or `\uXXXX` escapes, so a
- * value from a manifest cannot start a new log line.
- */
-export function escapeControl(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
-    switch (c) {
-      case "\n":
-        return "\\n";
-      case "\r":
-        return "\\r";
-      case "\t":
-        return "\\t";
-      default:
-        return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-    }
-  });
-}
 
 /** `text` cut to `max` characters with "..." and the full length when longer. */
 export function truncate(text: string, max = MAX_SHOWN_VALUE): string {

@@ -19,13 +19,8 @@
  * @module
  */
 
-import {
-  escapeControl,
-  type FieldError,
-  FieldErrors,
-  MAX_FIELD_ERRORS,
-  show,
-} from "./_field_errors.ts";
+import { escapeControl } from "../util/escape_control.ts";
+import { type FieldError, FieldErrors, MAX_FIELD_ERRORS, show } from "./_field_errors.ts";
 import { type FieldKind, POD_SCHEMA, type StructSchema } from "./_pod_schema.ts";
 import { parseQuantity } from "./quantity.ts";
 import type { Pod } from "./types.ts";

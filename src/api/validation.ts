@@ -14,7 +14,8 @@
  */
 
 import { isIP } from "node:net";
-import { escapeControl, FieldErrors, show } from "./_field_errors.ts";
+import { escapeControl } from "../util/escape_control.ts";
+import { FieldErrors, show } from "./_field_errors.ts";
 import { validateContainer, validateSecurityContext } from "./_validate_container.ts";
 import type { FieldError } from "./_field_errors.ts";
 import { validateMetadata } from "./_validate_meta.ts";

@@ -6,7 +6,8 @@
  */
 
 import { parseAllDocuments } from "yaml";
-import { escapeControl, truncate } from "../api/_field_errors.ts";
+import { truncate } from "../api/_field_errors.ts";
+import { escapeControl } from "../util/escape_control.ts";
 import { errText } from "../util/err_text.ts";
 import { hasAliasCycle, KUBE_YAML_OPTIONS } from "../util/kube_yaml.ts";
 

@@ -11,25 +11,13 @@
  * @module
  */
 
-/** Characters that may never reach a log line as they are. */
-// deno-lint-ignore no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+import { escapeControlChar } from "./escape_control.ts";
+
 /** The ones `JSON.stringify` leaves as they are. */
 const NOT_ESCAPED_BY_JSON = /[\u007f-\u009f\u2028\u2029]/g;
 /** A text-format value with one of these is quoted. */
 // deno-lint-ignore no-control-regex -- matching control characters is the point
 const NEEDS_QUOTES = /[\s"=\u0000-\u001f\u007f-\u009f]/;
-
-const SHORT: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-
-function escapeChar(c: string): string {
-  return SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-}
-
-/** `s` with every control character replaced by its JSON escape. */
-export function escapeControls(s: string): string {
-  return s.replace(CONTROL, escapeChar);
-}
 
 /**
  * JSON text with the characters `JSON.stringify` leaves raw (DEL, C1,
@@ -37,7 +25,7 @@ export function escapeControls(s: string): string {
  * result is the same JSON value.
  */
 export function escapeJson(json: string): string {
-  return json.replace(NOT_ESCAPED_BY_JSON, escapeChar);
+  return json.replace(NOT_ESCAPED_BY_JSON, escapeControlChar);
 }
 
 /** `s` as a double-quoted, fully escaped string. */

@@ -13,14 +13,8 @@
  * @module
  */
 
-import {
-  escapeControls,
-  escapeJson,
-  quote,
-  safeJson,
-  textValue,
-  truncateBytes,
-} from "./_log_format.ts";
+import { escapeControl } from "./escape_control.ts";
+import { escapeJson, quote, safeJson, textValue, truncateBytes } from "./_log_format.ts";
 
 /** The longest logged message or value, in UTF-8 bytes; longer ones are cut. */
 export const MAX_LOG_VALUE_BYTES = 1024;
@@ -134,9 +128,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       pad(d.getUTCHours())
     }:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
     const kv = Object.entries(record.fields)
-      .map(([k, v]) => ` ${escapeControls(truncateBytes(k, max))}=${formatValue(v, max)}`)
+      .map(([k, v]) => ` ${escapeControl(truncateBytes(k, max))}=${formatValue(v, max)}`)
       .join("");
-    sink(`${stamp} ${escapeControls(truncateBytes(record.message, max))}${kv}`, record);
+    sink(`${stamp} ${escapeControl(truncateBytes(record.message, max))}${kv}`, record);
   }
 
   function make(severity: LogRecord["severity"], level: number) {

@@ -42,6 +42,7 @@ export class ApiClient {
   #limiter: RateLimiter;
   #userAgent: string;
   #timeoutMs: number;
+  #onRefused: ApiClientOptions["onRefused"];
 
   constructor(transport: ApiTransport, options: ApiClientOptions) {
     this.#transport = transport;
@@ -49,6 +50,7 @@ export class ApiClient {
     this.#limiter = options.rateLimiter ?? apiRateLimiter(50, 100, options.clock);
     this.#userAgent = options.userAgent ?? defaultUserAgent();
     this.#timeoutMs = options.requestTimeoutMs ?? 0;
+    this.#onRefused = options.onRefused;
   }
 
   /** The API server's base URL. */
@@ -216,7 +218,9 @@ export class ApiClient {
     }
     if (!res.ok) {
       const text = await res.text().catch(() => "");
-      throw statusError(request, res.status, text, res.headers.get("Retry-After"));
+      const err = statusError(request, res.status, text, res.headers.get("Retry-After"));
+      if (res.status === 401 || res.status === 403) this.#onRefused?.(request, err);
+      throw err;
     }
     return res;
   }

@@ -10,6 +10,7 @@ import type { ListMeta, Preconditions } from "kubernetes-types/meta/v1.d.ts";
 import type { Clock } from "../util/clock.ts";
 import { DENOLET_VERSION, KUBELET_COMPATIBLE_VERSION } from "../options/version.ts";
 import type { RateLimiter } from "./token_bucket.ts";
+import type { ApiStatusError } from "./api_error.ts";
 
 /** How the client reaches the API server. */
 export interface ApiTransport {
@@ -32,6 +33,12 @@ export interface ApiClientOptions {
   userAgent?: string;
   /** Deadline of each request but watches, in ms; 0 means none. @default 0 */
   requestTimeoutMs?: number;
+  /**
+   * Called for every answer 401 Unauthorized or 403 Forbidden, with the
+   * request (`GET /api/v1/...`) and the error, before it is thrown (the agent
+   * logs these once a minute, naming its identity). @default none
+   */
+  onRefused?: (request: string, error: ApiStatusError) => void;
 }
 
 /** Patch flavours and their content types. */

@@ -302,6 +302,7 @@ export class Kubelet {
       this.#reasons.remove(uid);
       if (!this.#states.isRejected(uid)) this.#o.statusManager.removePod(uid);
       this.#workers.forget(uid);
+      if (t.pod) this.#o.onPodTerminated?.(t.pod);
       return { kind: "terminated", result };
     }
     this.#logger.error("Failed to kill pod, will retry", {

@@ -75,6 +75,11 @@ export interface KubeletLoopOptions {
   containerDeletor?: {
     deleteDeadContainers(status: PodStatus, containerId: string): Promise<void>;
   };
+  /**
+   * Called when a pod's containers are all gone after it was removed or
+   * deleted (the API side then deletes a gracefully deleted API pod). @default none
+   */
+  onPodTerminated?: (pod: Pod) => void;
   /** `--max-pods`. @default 110 */
   maxPods?: number;
   /** `--sync-frequency`: resync period of every pod, in ms (0.5 jitter). @default 60_000 */

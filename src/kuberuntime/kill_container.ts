@@ -20,12 +20,17 @@ import { isNotFound } from "../cri/errors.ts";
 /** Kubelet's minimumGracePeriodInSeconds. */
 export const MINIMUM_GRACE_PERIOD_SECONDS = 2;
 
-/** The grace period (seconds) for killing `container` of `pod` for `reason`. */
+/**
+ * The grace period (seconds) for killing `container` of `pod` for `reason`: a
+ * deleted pod's `deletionGracePeriodSeconds`, or the pod's own grace when
+ * that is smaller.
+ */
 export function terminationGracePeriod(pod: Pod, container: Container, reason: string): number {
-  if (pod.metadata?.deletionGracePeriodSeconds != null) {
-    return pod.metadata.deletionGracePeriodSeconds;
-  }
   const podGrace = pod.spec?.terminationGracePeriodSeconds;
+  if (pod.metadata?.deletionGracePeriodSeconds != null) {
+    const deletionGrace = pod.metadata.deletionGracePeriodSeconds;
+    return podGrace != null ? Math.min(deletionGrace, podGrace) : deletionGrace;
+  }
   if (podGrace != null) {
     if (
       reason === "StartupProbe" && container.startupProbe?.terminationGracePeriodSeconds != null

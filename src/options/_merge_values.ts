@@ -12,6 +12,7 @@ import { OptionsError } from "./options_error.ts";
 import type { ParsedFlags } from "./parse_kubelet_flags.ts";
 import { defaultValues, type Setting, SETTINGS } from "./_settings.ts";
 import { describeValue } from "./_validate.ts";
+import { mapFromConfig, taintsFromConfig } from "./_cluster_values.ts";
 
 /** The merged values by setting key, and where each came from. */
 export interface MergedValues {
@@ -65,6 +66,17 @@ function typedFromConfig(setting: Setting, value: unknown, label: string): unkno
       }
       return out;
     }
+    case "map":
+    case "thresholds": {
+      const map = mapFromConfig(value);
+      if (typeof map === "string") throw bad(map);
+      return map;
+    }
+    case "taints": {
+      const taints = taintsFromConfig(value);
+      if (typeof taints === "string") throw bad(taints);
+      return taints;
+    }
   }
 }
 
@@ -97,6 +109,13 @@ export function mergeValues(
   if (values.serializeImagePulls === undefined) {
     const parallel = values.maxParallelImagePulls as number | null;
     values.serializeImagePulls = !(parallel !== null && parallel >= 2);
+  }
+  if (values.nodeStatusReportFrequency === undefined) {
+    // The kubelet: an explicit nodeStatusUpdateFrequency is also the report
+    // frequency, for backward compatibility; else 5 minutes.
+    values.nodeStatusReportFrequency = labels.has("nodeStatusUpdateFrequency")
+      ? values.nodeStatusUpdateFrequency
+      : 300_000;
   }
   return { values, labelOf: (key) => labels.get(key) ?? "default" };
 }

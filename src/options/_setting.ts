@@ -7,12 +7,23 @@
  */
 
 /** How a setting's value is written. */
-export type SettingKind = "string" | "path" | "paths" | "bool" | "int" | "duration" | "headers";
+export type SettingKind =
+  | "string"
+  | "path"
+  | "paths"
+  | "bool"
+  | "int"
+  | "duration"
+  | "headers"
+  | "map"
+  | "taints"
+  | "thresholds";
 
 /** The help groups, in the order `--help` prints them. */
 export const GROUPS = [
   "Configuration",
   "Node",
+  "Cluster (with --kubeconfig)",
   "Container runtime",
   "Pod sources",
   "Images",

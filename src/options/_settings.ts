@@ -10,13 +10,20 @@
 
 import type { Setting } from "./_setting.ts";
 import { AGENT_SETTINGS } from "./_settings_agent.ts";
+import { DEFAULT_EVICTION_HARD } from "./_cluster_values.ts";
+import { CLUSTER_SETTINGS } from "./_settings_cluster.ts";
 import { NODE_SETTINGS } from "./_settings_node.ts";
 import { POD_SETTINGS } from "./_settings_pods.ts";
 
 export { type Group, GROUPS, type Setting, type SettingKind } from "./_setting.ts";
 
 /** Every setting denolet knows, in help order within each group. */
-export const SETTINGS: readonly Setting[] = [...NODE_SETTINGS, ...POD_SETTINGS, ...AGENT_SETTINGS];
+export const SETTINGS: readonly Setting[] = [
+  ...NODE_SETTINGS,
+  ...CLUSTER_SETTINGS,
+  ...POD_SETTINGS,
+  ...AGENT_SETTINGS,
+];
 
 /** Settings by flag name. */
 export const BY_FLAG: ReadonlyMap<string, Setting> = new Map(
@@ -44,6 +51,17 @@ export function defaultValues(legacy: boolean): Record<string, unknown> {
     podCIDR: "",
     rootDir: "/var/lib/kubelet",
     maxPods: 110,
+    registerNode: true,
+    nodeLabels: {},
+    registerWithTaints: [],
+    nodeStatusUpdateFrequency: 10_000,
+    nodeStatusReportFrequency: undefined, // 5m, or nodeStatusUpdateFrequency when that is set
+    nodeLeaseDurationSeconds: 40,
+    eventRecordQPS: 50,
+    eventBurst: 100,
+    systemReserved: {},
+    kubeReserved: {},
+    evictionHard: { ...DEFAULT_EVICTION_HARD },
     containerRuntimeEndpoint: "unix:///run/containerd/containerd.sock",
     imageServiceEndpoint: "",
     runtimeRequestTimeout: 120_000,

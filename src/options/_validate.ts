@@ -11,6 +11,13 @@ import { formatDuration } from "./duration.ts";
 import { endpointSocketPath } from "./endpoint_socket_path.ts";
 import { OptionsError } from "./options_error.ts";
 import { SETTINGS } from "./_settings.ts";
+import type { Taint } from "kubernetes-types/core/v1.d.ts";
+import {
+  nodeLabelsProblem,
+  reservedProblem,
+  taintsProblem,
+  thresholdsProblem,
+} from "./_cluster_values.ts";
 
 const DURATION_KEYS = new Set(SETTINGS.filter((s) => s.kind === "duration").map((s) => s.key));
 
@@ -166,5 +173,29 @@ export function validateValues(
     if (path.split("/").includes("..")) fail("allowHostPaths", `${describeValue(path)} has '..'`);
   }
   if (values.rootDir === "") fail("rootDir", "must not be empty");
+  validateClusterValues(values, fail);
   if (values.podLogsDir === "") fail("podLogsDir", "must not be empty");
+}
+
+/** The checks of the Cluster settings (labels, taints, reserved, thresholds, timing). */
+function validateClusterValues(
+  values: Record<string, unknown>,
+  fail: (key: string, reason: string) => never,
+): void {
+  const num = (key: string) => values[key] as number;
+  const labels = nodeLabelsProblem(values.nodeLabels as Record<string, string>);
+  if (labels) fail("nodeLabels", labels);
+  const taints = taintsProblem(values.registerWithTaints as Taint[]);
+  if (taints) fail("registerWithTaints", taints);
+  for (const key of ["systemReserved", "kubeReserved"]) {
+    const problem = reservedProblem(values[key] as Record<string, string>);
+    if (problem) fail(key, problem);
+  }
+  const thresholds = thresholdsProblem(values.evictionHard as Record<string, string>);
+  if (thresholds) fail("evictionHard", thresholds);
+  if (num("nodeStatusUpdateFrequency") <= 0) fail("nodeStatusUpdateFrequency", "must be positive");
+  if (num("nodeStatusReportFrequency") <= 0) fail("nodeStatusReportFrequency", "must be positive");
+  if (num("nodeLeaseDurationSeconds") <= 0) fail("nodeLeaseDurationSeconds", "must be positive");
+  if (num("eventRecordQPS") < 0) fail("eventRecordQPS", "must not be negative");
+  if (num("eventBurst") < 0) fail("eventBurst", "must not be negative");
 }

@@ -7,6 +7,7 @@
  */
 
 import { join } from "node:path";
+import type { Taint } from "kubernetes-types/core/v1.d.ts";
 import {
   EMBEDDED_ENDPOINT,
   EMBEDDED_SOCKET_NAME,
@@ -57,6 +58,28 @@ export interface KubeletOptions {
   rootDir: string;
   /** `maxPods` / `--max-pods`. */
   maxPods: number;
+  /** `registerNode` / `--register-node` (with --kubeconfig). */
+  registerNode: boolean;
+  /** `--node-labels`, added to the Node at registration. */
+  nodeLabels: Record<string, string>;
+  /** `registerWithTaints` / `--register-with-taints`. */
+  registerWithTaints: Taint[];
+  /** `nodeStatusUpdateFrequency`, ms. */
+  nodeStatusUpdateFrequency: number;
+  /** `nodeStatusReportFrequency`, ms. */
+  nodeStatusReportFrequency: number;
+  /** `nodeLeaseDurationSeconds`. */
+  nodeLeaseDurationSeconds: number;
+  /** `eventRecordQPS` / `--event-qps`; 0 means no limit. */
+  eventRecordQPS: number;
+  /** `eventBurst` / `--event-burst`. */
+  eventBurst: number;
+  /** `systemReserved` / `--system-reserved`: resource name → quantity. */
+  systemReserved: Record<string, string>;
+  /** `kubeReserved` / `--kube-reserved`: resource name → quantity. */
+  kubeReserved: Record<string, string>;
+  /** `evictionHard` / `--eviction-hard`: signal → quantity or percentage. */
+  evictionHard: Record<string, string>;
   /** `containerRuntimeEndpoint` / `--container-runtime-endpoint`, as given. */
   containerRuntimeEndpoint: string;
   /** `imageServiceEndpoint`, or the runtime endpoint when that was empty. */
@@ -199,6 +222,17 @@ export async function loadKubeletOptions(
     podCIDR: values.podCIDR as string,
     rootDir,
     maxPods: values.maxPods as number,
+    registerNode: values.registerNode as boolean,
+    nodeLabels: values.nodeLabels as Record<string, string>,
+    registerWithTaints: values.registerWithTaints as Taint[],
+    nodeStatusUpdateFrequency: values.nodeStatusUpdateFrequency as number,
+    nodeStatusReportFrequency: values.nodeStatusReportFrequency as number,
+    nodeLeaseDurationSeconds: values.nodeLeaseDurationSeconds as number,
+    eventRecordQPS: values.eventRecordQPS as number,
+    eventBurst: values.eventBurst as number,
+    systemReserved: values.systemReserved as Record<string, string>,
+    kubeReserved: values.kubeReserved as Record<string, string>,
+    evictionHard: values.evictionHard as Record<string, string>,
     containerRuntimeEndpoint: runtimeEndpoint,
     imageServiceEndpoint: imageEndpoint,
     embeddedRuntime: runtimeEndpoint === EMBEDDED_ENDPOINT,

@@ -9,6 +9,7 @@
 
 import { parseDuration } from "./duration.ts";
 import { OptionsError } from "./options_error.ts";
+import { parseMapText, parseTaintsText, parseThresholdsText } from "./_cluster_values.ts";
 import { BY_FLAG, type Setting } from "./_settings.ts";
 
 /** What the command line set. */
@@ -102,6 +103,23 @@ function convert(
       }
       return into;
     }
+    case "map":
+    case "thresholds": {
+      // Repeatable: later flags add keys (and a repeated key takes the later value).
+      const into = { ...((previous ?? {}) as Record<string, string>) };
+      try {
+        (setting.kind === "map" ? parseMapText : parseThresholdsText)(text, into);
+      } catch (e) {
+        throw invalid(text, flag, (e as Error).message);
+      }
+      return into;
+    }
+    case "taints":
+      try {
+        return [...((previous ?? []) as unknown[]), ...parseTaintsText(text)];
+      } catch (e) {
+        throw invalid(text, flag, (e as Error).message);
+      }
   }
 }
 

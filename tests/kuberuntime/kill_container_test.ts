@@ -35,6 +35,15 @@ Deno.test("terminationGracePeriod() picks the kubelet's grace period", async (t)
       "LivenessProbe",
       5,
     ],
+    [
+      "the pod's own grace when smaller than the deletion grace",
+      (() => {
+        const p = makePod([c], { terminationGracePeriodSeconds: 3 });
+        return { ...p, metadata: { ...p.metadata, deletionGracePeriodSeconds: 30 } };
+      })(),
+      "",
+      3,
+    ],
   ];
   for (const [name, pod, reason, want] of cases) {
     await t.step(name, () => assert.equal(terminationGracePeriod(pod, c, reason), want));

@@ -13,6 +13,7 @@ Deno.test("helpText() groups flags by topic in a fixed order", () => {
   assert.deepEqual(headings, [
     "Configuration:",
     "Node:",
+    "Cluster (with --kubeconfig):",
     "Container runtime:",
     "Pod sources:",
     "Images:",

@@ -14,3 +14,4 @@ export * from "./sources_ready.ts";
 export * from "./file.ts";
 export * from "./watch_fs.ts";
 export * from "./http.ts";
+export * from "./apiserver.ts";

@@ -6,7 +6,8 @@
  *
  * It keeps objects per resource path (`/api/v1/namespaces/ns/pods/name`),
  * stamps `metadata.resourceVersion` (one counter) and `uid`, and answers GET,
- * list (with `fieldSelector` on `spec.nodeName` / `metadata.name`), POST (409
+ * list (with `fieldSelector` on `spec.nodeName` / `metadata.name`; a
+ * cluster-wide path such as `/api/v1/pods` lists every namespace), POST (409
  * AlreadyExists), PUT (409 Conflict on a stale resourceVersion), PATCH (merge
  * and strategic merge as a JSON merge patch; JSON patch is not supported),
  * DELETE (with `preconditions.uid`; 404 NotFound) and watches (events pushed
@@ -74,6 +75,13 @@ function mergePatch(target: unknown, patch: unknown): unknown {
     else out[k] = mergePatch(out[k], v);
   }
   return out;
+}
+
+/** The collection of an object path, and the all-namespaces form of it (`/api/v1/pods`). */
+function collectionsOf(path: string): string[] {
+  const collection = path.slice(0, path.lastIndexOf("/"));
+  const all = collection.replace(/\/namespaces\/[^/]+\//, "/");
+  return all === collection ? [collection] : [collection, all];
 }
 
 function fieldValue(obj: Obj, field: string): unknown {
@@ -178,9 +186,9 @@ export class FakeApi {
   }
 
   #notify(path: string, type: string, obj: Obj): void {
-    const collection = path.slice(0, path.lastIndexOf("/"));
+    const collections = collectionsOf(path);
     for (const w of this.#watches) {
-      if (w.collection === collection && selects(obj, w.fieldSelector)) w.push(type, obj);
+      if (collections.includes(w.collection) && selects(obj, w.fieldSelector)) w.push(type, obj);
     }
   }
 
@@ -210,7 +218,7 @@ export class FakeApi {
       if (stored) return json(200, stored);
       const items = [...this.#objects.entries()]
         .filter(([p, o]) =>
-          p.slice(0, p.lastIndexOf("/")) === path && selects(o, req.query.get("fieldSelector"))
+          collectionsOf(p).includes(path) && selects(o, req.query.get("fieldSelector"))
         )
         .map(([, o]) => o);
       const isCollection = items.length > 0 ||

@@ -8,6 +8,19 @@ import { isRestartableInitContainer } from "../container/helpers.ts";
 import type { PodStatus } from "../container/runtime.ts";
 import { hasAnyRegularContainerStarted, type PodPhase } from "./phase.ts";
 
+/**
+ * The condition types the kubelet owns (kubelet types PodConditionsByKubelet,
+ * with PodReadyToStartContainers): it computes them; every other condition
+ * belongs to another component and is only read.
+ */
+export const KUBELET_CONDITIONS: ReadonlySet<string> = new Set([
+  "PodReadyToStartContainers",
+  "Initialized",
+  "Ready",
+  "ContainersReady",
+  "PodScheduled",
+]);
+
 /** Go's %s of a []string: "[a b]". */
 function goList(names: string[]): string {
   return `[${names.join(" ")}]`;

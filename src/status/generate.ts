@@ -23,11 +23,13 @@ import type { PodStatus, ProbeVerdicts } from "../container/runtime.ts";
 import {
   containersReadyCondition,
   initializedCondition,
+  KUBELET_CONDITIONS,
   readyCondition,
   readyToStartContainersCondition,
 } from "./_conditions.ts";
 import { convertContainerStatuses, rfc3339 } from "./_container_statuses.ts";
 import { getPhase } from "./phase.ts";
+import { podQosClass } from "./qos_class.ts";
 import type { WaitingReason } from "./reason_cache.ts";
 
 /** Options for {@linkcode generateApiPodStatus}. */
@@ -57,14 +59,6 @@ export interface GenerateApiPodStatusOptions {
   /** The pod comes from a file or URL source (static pod). @default false */
   isStatic?: boolean;
 }
-
-const OWNED_CONDITIONS = new Set([
-  "PodReadyToStartContainers",
-  "Initialized",
-  "Ready",
-  "ContainersReady",
-  "PodScheduled",
-]);
 
 function rawId(containerID: string | undefined): string {
   if (!containerID) return "";
@@ -153,15 +147,19 @@ export function generateApiPodStatus(
 
   const all = [...initContainerStatuses, ...containerStatuses];
   let phase = getPhase(pod, all, options.terminal ?? false, options.isStatic ?? false);
-  // A pod never leaves a terminal phase.
-  if (phase !== "Failed" && phase !== "Succeeded") {
-    if (previous.phase === "Failed" || previous.phase === "Succeeded") {
-      phase = previous.phase;
-    }
+  // A pod never leaves a terminal phase: the one it had last time, or the
+  // one the API server shows.
+  const apiPhase = pod.status?.phase;
+  if (!isTerminal(phase)) {
+    if (isTerminal(previous.phase)) phase = previous.phase;
+    else if (isTerminal(apiPhase)) phase = apiPhase;
   }
 
   const previousConditions = previous.conditions ?? [];
-  const foreign = previousConditions.filter((c) => !OWNED_CONDITIONS.has(c.type));
+  // Conditions other components own are read from the pod as the API server
+  // has it (a readiness gate's condition), else from the last status.
+  const foreign = (pod.status?.conditions ?? previousConditions)
+    .filter((c) => !KUBELET_CONDITIONS.has(c.type));
   const containersReady = containersReadyCondition(pod, all, phase);
   const conditions: PodCondition[] = [
     readyToStartContainersCondition(pod, podStatus),
@@ -178,8 +176,11 @@ export function generateApiPodStatus(
     conditions: [...conditions, ...structuredClone(foreign)],
   };
   if (phase === previous.phase) {
-    if (previous.reason) status.reason = previous.reason;
-    if (previous.message) status.message = previous.message;
+    // The reason and message go with the phase (Evicted, DeadlineExceeded).
+    const reason = previous.reason || pod.status?.reason;
+    const message = previous.message || pod.status?.message;
+    if (reason) status.reason = reason;
+    if (message) status.message = message;
   }
   const nodeIPs = options.nodeIPs ?? [];
   if (nodeIPs.length > 0) {
@@ -195,28 +196,12 @@ export function generateApiPodStatus(
   status.startTime = previous.startTime ?? now;
   if (initContainers.length > 0) status.initContainerStatuses = initContainerStatuses;
   status.containerStatuses = containerStatuses;
-  status.qosClass = qosClass(pod);
+  status.qosClass = podQosClass(pod);
   return status;
 }
 
-/**
- * The pod's QoS class from its containers' requests and limits (kubelet's
- * GetPodQOS, simplified: quantities are compared as written, so "1" and "1000m" differ).
- */
-export function qosClass(pod: Pod): "Guaranteed" | "Burstable" | "BestEffort" {
-  const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const requests = c.resources?.requests ?? {};
-    const limits = c.resources?.limits ?? {};
-    for (const r of ["cpu", "memory"]) {
-      const req = requests[r] ?? limits[r];
-      const lim = limits[r];
-      if (req !== undefined && String(req) !== "0") any = true;
-      if (lim === undefined || String(req) !== String(lim)) guaranteed = false;
-    }
-  }
-  if (!any) return "BestEffort";
-  return guaranteed ? "Guaranteed" : "Burstable";
+function isTerminal(phase: string | undefined): phase is "Succeeded" | "Failed" {
+  return phase === "Succeeded" || phase === "Failed";
 }
+
+export { qosClass } from "./qos_class.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { PodCondition, PodStatus as V1PodStatus } from "kubernetes-types/core/v1.d.ts";
+import type { Pod, PodCondition, PodStatus as V1PodStatus } from "kubernetes-types/core/v1.d.ts";
 import type { ProbeVerdict } from "../../src/container/runtime.ts";
 import { generateApiPodStatus, qosClass } from "../../src/status/generate.ts";
 import { cs, makePod, runtimeStatus, T0 } from "./_fixtures.ts";
@@ -11,6 +11,10 @@ function cond(status: V1PodStatus, type: string): PodCondition {
   const c = status.conditions?.find((x) => x.type === type);
   assert.ok(c, `condition ${type} present`);
   return c;
+}
+
+function withStatus(pod: Pod, status: V1PodStatus): Pod {
+  return { ...pod, status };
 }
 
 function verdicts(map: Record<string, ProbeVerdict>) {
@@ -382,4 +386,84 @@ Deno.test("qosClass() classifies BestEffort, Burstable and Guaranteed", () => {
     qosClass(makePod([{ ...app, resources: { limits: { cpu: "1", memory: "64Mi" } } }])),
     "Guaranteed",
   );
+});
+
+Deno.test("generateApiPodStatus() reads other components' conditions from the API pod, not the last status", () => {
+  const pod = withStatus(makePod([app]), {
+    phase: "Running",
+    conditions: [
+      { type: "PodScheduled", status: "True" },
+      { type: "example.com/lb", status: "True" },
+    ],
+  });
+  pod.spec!.readinessGates = [{ conditionType: "example.com/lb" }];
+  const s = generateApiPodStatus(pod, runtimeStatus([cs("c1", "app", "running")]), {
+    ...base,
+    previous: { phase: "Running", conditions: [{ type: "example.com/lb", status: "False" }] },
+  });
+  assert.equal(cond(s, "Ready").status, "True", "the gate's owner set it True since");
+  assert.equal(cond(s, "example.com/lb").status, "True");
+});
+
+Deno.test("generateApiPodStatus() keeps the terminal phase the API pod shows", () => {
+  const pod = withStatus(makePod([app]), {
+    phase: "Succeeded",
+    reason: "Done",
+    message: "finished",
+  });
+  const s = generateApiPodStatus(pod, runtimeStatus([cs("c1", "app", "running")]), {
+    ...base,
+    previous: { phase: "Running" },
+  });
+  assert.equal(s.phase, "Succeeded");
+});
+
+Deno.test("generateApiPodStatus() keeps the API pod's reason and message while the phase stays", () => {
+  const pod = withStatus(makePod([app], { restartPolicy: "Never" }), {
+    phase: "Failed",
+    reason: "DeadlineExceeded",
+    message: "too long",
+  });
+  const s = generateApiPodStatus(pod, runtimeStatus([cs("c1", "app", "exited", { exitCode: 1 })]), {
+    ...base,
+    previous: { phase: "Failed" },
+  });
+  assert.equal(s.phase, "Failed");
+  assert.equal(s.reason, "DeadlineExceeded");
+  assert.equal(s.message, "too long");
+});
+
+Deno.test("generateApiPodStatus() keeps the QoS class the API server gave the pod", () => {
+  const pod = withStatus(makePod([app]), { phase: "Pending", qosClass: "Burstable" });
+  assert.equal(generateApiPodStatus(pod, runtimeStatus([]), base).qosClass, "Burstable");
+});
+
+Deno.test("qosClass() compares quantities by value and defaults requests to limits", async (t) => {
+  const res = (requests?: Record<string, string>, limits?: Record<string, string>) =>
+    makePod([{ ...app, resources: { requests, limits } }]);
+  const cases: [string, ReturnType<typeof res>, string][] = [
+    [
+      "1 CPU equals 1000m",
+      res({ cpu: "1000m", memory: "1Gi" }, { cpu: "1", memory: "1024Mi" }),
+      "Guaranteed",
+    ],
+    ["only limits", res(undefined, { cpu: "500m", memory: "64Mi" }), "Guaranteed"],
+    [
+      "requests below limits",
+      res({ cpu: "100m", memory: "64Mi" }, { cpu: "1", memory: "64Mi" }),
+      "Burstable",
+    ],
+    ["only an ephemeral-storage request", res({ "ephemeral-storage": "1Gi" }), "BestEffort"],
+    ["a zero request", res({ cpu: "0" }), "BestEffort"],
+  ];
+  for (const [name, pod, want] of cases) {
+    await t.step(name, () => assert.equal(qosClass(pod), want));
+  }
+  await t.step("a guaranteed and a best-effort container", () => {
+    const pod = makePod([
+      { ...app, resources: { limits: { cpu: "1", memory: "1Gi" } } },
+      { name: "side", image: "b" },
+    ]);
+    assert.equal(qosClass(pod), "Burstable");
+  });
 });

@@ -32,18 +32,26 @@ import { buildRuntimeSide } from "./src/agent/runtime_side.ts";
 import { buildPodPipeline } from "./src/agent/pod_pipeline.ts";
 import { buildHousekeeping } from "./src/agent/housekeeping.ts";
 import { buildServers } from "./src/agent/servers.ts";
+import { type ClusterConnection, connectCluster } from "./src/agent/cluster.ts";
 import { errText } from "./src/util/err_text.ts";
 
 /** The signals that stop the agent gracefully (SIGHUP too: a closed terminal or a launcher's stop). */
 const STOP_SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /** Builds the whole agent on an open runtime and starts its loops under `supervisor`. */
-function startAgent(deps: AgentDeps, open: OpenRuntime, supervisor: LoopSupervisor): void {
-  const rt = buildRuntimeSide(deps, open.cri);
-  const pods = buildPodPipeline(deps, rt);
+function startAgent(
+  deps: AgentDeps,
+  open: OpenRuntime,
+  cluster: ClusterConnection | undefined,
+  supervisor: LoopSupervisor,
+): void {
+  const rt = buildRuntimeSide(deps, open.cri, cluster?.nodeIps);
+  const clusterSide = cluster?.build(rt);
+  const pods = buildPodPipeline(deps, rt, clusterSide?.extras);
   const loops: AgentLoops = {
     ...pods.loops,
     ...rt.loops,
+    ...clusterSide?.attach(pods),
     ...buildHousekeeping(deps, open.cri, rt, pods),
     ...buildServers(deps, rt, pods, () => supervisor.healthCheck()),
   };
@@ -93,12 +101,14 @@ export async function main(args: readonly string[]): Promise<number> {
     metrics: registerKubeletMetrics(registry),
   };
   let open: OpenRuntime | undefined;
+  let cluster: ClusterConnection | undefined;
   try {
     await Deno.mkdir(options.rootDir, { recursive: true });
     await Deno.mkdir(options.podLogsDir, { recursive: true });
+    cluster = options.standalone ? undefined : await connectCluster(deps);
     open = await openRuntime(deps);
     const supervisor = new LoopSupervisor({ clock, logger, signal: stop.signal });
-    startAgent(deps, open, supervisor);
+    startAgent(deps, open, cluster, supervisor);
     supervisor.start("parentWatch", (signal) =>
       watchParent({
         clock,
@@ -122,6 +132,7 @@ export async function main(args: readonly string[]): Promise<number> {
     stop.abort();
     for (const s of STOP_SIGNALS) Deno.removeSignalListener(s, onSignal);
     await open?.close();
+    cluster?.close();
     logger.info("denolet stopped");
   }
 }

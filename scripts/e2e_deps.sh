@@ -15,13 +15,15 @@ set -u
   for bin in containerd runc ctr openssl; do
     if ! command -v "$bin" >/dev/null 2>&1; then missing="$missing $bin"; fi
   done
+  # The CNI bridge the cluster e2e gives containerd, so the node's network is ready.
+  if [ ! -x /usr/lib/cni/bridge ]; then missing="$missing containernetworking-plugins"; fi
   if [ ! -x /bin/busybox ] || ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked'; then
     # `file` may be absent; fall back to asking dpkg about busybox-static.
     if ! dpkg -s busybox-static >/dev/null 2>&1; then missing="$missing busybox-static"; fi
   fi
 
   if [ -z "$missing" ]; then
-    echo "e2e_deps: containerd, runc, ctr and static busybox are present; nothing to do."
+    echo "e2e_deps: containerd, runc, ctr, static busybox and the CNI plugins are present; nothing to do."
     exit 0
   fi
 
@@ -39,11 +41,12 @@ set -u
 
   echo "e2e_deps: running apt-get update"
   if ! apt-get update; then warn "apt-get update failed"; fi
-  echo "e2e_deps: installing containerd runc busybox-static openssl"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y containerd runc busybox-static openssl; then
+  echo "e2e_deps: installing containerd runc busybox-static openssl containernetworking-plugins"
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y containerd runc busybox-static openssl \
+    containernetworking-plugins; then
     warn "apt-get install failed"
   fi
-  echo "e2e_deps: installed containerd runc busybox-static"
+  echo "e2e_deps: installed containerd runc busybox-static containernetworking-plugins"
 )
 
 sh "$(dirname "$0")/kube_apiserver_deps.sh"

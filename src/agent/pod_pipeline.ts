@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { FileSource, HttpSource, PodConfig, type PodSource } from "../config/mod.ts";
 import { Kubelet } from "../kubelet/kubelet.ts";
 import { PodContainerDeletor } from "../kubelet/pod_container_deletor.ts";
@@ -50,8 +51,20 @@ export function podSources(deps: AgentDeps): PodSource[] {
   return sources;
 }
 
+/** What the cluster side adds to the pod pipeline (nothing when standalone). */
+export interface PipelineExtras {
+  /** More pod sources (the API server's). */
+  sources?: PodSource[];
+  /** Called when a pod's containers are all gone after its removal or deletion. */
+  onPodTerminated?: (pod: Pod) => void;
+}
+
 /** Builds the pod pipeline on the runtime side. */
-export function buildPodPipeline(deps: AgentDeps, rt: RuntimeSide): PodPipeline {
+export function buildPodPipeline(
+  deps: AgentDeps,
+  rt: RuntimeSide,
+  extras: PipelineExtras = {},
+): PodPipeline {
   const { options, clock, logger, metrics } = deps;
   const statusManager = new StatusManager();
   statusManager.watch(podStartObserver(metrics, clock));
@@ -60,7 +73,7 @@ export function buildPodPipeline(deps: AgentDeps, rt: RuntimeSide): PodPipeline 
     if (line !== formatPodLine(change.pod, change.previous)) logger.info(line);
   });
   const podConfig = new PodConfig({ clock, logger, recordEvent: rt.recordEvent });
-  const sources = podSources(deps);
+  const sources = [...podSources(deps), ...(extras.sources ?? [])];
   for (const source of sources) podConfig.addSource(source.name);
   if (sources.length === 0) {
     logger.warn(
@@ -88,6 +101,7 @@ export function buildPodPipeline(deps: AgentDeps, rt: RuntimeSide): PodPipeline 
     syncFrequencyMs: options.syncFrequency,
     nodeIps: rt.nodeIps,
     standalone: options.standalone,
+    onPodTerminated: extras.onPodTerminated,
   });
   return {
     podConfig,

@@ -33,15 +33,24 @@ export interface RuntimeSide {
   prober: ProberManager;
   runtimeState: RuntimeState;
   recordEvent: RecordEvent;
-  /** The node's IPs (`--node-ip`, else 127.0.0.1). */
+  /** The recorder behind recordEvent (the API event sink listens to it). */
+  events: EventRecorder;
+  /** The node's IPs (`--node-ip`, else the Node's address in a cluster, else 127.0.0.1). */
   nodeIps: string[];
   loops: AgentLoops;
 }
 
-/** Builds the runtime side on an open CRI connection. */
-export function buildRuntimeSide(deps: AgentDeps, cri: CriConnection): RuntimeSide {
+/**
+ * Builds the runtime side on an open CRI connection. `nodeIps` are the
+ * node's IPs (in a cluster, the Node's InternalIP); standalone they are
+ * `--node-ip`, else 127.0.0.1.
+ */
+export function buildRuntimeSide(
+  deps: AgentDeps,
+  cri: CriConnection,
+  nodeIps: string[] = deps.options.nodeIP ? deps.options.nodeIP.split(",") : ["127.0.0.1"],
+): RuntimeSide {
   const { options, clock, logger, metrics } = deps;
-  const nodeIps = options.nodeIP ? options.nodeIP.split(",") : ["127.0.0.1"];
   const events = new EventRecorder({ clock, logger, host: options.nodeName });
   const recordEvent = toRecordEvent(events);
   const countEvent = eventCounter(metrics);
@@ -114,6 +123,7 @@ export function buildRuntimeSide(deps: AgentDeps, cri: CriConnection): RuntimeSi
     prober,
     runtimeState,
     recordEvent,
+    events,
     nodeIps,
     loops: {
       pleg: (signal) => pleg.run(signal),

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { MACHINE_FILES } from "../nodestatus/machine_info.ts";
 import { isIPv4 } from "node:net";
 import { GRPC_ENV_VARS } from "../cri/permissions_env.ts";
 import type { KubeletOptions } from "./kubelet_options.ts";
@@ -92,6 +93,13 @@ function isUnder(path: string, dir: string): boolean {
   return path === dir || path.startsWith(base);
 }
 
+/** The files the Node's nodeInfo is read from that Deno can grant by path. */
+const NODE_INFO_FILES = [
+  MACHINE_FILES.machineId,
+  MACHINE_FILES.dbusMachineId,
+  MACHINE_FILES.osRelease,
+];
+
 /** Keeps first occurrences and drops paths inside a directory already in the list. */
 function minimalPaths(paths: readonly string[]): string[] {
   const unique = [...new Set(paths.filter((p) => p !== ""))];
@@ -101,7 +109,8 @@ function minimalPaths(paths: readonly string[]): string[] {
 /**
  * The minimal allow-lists for a configuration:
  * - read: `--config`, `--config-dir`, `--kubeconfig` and the certificate, key
- *   and token files it names, `staticPodPath`, root dir,
+ *   and token files it names (and, with it, the machine-id and os-release files
+ *   of the Node's nodeInfo), `staticPodPath`, root dir,
  *   `podLogsDir`, the CRI sockets; write: root dir, `podLogsDir`, the CRI sockets
  *   (paths inside a granted directory are left out);
  * - net: `unix:<socket>` per CRI socket (the embedded runtime's socket in the root
@@ -132,6 +141,8 @@ export function computePermissions(
     options.configDir ?? "",
     options.kubeconfig ?? "",
     ...(options.apiServer?.files ?? []),
+    // The Node's nodeInfo (machineID, osImage); /proc and /sys would need --allow-all.
+    ...(options.apiServer ? NODE_INFO_FILES : []),
     options.staticPodPath,
     options.rootDir,
     options.podLogsDir,

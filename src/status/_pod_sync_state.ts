@@ -8,7 +8,7 @@
  */
 
 import type { Pod, PodStatus as V1PodStatus } from "kubernetes-types/core/v1.d.ts";
-import { kubeletStatusView } from "./_status_patch.ts";
+import { type HeldIPs, ipsOf, kubeletStatusView } from "./_status_patch.ts";
 
 /** The API object that carries a pod's status. */
 export interface StatusTarget {
@@ -30,6 +30,8 @@ export interface PodSyncState {
   sentTo?: string;
   sentView?: string;
   sentRv?: string;
+  /** The IPs of the last acknowledged status (the server holds them). */
+  sentIPs?: HeldIPs;
   /** The API server shows another status than the one sent: send it again. */
   reconcile: boolean;
   /** Target UID a terminal status was sent to. */
@@ -83,6 +85,7 @@ export function markSent(
   s.sentTo = target.uid;
   s.sentView = kubeletStatusView(status);
   s.sentRv = answerRv;
+  s.sentIPs = ipsOf(status);
   s.reconcile = false;
   if (isTerminal(status.phase)) s.terminalFor = target.uid;
 }

@@ -12,8 +12,12 @@
  *   stays as its owner set it; in each, a `reason` or `message` the kubelet
  *   leaves out is sent as null, since a merge keeps fields a patch does not
  *   name (times it leaves out stay as they are);
- * - `podIPs` and `hostIPs` merge by `ip`: they end with a `$patch: replace`
- *   element, so a new sandbox IP replaces the old one instead of joining it;
+ * - `podIPs` and `hostIPs` merge by `ip`: an IP the server may still hold (the
+ *   last one sent, or the API pod's) that the new status lacks is removed with
+ *   a `{ip, $patch: delete}` element, so a new sandbox IP replaces the old one
+ *   instead of joining it (what the kubelet's two-way merge patch sends; a
+ *   `$patch: replace` element is kept as an empty IP by kube-apiserver 1.20
+ *   and the patch refused with 422);
  * - a field the kubelet owns and does not set now (`reason` after an
  *   eviction is over, `podIP` before the sandbox has one) is sent as null.
  *
@@ -42,8 +46,29 @@ function ownConditions(status: V1PodStatus): PodCondition[] {
   return (status.conditions ?? []).filter((c) => KUBELET_CONDITIONS.has(c.type));
 }
 
-/** The strategic merge patch that sets `status` on the pod with `uid`. */
-export function statusPatch(uid: string, status: V1PodStatus): Record<string, unknown> {
+/** IPs the API server may hold for a pod, per list. */
+export interface HeldIPs {
+  podIPs?: readonly string[];
+  hostIPs?: readonly string[];
+}
+
+/** The IPs of a status's `podIPs` and `hostIPs`. */
+export function ipsOf(status: V1PodStatus | undefined): HeldIPs {
+  return {
+    podIPs: (status?.podIPs ?? []).map((p) => p.ip ?? "").filter((ip) => ip !== ""),
+    hostIPs: (status?.hostIPs ?? []).map((p) => p.ip ?? "").filter((ip) => ip !== ""),
+  };
+}
+
+/**
+ * The strategic merge patch that sets `status` on the pod with `uid`; `held`
+ * are IPs the server may hold, removed when the status no longer has them.
+ */
+export function statusPatch(
+  uid: string,
+  status: V1PodStatus,
+  held: readonly HeldIPs[] = [],
+): Record<string, unknown> {
   const s: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(status)) {
     if (v !== undefined && k !== "conditions") s[k] = structuredClone(v);
@@ -54,8 +79,12 @@ export function statusPatch(uid: string, status: V1PodStatus): Record<string, un
     return out;
   });
   for (const k of CLEARED_WHEN_UNSET) if (s[k] === undefined) s[k] = null;
-  for (const k of ["podIPs", "hostIPs"]) {
-    if (Array.isArray(s[k])) s[k] = [...(s[k] as unknown[]), { $patch: "replace" }];
+  for (const k of ["podIPs", "hostIPs"] as const) {
+    const now = new Set((status[k] ?? []).map((p) => p.ip));
+    const gone = [...new Set(held.flatMap((h) => h[k] ?? []))].filter((ip) => !now.has(ip));
+    // A list the status leaves out is cleared whole (null) already.
+    if (gone.length === 0 || !Array.isArray(s[k])) continue;
+    s[k] = [...(s[k] as unknown[]), ...gone.map((ip) => ({ ip, $patch: "delete" }))];
   }
   return { metadata: { uid }, status: s };
 }

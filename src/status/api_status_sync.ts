@@ -45,7 +45,7 @@ import {
   type StatusTarget,
   type StatusWork as Work,
 } from "./_pod_sync_state.ts";
-import { statusPatch } from "./_status_patch.ts";
+import { type HeldIPs, ipsOf, statusPatch } from "./_status_patch.ts";
 import { StatusSyncLog } from "./_status_sync_log.ts";
 import type { PodStatusChange, StatusManager } from "./status_manager.ts";
 import { terminatedPodStatus } from "./terminated_status.ts";
@@ -69,6 +69,14 @@ export interface ApiStatusSyncOptions {
   target: (pod: Pod) => StatusTarget | undefined;
   /** @default STATUS_RESYNC_PERIOD_MS */
   resyncPeriodMs?: number;
+}
+
+/** IPs the target may hold: the last acknowledged ones there, and the API pod's own. */
+function heldIPs(e: Entry, target: StatusTarget): HeldIPs[] {
+  const held: HeldIPs[] = [];
+  if (e.sentTo === target.uid && e.sentIPs) held.push(e.sentIPs);
+  if (e.pod.metadata?.uid === target.uid) held.push(ipsOf(e.pod.status));
+  return held;
 }
 
 const podRef = (t: StatusTarget) => ({ resource: "pods", namespace: t.namespace, name: t.name });
@@ -311,7 +319,7 @@ export class ApiStatusSync {
     try {
       const answer = await this.#client.patchStatus<Pod>(
         podRef(target),
-        statusPatch(target.uid, status),
+        statusPatch(target.uid, status, heldIPs(e, target)),
         "strategic",
         { signal: this.#signal },
       );

@@ -76,6 +76,9 @@ Deno.test("computePermissions() for a full config scopes every path, socket and 
       "/etc/denolet/conf.d",
       "/etc/denolet/kubeconfig",
       "/etc/denolet/pki/ca.crt",
+      "/etc/machine-id",
+      "/var/lib/dbus/machine-id",
+      "/etc/os-release",
       "/etc/denolet/manifests",
       "/srv/denolet",
       "/srv/logs",
@@ -135,6 +138,9 @@ Deno.test("computePermissions() adds extra entries and takes a replacement env l
   });
   assert.deepEqual(perms.read, [
     "/k",
+    "/etc/machine-id",
+    "/var/lib/dbus/machine-id",
+    "/etc/os-release",
     "/var/lib/kubelet",
     "/var/log/pods",
     "/run/containerd/containerd.sock",
@@ -145,7 +151,7 @@ Deno.test("computePermissions() adds extra entries and takes a replacement env l
   assert.equal(perms.sys, "all");
 });
 
-Deno.test("computePermissions() with --kubeconfig adds exactly the API server and the files it names", async () => {
+Deno.test("computePermissions() with --kubeconfig adds exactly the API server, the files it names and the nodeInfo files", async () => {
   const files = {
     "/etc/kubernetes/kubelet.conf": kubeconfig(
       "server: 'https://api.example:6443', certificate-authority: /etc/kubernetes/pki/ca.crt",
@@ -167,6 +173,9 @@ Deno.test("computePermissions() with --kubeconfig adds exactly the API server an
     "/etc/kubernetes/certs/node.crt",
     "/etc/kubernetes/certs/node.key",
     "/run/denolet/token",
+    "/etc/machine-id",
+    "/var/lib/dbus/machine-id",
+    "/etc/os-release",
   ]);
   assert.deepEqual(added(joined.read, base.read), []);
   assert.deepEqual(added(base.net, joined.net), ["api.example:6443"]);

@@ -392,19 +392,23 @@ Deno.test("ApiStatusSync resends a status someone else overwrote, once per newer
   await t.stop();
 });
 
-/** Strategic merge as the API server applies it to a pod status (a local helper: the fake merges as JSON merge patch). */
+/**
+ * Strategic merge as kube-apiserver 1.20 applies it to a pod status (a local
+ * helper: the fake merges as JSON merge patch): lists with a merge key merge
+ * by it, `{key, $patch: delete}` removes an element, and — as observed on the
+ * real 1.20 server — a `{$patch: replace}` element is kept as an empty element.
+ */
 const MERGE_KEYS: Record<string, string> = { conditions: "type", podIPs: "ip", hostIPs: "ip" };
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 function strategicMerge(target: unknown, patch: unknown, key?: string): unknown {
   if (Array.isArray(patch)) {
-    const replace = patch.some((x) => isObj(x) && x.$patch === "replace");
-    const items = patch.filter((x) => !(isObj(x) && x.$patch === "replace"));
-    if (replace || !key || !Array.isArray(target)) return items.map((x) => strategicMerge({}, x));
-    const out = [...target] as Json[];
-    for (const item of items as Json[]) {
+    if (!key || !Array.isArray(target)) return patch.map((x) => strategicMerge({}, x));
+    let out = [...target] as Json[];
+    for (const item of patch as Json[]) {
       const i = out.findIndex((o) => o[key] === item[key]);
-      if (i >= 0) out[i] = strategicMerge(out[i], item) as Json;
+      if (item.$patch === "delete") out = out.filter((o) => o[key] !== item[key]);
+      else if (i >= 0) out[i] = strategicMerge(out[i], item) as Json;
       else out.push(strategicMerge({}, item) as Json);
     }
     return out;
@@ -412,6 +416,7 @@ function strategicMerge(target: unknown, patch: unknown, key?: string): unknown 
   if (!isObj(patch)) return patch;
   const out: Json = isObj(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
+    if (k === "$patch") continue;
     if (v === null) delete out[k];
     else out[k] = strategicMerge(out[k], v, MERGE_KEYS[k]);
   }

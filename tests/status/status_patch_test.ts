@@ -28,7 +28,17 @@ Deno.test("statusPatch() carries the uid and only what the kubelet owns, clearin
     },
     { type: "PodScheduled", status: "True", reason: "x", message: null },
   ]);
-  assert.deepEqual(patch.status.podIPs, [{ ip: "10.0.0.2" }, { $patch: "replace" }]);
+  assert.deepEqual(patch.status.podIPs, [{ ip: "10.0.0.2" }], "nothing held: nothing to delete");
+  const again = statusPatch("u1", status, [{ podIPs: ["10.0.0.1", "10.0.0.2"] }, {
+    podIPs: ["10.0.0.9"],
+    hostIPs: ["192.168.1.5"],
+  }]) as { status: Record<string, unknown> };
+  assert.deepEqual(again.status.podIPs, [
+    { ip: "10.0.0.2" },
+    { ip: "10.0.0.1", $patch: "delete" },
+    { ip: "10.0.0.9", $patch: "delete" },
+  ], "IPs the server may hold and the status lacks are deleted by key");
+  assert.equal(again.status.hostIPs, null, "hostIPs left out are cleared whole");
   assert.equal(patch.status.reason, null);
   assert.equal(patch.status.hostIP, null);
   assert.equal(patch.status.qosClass, "BestEffort");

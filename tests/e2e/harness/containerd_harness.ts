@@ -25,6 +25,32 @@ export interface StartContainerdOptions {
   importBusybox?: boolean;
   /** How long to wait for the CRI socket to answer, in ms. @default 20_000 */
   readyTimeoutMs?: number;
+  /**
+   * Give the runtime a pod network (a CNI bridge + host-local conflist on
+   * {@linkcode E2E_POD_NETWORK}, Debian's containernetworking-plugins), so its
+   * NetworkReady condition is true, as a cluster node's must be. @default false
+   */
+  podNetwork?: boolean;
+}
+
+/** The pod network of a harness with `podNetwork` (inside the agent's default pod network grant). */
+export const E2E_POD_NETWORK = "10.88.0.0/16";
+
+/** Where Debian's containernetworking-plugins put the CNI plugins (the config's bin_dir). */
+const CNI_BIN_DIR = "/usr/lib/cni";
+
+function cniConflist(): string {
+  return JSON.stringify({
+    cniVersion: "1.0.0",
+    name: "denolet-e2e",
+    plugins: [{
+      type: "bridge",
+      bridge: "denolet-e2e0",
+      isGateway: true,
+      ipMasq: false,
+      ipam: { type: "host-local", ranges: [[{ subnet: E2E_POD_NETWORK }]] },
+    }, { type: "loopback" }],
+  });
 }
 
 /** A running private containerd. */
@@ -176,6 +202,8 @@ function mountsUnder(dir: string): string[] {
 }
 
 class Harness implements ContainerdHarness {
+  /** Whether launch() writes the CNI conflist. */
+  podNetwork = false;
   readonly dir: string;
   readonly socketPath: string;
   readonly endpoint: string;
@@ -207,6 +235,9 @@ class Harness implements ContainerdHarness {
   /** Starts the daemon and waits for its CRI service; returns an error reason or undefined. */
   async launch(): Promise<string | undefined> {
     await Deno.mkdir(`${this.dir}/cni/net.d`, { recursive: true });
+    if (this.podNetwork) {
+      await Deno.writeTextFile(`${this.dir}/cni/net.d/10-denolet-e2e.conflist`, cniConflist());
+    }
     await Deno.writeTextFile(this.#configPath, configToml(this.dir, this.image));
     // exec keeps the shell's PID, so the PID we hold is containerd's own.
     const child = new Deno.Command("sh", {
@@ -369,8 +400,18 @@ export async function startContainerd(
   const unavailable = await containerdUnavailableReason();
   if (unavailable) return unavailable;
 
+  if (options.podNetwork) {
+    for (const plugin of ["bridge", "host-local", "loopback"]) {
+      try {
+        await Deno.stat(`${CNI_BIN_DIR}/${plugin}`);
+      } catch {
+        return `the CNI plugin ${CNI_BIN_DIR}/${plugin} is missing (install containernetworking-plugins: scripts/e2e_deps.sh)`;
+      }
+    }
+  }
   const dir = await Deno.makeTempDir({ prefix: "denolet-containerd-" });
   const harness = new Harness(dir, BUSYBOX_IMAGE_NAME, options.readyTimeoutMs ?? 20_000);
+  harness.podNetwork = options.podNetwork ?? false;
   harness.guardUnload();
   try {
     const reason = await harness.launch();

@@ -93,10 +93,14 @@ export async function connectCluster(deps: AgentDeps): Promise<ClusterConnection
   const identity = kubeconfigIdentity(kc);
   const refusals = new RefusalLog({ clock, logger, identity });
   const transport = createApiTransport(kc, { clock });
+  const host = new URL(kc.server).host;
+  const onResponse = (method: string, code: string) =>
+    deps.metrics.restClientRequests.inc({ code, host, method });
   const api = new ApiClient(transport, {
     clock,
     rateLimiter: apiRateLimiter(options.kubeAPIQPS, options.kubeAPIBurst, clock),
     onRefused: refusals.onRefused,
+    onResponse,
     requestTimeoutMs: 30_000,
   });
   // Events have their own limit (eventRecordQPS / eventBurst), as the kubelet's event client.
@@ -104,6 +108,7 @@ export async function connectCluster(deps: AgentDeps): Promise<ClusterConnection
     clock,
     rateLimiter: UNLIMITED,
     onRefused: refusals.onRefused,
+    onResponse,
     requestTimeoutMs: 30_000,
   });
   const { hostname, port } = serverHostPort(kc.server);

@@ -43,6 +43,7 @@ export class ApiClient {
   #userAgent: string;
   #timeoutMs: number;
   #onRefused: ApiClientOptions["onRefused"];
+  #onResponse: ApiClientOptions["onResponse"];
 
   constructor(transport: ApiTransport, options: ApiClientOptions) {
     this.#transport = transport;
@@ -51,6 +52,7 @@ export class ApiClient {
     this.#userAgent = options.userAgent ?? defaultUserAgent();
     this.#timeoutMs = options.requestTimeoutMs ?? 0;
     this.#onRefused = options.onRefused;
+    this.#onResponse = options.onResponse;
   }
 
   /** The API server's base URL. */
@@ -214,8 +216,10 @@ export class ApiClient {
         signal: init.signal,
       });
     } catch (e) {
+      if (!init.signal?.aborted) this.#onResponse?.(method, "<error>");
       throw failure(request, init.signal, e);
     }
+    this.#onResponse?.(method, String(res.status));
     if (!res.ok) {
       const text = await res.text().catch(() => "");
       const err = statusError(request, res.status, text, res.headers.get("Retry-After"));

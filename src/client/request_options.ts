@@ -39,6 +39,11 @@ export interface ApiClientOptions {
    * logs these once a minute, naming its identity). @default none
    */
   onRefused?: (request: string, error: ApiStatusError) => void;
+  /**
+   * Called once per request with its method and the HTTP status code, or
+   * `<error>` when no answer came (client-go's rest_client_requests_total). @default none
+   */
+  onResponse?: (method: string, code: string) => void;
 }
 
 /** Patch flavours and their content types. */

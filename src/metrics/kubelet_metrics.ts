@@ -56,6 +56,8 @@ export interface KubeletMetrics {
   startedPodsErrors: Counter;
   /** `kubelet_restarted_pods_total{static}`. */
   restartedPods: Counter;
+  /** `rest_client_requests_total{code,host,method}`: requests to the API server (code `<error>` when none came back). */
+  restClientRequests: Counter;
 }
 
 /** Pod start buckets of the kubelet (seconds). */
@@ -186,6 +188,11 @@ export function registerKubeletMetrics(registry: MetricsRegistry): KubeletMetric
       help:
         "Cumulative number of pods that have been restarted because they were deleted and recreated with the same UID while the kubelet was watching them (common for static pods, extremely uncommon for API pods)",
       labelNames: ["static"],
+    }),
+    restClientRequests: registry.counter({
+      name: "rest_client_requests_total",
+      help: "Number of HTTP requests, partitioned by status code, method, and host.",
+      labelNames: ["code", "host", "method"],
     }),
   };
 }

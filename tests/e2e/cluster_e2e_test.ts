@@ -112,7 +112,7 @@ if (typeof containerd === "string") {
           healthzPort: freePort(),
           extra: { staticPodPath: `${dir}/manifests` },
         });
-        agent = await startAgent([
+        const args = [
           `--config=${dir}/kubelet.yaml`,
           `--kubeconfig=${api.nodeKubeconfig(NODE)}`,
           `--hostname-override=${NODE}`,
@@ -120,7 +120,8 @@ if (typeof containerd === "string") {
           `--container-runtime-endpoint=${h.endpoint}`,
           "--node-labels=node.kubernetes.io/e2e=yes",
           "--node-ip=127.0.0.1",
-        ]);
+        ];
+        agent = await startAgent(args);
         const a = agent;
         const staticContainerId = async () => {
           const list = await a.getJson<PodList>("/pods");
@@ -348,6 +349,85 @@ if (typeof containerd === "string") {
             "no container restarted or was replaced",
           );
         });
+
+        await t.step(
+          "the agent restarted while the API server is down: static pods at once, the rest catches up, nothing restarts",
+          async () => {
+            const before = await containerState();
+            await a.stop();
+            await api.stopApiServer();
+            agent = await startAgent(args);
+            const b = agent;
+            await waitFor(async () => (await b.get("/healthz")).status === 200, {
+              timeoutMs: 30_000,
+              what: "/healthz ok with the API server down",
+              details: () => b.logTail(40),
+            });
+            // The static pod is adopted at once; the API pod's container is left running
+            // (its source is not ready, so it is no orphan yet).
+            await waitFor(async () => {
+              const list = await b.getJson<PodList>("/pods");
+              const pod = list.items.find((p) => p.metadata?.name === STATIC);
+              return pod?.status?.containerStatuses?.[0]?.ready;
+            }, {
+              timeoutMs: 30_000,
+              what: "the static pod Ready with the API down",
+              details: () => b.logTail(40),
+            });
+            assert.ok(await portAnswers(apiPort), "api-steady still answers");
+            await api.startApiServer();
+            await waitFor(async () => {
+              const list = await b.getJson<PodList>("/pods");
+              return list.items.some((p) =>
+                p.metadata?.name === "api-steady" && p.status?.containerStatuses?.[0]?.ready
+              );
+            }, {
+              timeoutMs: 90_000,
+              what: "api-steady back in the agent",
+              details: () => b.logTail(40),
+            });
+            assert.deepEqual(await containerState(), before, "the same containers, no restarts");
+            await waitFor(async () => {
+              const n = await kubectlJson<Node>(["get", "node", NODE]).catch(() => undefined);
+              return n?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+            }, { timeoutMs: 60_000, what: "the node Ready again" });
+          },
+        );
+
+        await t.step(
+          "a wrong token: one clear line naming the request and identity, the agent keeps running",
+          async () => {
+            const bad = `${dir}/bad.kubeconfig`;
+            const text = await Deno.readTextFile(api.nodeKubeconfig(NODE));
+            await Deno.writeTextFile(bad, text.replace(/token: .*/, "token: not-a-valid-token"));
+            const healthzPort = freePort();
+            const other = await startAgent([
+              "--container-runtime-endpoint=embedded",
+              `--kubeconfig=${bad}`,
+              `--hostname-override=${NODE}-bad`,
+              `--root-dir=${dir}/bad-root`,
+              `--healthz-port=${healthzPort}`,
+              "--read-only-port=0",
+            ]);
+            try {
+              await other.waitForLog(/did not accept the agent's credentials/, 30_000);
+              await new Promise((r) => setTimeout(r, 5_000));
+              const lines = other.log().split("\n").filter((l) =>
+                /did not accept the agent's credentials/.test(l)
+              );
+              const requests = lines.map((l) => /request="([A-Z]+ [^?"]+)/.exec(l)?.[1]);
+              assert.equal(
+                new Set(requests).size,
+                requests.length,
+                `each request named once: ${lines.join("\n")}`,
+              );
+              assert.match(lines[0], /identity="user/);
+              assert.equal((await other.get("/healthz")).status, 200, "the agent runs on");
+            } finally {
+              await other.stop();
+            }
+          },
+        );
       } finally {
         if (agent && !agent.exited) {
           const status = await agent.stop();

@@ -103,7 +103,11 @@ function terminate(states: PodStates, uid: string, pod: Pod, options: PodUpdateO
   }
   const terminating = states.termination(uid);
   const known = states.desired(uid) ?? terminating?.pod;
-  if (!known && !terminating) return;
+  // A pod first seen already deleted (the API server's, after an agent
+  // restart) may still run containers: it is killed too, so its deletion
+  // can finish.
+  const deletedUnknown = !known && !terminating && pod.spec && pod.metadata?.deletionTimestamp;
+  if (!known && !terminating && !deletedUnknown) return;
   states.startTermination(uid, {
     pod: pod.spec ? pod : known,
     name: pod.metadata?.name ?? known?.metadata?.name ?? "",

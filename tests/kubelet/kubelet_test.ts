@@ -535,3 +535,26 @@ Deno.test("housekeeping() kills what a pod rejected after an agent restart left 
   assert.equal(a.statusManager.getPodStatus("uid-p2")?.reason, "OutOfpods");
   assert.equal(a.statusManager.getPodStatus("uid-p1")?.phase, "Running");
 });
+
+Deno.test("a pod first seen with a deletionTimestamp (an agent restarted mid-deletion) is killed and reported terminated", async () => {
+  await using a = await fakeAgent();
+  const pod = makePod("web", [sleeper("a")], { terminationGracePeriodSeconds: 30 });
+  add(a, pod);
+  await a.converge();
+  assert.equal(a.containers("a").filter((c) => c.state === "CONTAINER_RUNNING").length, 1);
+  const terminated: Pod[] = [];
+  const next = a.restartAgent({ onPodTerminated: (p) => terminated.push(p) });
+  const deleted: Pod = {
+    ...pod,
+    metadata: {
+      ...pod.metadata,
+      deletionTimestamp: new Date(a.clock.now()).toISOString(),
+      deletionGracePeriodSeconds: 2,
+    },
+  };
+  next.kubelet.handlePodUpdate({ op: "ADD", source: "api", pods: [deleted] });
+  await a.converge();
+  assert.equal(a.fake.runtime.sandboxes().length, 0, "its leftovers are gone");
+  assert.deepEqual(terminated.map((p) => p.metadata?.uid), ["uid-web"]);
+  assert.ok(terminated[0].metadata?.deletionTimestamp, "the hook gets the deleted pod");
+});

@@ -22,7 +22,7 @@ import type { Clock } from "../util/clock.ts";
 import { errText } from "../util/err_text.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { runEvery } from "../util/run_every.ts";
-import { ApiFailureLog } from "./_api_failure_log.ts";
+import { ThrottledLog } from "../util/throttled_log.ts";
 
 /** The collection of node leases. */
 export const NODE_LEASE_REF: Readonly<ResourceRef> = {
@@ -60,7 +60,7 @@ export class NodeLease {
   #duration: number;
   #ref: ResourceRef;
   #logger: Logger;
-  #failures: ApiFailureLog;
+  #failures: ThrottledLog;
   #latest?: Lease;
   #retryMs = 0;
 
@@ -74,7 +74,7 @@ export class NodeLease {
     }
     this.#ref = { ...NODE_LEASE_REF, name: options.nodeName };
     this.#logger = options.logger ?? nullLogger;
-    this.#failures = new ApiFailureLog(this.#logger, `system:node:${options.nodeName}`);
+    this.#failures = new ThrottledLog(this.#logger);
   }
 
   /** How often the lease is renewed: leaseDurationSeconds × 0.25, in ms. */
@@ -121,9 +121,11 @@ export class NodeLease {
         this.#retryMs === 0 ? FIRST_RETRY_MS : this.#retryMs * 2,
         MAX_RETRY_MS,
       );
-      this.#failures.failed("Failed to renew the node lease, will retry", err, now, {
+      const message = "Failed to renew the node lease, will retry";
+      this.#failures.apiError(message, now, message, err, {
         lease: `kube-node-lease/${this.#o.nodeName}`,
         retryInMs: this.#retryMs,
+        err: errText(err),
       });
       return false;
     }

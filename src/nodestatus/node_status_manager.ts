@@ -31,7 +31,7 @@ import type { Clock } from "../util/clock.ts";
 import { errText } from "../util/err_text.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { runEvery } from "../util/run_every.ts";
-import { ApiFailureLog } from "./_api_failure_log.ts";
+import { ThrottledLog } from "../util/throttled_log.ts";
 import { withoutHeartbeats } from "./node_conditions.ts";
 import { ANNOTATION_CONTROLLER_MANAGED_ATTACH, initialNode, nodeLabels } from "./node_object.ts";
 import {
@@ -67,7 +67,7 @@ export class NodeStatusManager {
   #o: NodeStatusManagerOptions;
   #name: string;
   #logger: Logger;
-  #failures: ApiFailureLog;
+  #failures: ThrottledLog;
   #builder: NodeStatusBuilder;
   #registered = false;
   #uid?: string;
@@ -85,7 +85,7 @@ export class NodeStatusManager {
     this.#o = options;
     this.#name = options.config.nodeName;
     this.#logger = options.logger ?? nullLogger;
-    this.#failures = new ApiFailureLog(this.#logger, `system:node:${this.#name}`);
+    this.#failures = new ThrottledLog(this.#logger);
     this.#builder = new NodeStatusBuilder({ ...options, logger: this.#logger });
   }
 
@@ -186,8 +186,10 @@ export class NodeStatusManager {
           );
         }
         // The server will not take them (NodeRestriction): retrying cannot help.
-        this.#failures.failed("Cannot reconcile the labels of the node", err, now, {
+        const message = "Cannot reconcile the labels of the node";
+        this.#failures.apiError(message, now, message, err, {
           node: this.#name,
+          err: errText(err),
         });
       }
     }
@@ -251,9 +253,10 @@ export class NodeStatusManager {
       MAX_REGISTER_DELAY_MS,
     );
     this.#nextRegisterAt = now + this.#registerDelayMs;
-    this.#failures.failed(message, err, now, {
+    this.#failures.apiError(message, now, message, err, {
       node: this.#name,
       retryInMs: this.#registerDelayMs,
+      err: errText(err),
     });
     return false;
   }
@@ -281,16 +284,20 @@ export class NodeStatusManager {
         if (isNotFound(err) && (this.#o.registerNode ?? true)) {
           this.#registered = false;
           this.#nextRegisterAt = now;
-          this.#failures.failed("The node is gone from the API; registering it again", err, now, {
+          const message = "The node is gone from the API; registering it again";
+          this.#failures.apiError(message, now, message, err, {
             node: this.#name,
+            err: errText(err),
           });
           return;
         }
         const clientError = err instanceof ApiStatusError && err.code >= 400 && err.code < 500 &&
           err.code !== 429;
         if (attempt >= STATUS_ATTEMPTS || clientError) {
-          this.#failures.failed("Error updating node status, will retry", err, now, {
+          const message = "Error updating node status, will retry";
+          this.#failures.apiError(message, now, message, err, {
             node: this.#name,
+            err: errText(err),
           });
           return;
         }

@@ -16,7 +16,9 @@ export const CLUSTER_SETTINGS: readonly Setting[] = [
     field: "registerNode",
     kind: "bool",
     group: "Cluster (with --kubeconfig)",
-    help: "Register the Node object with the API server.",
+    helpDefault: "true",
+    help: "Register the Node object with the API server (--register-node=false waits for " +
+      "someone else to create it).",
   },
   {
     key: "nodeLabels",

@@ -128,7 +128,7 @@ export async function connectCluster(deps: AgentDeps): Promise<ClusterConnection
   });
   return {
     nodeIps,
-    build: (rt) => buildCluster(deps, { api, eventsApi, reader, nodeIps, identity }, rt),
+    build: (rt) => buildCluster(deps, { api, eventsApi, reader, nodeIps }, rt),
     close: () => api.close(),
   };
 }
@@ -138,7 +138,6 @@ interface Connected {
   eventsApi: ApiClient;
   reader: MachineInfoReader;
   nodeIps: string[];
-  identity: string;
 }
 
 /** Whether a pod came from the API server (not a static pod). */
@@ -163,7 +162,6 @@ function buildCluster(deps: AgentDeps, c: Connected, rt: RuntimeSide): ClusterSi
     clock,
     logger,
     onMirrorPods: (pods) => mirror.setMirrorPods(pods),
-    identity: c.identity,
   });
   const events = new ApiEventSink({
     client: c.eventsApi,

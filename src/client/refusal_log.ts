@@ -3,7 +3,10 @@
  * 403 Forbidden): it names the request, the status, the server's message and
  * who the agent is (the kubeconfig's user, and the client certificate's
  * subject when there is one), and repeats at most once a minute per request
- * path and status, so a missing RBAC rule cannot flood the log.
+ * path and status, so a missing RBAC rule cannot flood the log (the repeats
+ * go to `--v=4`; the next shown line says how many were `heldBack`). The
+ * modules that made the request log it only at `--v=4`
+ * (src/util/throttled_log.ts), so a refusal is one line.
  *
  * @module
  */
@@ -11,6 +14,7 @@
 import { X509Certificate } from "node:crypto";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import { ThrottledLog } from "./throttled_log.ts";
 import type { ApiStatusError } from "./api_error.ts";
 import type { Kubeconfig } from "./kubeconfig.ts";
 
@@ -47,25 +51,23 @@ function requestKey(request: string, code: number): string {
 /** Logs refusals, each kind at most once a minute. */
 export class RefusalLog {
   #clock: Clock;
-  #logger: Logger;
+  #log: ThrottledLog;
   #identity: string;
-  #last = new Map<string, number>();
 
   constructor(options: { clock: Clock; logger: Logger; identity: string }) {
     this.#clock = options.clock;
-    this.#logger = options.logger;
+    this.#log = new ThrottledLog(options.logger, {
+      windowMs: REFUSAL_LOG_INTERVAL_MS,
+      maxKinds: 1024,
+    });
     this.#identity = options.identity;
   }
 
   /** The ApiClient `onRefused` hook. */
   readonly onRefused = (request: string, error: ApiStatusError): void => {
-    const now = this.#clock.now();
-    const key = requestKey(request, error.code);
-    const last = this.#last.get(key);
-    if (last !== undefined && now - last < REFUSAL_LOG_INTERVAL_MS) return;
-    if (this.#last.size > 1024) this.#last.clear();
-    this.#last.set(key, now);
-    this.#logger.error(
+    this.#log.error(
+      requestKey(request, error.code),
+      this.#clock.now(),
       error.code === 401
         ? "The API server did not accept the agent's credentials"
         : "The API server refused a request",

@@ -1,22 +1,19 @@
 /**
- * The log lines of the API-server pod source: a failed request at warn (a
- * 401/403 as "The API server refused <request>"), a skipped object, the first
- * list and the recovery after failures at info. Identical lines (same request
- * and same kind of failure, or same skipped object and problem) are shown at
- * most once a minute; the repeats go to `--v=4`, and the next shown line says
- * how many there were.
+ * The log lines of the API-server pod source: a failed request at warn, a
+ * skipped object, the first list and the recovery after failures at info.
+ * Identical lines (same request and same kind of failure, or same skipped
+ * object and problem) are shown at most once a minute; the repeats go to
+ * `--v=4`, and the next shown line says how many were held back. A 401/403
+ * is only at `--v=4`: the API client logs it, naming the agent's identity.
  *
  * @module
  */
 
-import { ApiStatusError, isForbidden, isUnauthorized } from "../client/mod.ts";
+import { ApiStatusError } from "../client/mod.ts";
 import type { Clock } from "../util/clock.ts";
 import { errText } from "../util/err_text.ts";
-import { LogThrottle } from "../util/log_throttle.ts";
 import type { LogFields, Logger } from "../util/logger.ts";
-
-/** Identical warnings are shown once in this window. */
-export const REPEAT_WINDOW_MS = 60_000;
+import { ThrottledLog } from "../client/throttled_log.ts";
 
 /** Logs for {@linkcode ApiPodSource}. */
 export class ApiSourceReporter {
@@ -24,27 +21,20 @@ export class ApiSourceReporter {
   failures = 0;
   #logger: Logger;
   #clock: Clock;
-  #identity: string | undefined;
-  #throttle = new LogThrottle({ burst: 1, windowMs: REPEAT_WINDOW_MS });
+  #log: ThrottledLog;
 
-  constructor(logger: Logger, clock: Clock, identity?: string) {
+  constructor(logger: Logger, clock: Clock) {
     this.#logger = logger;
     this.#clock = clock;
-    this.#identity = identity;
+    this.#log = new ThrottledLog(logger);
   }
 
   /** A list or watch request failed; the source retries in `retryInMs`. */
   failed(request: string, err: unknown, retryInMs: number): void {
     this.failures++;
-    const status = err instanceof ApiStatusError ? `${err.code} ${err.reason}` : undefined;
-    // The kind of failure, without the query (resourceVersion, timeoutSeconds change).
-    const kind = status ?? errText(err).replace(/\?[^\s:]*/g, "");
-    const refused = isUnauthorized(err) || isForbidden(err);
-    const message = refused
-      ? `The API server refused ${request}${this.#identity ? ` for ${this.#identity}` : ""}`
-      : `Pod source api: ${request} failed`;
-    this.#warn(`failed|${request}|${kind}`, message, {
-      ...(status ? { status } : {}),
+    const message = `Pod source api: ${request} failed`;
+    this.#log.apiWarn(message, this.#clock.now(), message, err, {
+      ...(err instanceof ApiStatusError ? { status: `${err.code} ${err.reason}` } : {}),
       err: errText(err),
       retryInMs: Math.round(retryInMs),
       failures: this.failures,
@@ -63,8 +53,9 @@ export class ApiSourceReporter {
 
   /** An object of a list or a watch event was left out. */
   skipped(what: string, problem: string, where: { uid?: string; pod?: string }): void {
-    this.#warn(
+    this.#log.warn(
       `skipped|${what}|${problem}|${where.uid ?? ""}|${where.pod ?? ""}`,
+      this.#clock.now(),
       `Pod source api skipped ${what}: ${problem}`,
       { ...where },
     );
@@ -78,17 +69,5 @@ export class ApiSourceReporter {
   /** A detail at `--v=level`. */
   debug(level: number, message: string, fields?: LogFields): void {
     this.#logger.debug(level, message, fields);
-  }
-
-  #warn(key: string, message: string, fields: LogFields): void {
-    const d = this.#throttle.admit(key, this.#clock.now());
-    if (!d.show) {
-      this.#logger.debug(4, message, fields);
-      return;
-    }
-    this.#logger.warn(
-      message,
-      d.demotedBefore ? { ...fields, repeatsNotShown: d.demotedBefore } : fields,
-    );
   }
 }

@@ -68,8 +68,6 @@ export interface ApiPodSourceOptions {
   backoff?: ApiPodSourceBackoff;
   /** In [0, 1): the watch timeout and the jitter. @default Math.random */
   random?: () => number;
-  /** Who the source acts as (`system:node:<name>`), named in a 401/403 line. */
-  identity?: string;
 }
 
 /** What one {@linkcode ApiPodSource.step} did and what comes next. */
@@ -122,11 +120,7 @@ export class ApiPodSource implements PodSource {
     this.#onMirrorPods = options.onMirrorPods;
     this.#random = options.random ?? Math.random;
     this.#retry = new ApiRetry(options.backoff ?? {}, this.#random);
-    this.#reporter = new ApiSourceReporter(
-      options.logger ?? nullLogger,
-      options.clock,
-      options.identity,
-    );
+    this.#reporter = new ApiSourceReporter(options.logger ?? nullLogger, options.clock);
   }
 
   /** Whether the first list has landed (and been sent). */

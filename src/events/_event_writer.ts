@@ -17,6 +17,7 @@ import {
   type RateLimiter,
 } from "../client/mod.ts";
 import type { RecordedEvent } from "../container/events.ts";
+import type { LogFields } from "../util/logger.ts";
 import { LruMap } from "./_lru.ts";
 import { eventNamespace, repeatPatch, toV1Event } from "./v1_event.ts";
 
@@ -40,9 +41,15 @@ export function retryAfterMs(e: unknown): number | undefined {
     : undefined;
 }
 
-/** The kind of a failure that is not retried, for the log throttle. */
-export function rejectionKind(e: unknown): string {
-  return e instanceof ApiStatusError ? `rejected:${e.code}:${e.reason}` : "rejected:invalid";
+/** The log fields naming an event: its object, kind, reason and name. */
+export function eventFields(ev: RecordedEvent): LogFields {
+  const o = ev.involvedObject;
+  return {
+    object: o.namespace ? `${o.namespace}/${o.name}` : o.name,
+    kind: o.kind,
+    reason: ev.reason,
+    event: ev.name,
+  };
 }
 
 /** `p`, or the signal's reason when it aborts first (a hung request must not hold a stop). */

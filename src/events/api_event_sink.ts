@@ -25,7 +25,8 @@
  *   request that cannot be made, is dropped at once. The event in front is
  *   retried before the next is sent (client-go's one sending goroutine).
  *
- * Each kind of failure is logged at most once a minute. Nothing here throws
+ * Each kind of failure is logged at most once a minute (a 401/403 only at
+ * `--v=4`: the API client logs refusals, naming the identity). Nothing here throws
  * into the recorder or blocks it: the listener ({@linkcode
  * ApiEventSink.enqueue}) only queues; {@linkcode ApiEventSink.run} sends,
  * one request at a time, through the step {@linkcode ApiEventSink.sendNext}
@@ -40,14 +41,14 @@ import type { Clock } from "../util/clock.ts";
 import { errText } from "../util/err_text.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { LoopWaker, runEvery } from "../util/run_every.ts";
+import { ThrottledLog } from "../client/throttled_log.ts";
 import {
   type EventClient,
+  eventFields,
   EventWriter,
-  rejectionKind,
   retriable,
   retryAfterMs,
 } from "./_event_writer.ts";
-import { eventFields, SinkLog } from "./_sink_log.ts";
 import { eventRateLimiter } from "./event_rate_limiter.ts";
 import { EventSpamFilter, type EventSpamFilterOptions } from "./spam_filter.ts";
 
@@ -103,7 +104,8 @@ interface Pending {
 /** Sends recorded events to the API server as core/v1 Events. */
 export class ApiEventSink {
   #clock: Clock;
-  #log: SinkLog;
+  #logger: Logger;
+  #log: ThrottledLog;
   #writer: EventWriter;
   #spam: EventSpamFilter;
   #maxPending: number;
@@ -120,7 +122,8 @@ export class ApiEventSink {
   /** @throws {RangeError} for a negative qps or burst, or a bad spam filter, queue or retry setting. */
   constructor(options: ApiEventSinkOptions) {
     this.#clock = options.clock;
-    this.#log = new SinkLog(options.logger ?? nullLogger);
+    this.#logger = options.logger ?? nullLogger;
+    this.#log = new ThrottledLog(this.#logger);
     this.#writer = new EventWriter(
       options.client,
       eventRateLimiter(options.qps ?? 50, options.burst ?? 100, options.clock),
@@ -183,7 +186,7 @@ export class ApiEventSink {
       }
       this.#waker.wake();
     } catch (e) {
-      this.#log.error("Cannot queue an event for the API server", { error: errText(e) });
+      this.#logger.error("Cannot queue an event for the API server", { error: errText(e) });
     }
   }
 
@@ -219,12 +222,7 @@ export class ApiEventSink {
     if (!retriable(error)) {
       this.#current = undefined;
       this.#drops.rejected++;
-      this.#log.warn(
-        rejectionKind(error),
-        now,
-        "Server rejected event (will not retry)",
-        fields,
-      );
+      this.#log.apiWarn("rejected", now, "Server rejected event (will not retry)", error, fields);
       return "dropped";
     }
     item.tries++;
@@ -276,7 +274,7 @@ export class ApiEventSink {
         if (this.#current) return Math.max(0, this.#current.retryAt - this.#clock.now());
         return this.#queue.size > 0 ? 0 : Infinity;
       },
-      onError: (e) => this.#log.error("The event sender failed", { error: errText(e) }),
+      onError: (e) => this.#logger.error("The event sender failed", { error: errText(e) }),
     });
   }
 

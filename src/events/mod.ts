@@ -30,4 +30,5 @@ export {
   rfc3339Seconds,
   toV1Event,
 } from "./v1_event.ts";
-export { SINK_DEBUG_VERBOSITY } from "./_sink_log.ts";
+/** The `--v` of the sink's held-back failures and of each event the spam filter drops. */
+export { HELD_BACK_VERBOSITY as SINK_DEBUG_VERBOSITY } from "../client/throttled_log.ts";

@@ -2,10 +2,12 @@
  * Creates of mirror pods the API server refused for a reason that a retry at
  * the next step does not fix: 403 (the static pod references a Secret or
  * ConfigMap, or the node may not create it) and 409 AlreadyExists (a pod that
- * is not this node's mirror pod has the name). Each is logged once per static
- * pod version (UID and config hash) and held back until the static pod
- * changes, for AlreadyExists also until the API's view of the name changes,
- * or until the retry interval has passed.
+ * is not this node's mirror pod has the name). Each is held back until the
+ * static pod version (UID and config hash) changes, for AlreadyExists also
+ * until the API's view of the name changes, or until the retry interval has
+ * passed. An AlreadyExists is logged once per static pod version; a 403 only
+ * at `--v=4`, since the API client logs every refusal (request, message and
+ * the agent's identity) once a minute.
  *
  * @module
  */
@@ -68,7 +70,7 @@ export class MirrorRefusals {
     return r.kind === "forbidden" || r.view === view;
   }
 
-  /** Records a refusal; logs it unless this static pod version was already told about. */
+  /** Records a refusal; warns of an AlreadyExists unless this static pod version was told about. */
   refuse(key: string, kind: RefusalKind, refusal: Refusal): void {
     this.#held.set(key, { ...refusal, kind });
     const token = JSON.stringify([kind, refusal.staticUid, refusal.hash]);
@@ -78,7 +80,7 @@ export class MirrorRefusals {
       apiMessage: refusal.message,
       retry: `when the pod changes or in ${Math.round(this.#retryMs / 60_000)}m`,
     };
-    if (this.#told.get(key) === token) {
+    if (kind === "forbidden" || this.#told.get(key) === token) {
       this.#logger.debug(4, TEXT[kind], fields);
       return;
     }

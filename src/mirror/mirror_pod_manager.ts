@@ -15,8 +15,9 @@
  * Mirror pods are only a view: the static pods themselves are never touched,
  * so deleting a mirror pod (by anyone) never stops its static pod, and a
  * static pod the API server refuses a mirror for (403: it references a Secret
- * or ConfigMap) keeps running without one; that is logged once per pod
- * version and retried when the pod changes or every few minutes.
+ * or ConfigMap) keeps running without one; the API client logs the refusal
+ * (this manager only at `--v=4`), and it is retried when the pod changes or
+ * every few minutes. Other failures are logged once a minute per pod and kind.
  *
  * @module
  */
@@ -32,9 +33,9 @@ import {
 } from "../client/mod.ts";
 import type { Clock } from "../util/clock.ts";
 import { errText } from "../util/err_text.ts";
-import { LogThrottle } from "../util/log_throttle.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { LoopWaker, runEvery } from "../util/run_every.ts";
+import { ThrottledLog } from "../client/throttled_log.ts";
 import { buildMirrorPod, isMirrorPod, mirrorKey, staticPodHash } from "./mirror_pod.ts";
 import { MirrorRefusals, type RefusalKind } from "./_mirror_refusals.ts";
 import { type KnownMirror, MirrorView } from "./_mirror_view.ts";
@@ -76,7 +77,7 @@ export class MirrorPodManager {
   #clock: Clock;
   #logger: Logger;
   #waker = new LoopWaker();
-  #throttle = new LogThrottle({ burst: 1, windowMs: 60_000 });
+  #log: ThrottledLog;
   #refusals: MirrorRefusals;
   #statics = new Map<string, Pod>();
   #view: MirrorView;
@@ -90,6 +91,7 @@ export class MirrorPodManager {
     this.#nodeUid = options.nodeUid;
     this.#clock = options.clock;
     this.#logger = options.logger ?? nullLogger;
+    this.#log = new ThrottledLog(this.#logger);
     this.#refusals = new MirrorRefusals(this.#logger, MIRROR_REFUSED_RETRY_MS);
     this.#view = new MirrorView(options.nodeName, options.clock);
   }
@@ -122,7 +124,8 @@ export class MirrorPodManager {
         ? "another static pod has the same namespace/name"
         : undefined;
       if (problem) {
-        this.#logThrottled("warn", `Cannot mirror static pod '${key}': ${problem}`, {});
+        const message = `Cannot mirror static pod '${key}': ${problem}`;
+        this.#log.warn(message, this.#clock.now(), message);
         continue;
       }
       next.set(key, pod);
@@ -159,7 +162,13 @@ export class MirrorPodManager {
           try {
             await this.#step();
           } catch (err) {
-            this.#logThrottled("error", "Failed to reconcile mirror pods", { err: errText(err) });
+            const fields = { err: errText(err) };
+            this.#log.error(
+              `reconcile ${fields.err}`,
+              this.#clock.now(),
+              "Failed to reconcile mirror pods",
+              fields,
+            );
           }
         } while (this.#again);
       } finally {
@@ -231,7 +240,7 @@ export class MirrorPodManager {
       if (isNotFound(err)) result = "gone";
       else if (isConflict(err)) result = "replaced";
       else {
-        this.#logThrottled("error", "Failed deleting mirror pod", { pod: key, err: errText(err) });
+        this.#apiFailed("Failed deleting mirror pod", key, err);
         return "failed";
       }
     }
@@ -270,7 +279,7 @@ export class MirrorPodManager {
         ? "exists"
         : undefined;
       if (!kind || !(err instanceof ApiStatusError)) {
-        this.#logThrottled("error", "Failed creating mirror pod", { pod: key, err: errText(err) });
+        this.#apiFailed("Failed creating mirror pod", key, err);
         return;
       }
       this.#refusals.refuse(key, kind, {
@@ -283,16 +292,9 @@ export class MirrorPodManager {
     }
   }
 
-  #logThrottled(
-    severity: "warn" | "error",
-    message: string,
-    fields: Record<string, unknown>,
-  ): void {
-    const d = this.#throttle.admit(JSON.stringify([message, fields]), this.#clock.now());
-    if (!d.show) return this.#logger.debug(4, message, fields);
-    this.#logger[severity](
-      message,
-      d.demotedBefore > 0 ? { ...fields, repeated: d.demotedBefore } : fields,
-    );
+  /** A failed request about `key`: one line a minute per pod and kind; a 401/403 the client logs. */
+  #apiFailed(message: string, key: string, err: unknown): void {
+    const fields = { pod: key, err: errText(err) };
+    this.#log.apiError(`${message} ${key}`, this.#clock.now(), message, err, fields);
   }
 }

@@ -22,7 +22,7 @@ import type { Clock } from "../util/clock.ts";
 import { errText } from "../util/err_text.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { runEvery } from "../util/run_every.ts";
-import { ThrottledLog } from "../util/throttled_log.ts";
+import { ThrottledLog } from "../client/throttled_log.ts";
 
 /** The collection of node leases. */
 export const NODE_LEASE_REF: Readonly<ResourceRef> = {

@@ -31,7 +31,7 @@ import type { Clock } from "../util/clock.ts";
 import { errText } from "../util/err_text.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { runEvery } from "../util/run_every.ts";
-import { ThrottledLog } from "../util/throttled_log.ts";
+import { ThrottledLog } from "../client/throttled_log.ts";
 import { withoutHeartbeats } from "./node_conditions.ts";
 import { ANNOTATION_CONTROLLER_MANAGED_ATTACH, initialNode, nodeLabels } from "./node_object.ts";
 import {

@@ -12,6 +12,7 @@
 
 import type { Taint } from "kubernetes-types/core/v1.d.ts";
 import { parseQuantity } from "../api/quantity.ts";
+import { EVICTION_SIGNALS } from "../nodestatus/eviction_thresholds.ts";
 
 /** Taint effects a node may register with. */
 export const TAINT_EFFECTS: ReadonlySet<string> = new Set([
@@ -20,26 +21,8 @@ export const TAINT_EFFECTS: ReadonlySet<string> = new Set([
   "NoExecute",
 ]);
 
-/** Eviction signals the kubelet knows (pkg/kubelet/eviction/api). */
-export const EVICTION_SIGNALS: ReadonlySet<string> = new Set([
-  "memory.available",
-  "nodefs.available",
-  "nodefs.inodesFree",
-  "imagefs.available",
-  "imagefs.inodesFree",
-  "containerfs.available",
-  "containerfs.inodesFree",
-  "allocatableMemory.available",
-  "pid.available",
-]);
-
-/** The kubelet's Linux `evictionHard` default. */
-export const DEFAULT_EVICTION_HARD: Readonly<Record<string, string>> = {
-  "memory.available": "100Mi",
-  "nodefs.available": "10%",
-  "nodefs.inodesFree": "5%",
-  "imagefs.available": "15%",
-};
+/** Eviction signals the kubelet knows (one definition: src/nodestatus/eviction_thresholds.ts). */
+const SIGNALS: ReadonlySet<string> = new Set(EVICTION_SIGNALS);
 
 /** Resources `systemReserved` / `kubeReserved` may hold. */
 const RESERVABLE: ReadonlySet<string> = new Set(["cpu", "memory", "ephemeral-storage", "pid"]);
@@ -203,7 +186,7 @@ export function reservedProblem(reserved: Record<string, string>): string | unde
 /** Why eviction thresholds are refused, or undefined. */
 export function thresholdsProblem(thresholds: Record<string, string>): string | undefined {
   for (const [signal, value] of Object.entries(thresholds)) {
-    if (!EVICTION_SIGNALS.has(signal)) return `unknown eviction signal "${signal}"`;
+    if (!SIGNALS.has(signal)) return `unknown eviction signal "${signal}"`;
     if (value.endsWith("%")) {
       const pct = Number(value.slice(0, -1));
       if (value === "%" || !Number.isFinite(pct) || pct < 0 || pct > 100) {
@@ -212,7 +195,8 @@ export function thresholdsProblem(thresholds: Record<string, string>): string | 
       continue;
     }
     try {
-      if (parseQuantity(value).sign() < 0) return `"${signal}<${value}" is negative`;
+      // The kubelet refuses 0 too ("eviction threshold ... must be positive").
+      if (parseQuantity(value).sign() <= 0) return `"${signal}<${value}" must be positive`;
     } catch {
       return `"${signal}<${value}" is not a quantity or percentage`;
     }

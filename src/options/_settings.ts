@@ -8,9 +8,9 @@
  * @module
  */
 
+import { DEFAULT_EVICTION_HARD } from "../nodestatus/eviction_thresholds.ts";
 import type { Setting } from "./_setting.ts";
 import { AGENT_SETTINGS } from "./_settings_agent.ts";
-import { DEFAULT_EVICTION_HARD } from "./_cluster_values.ts";
 import { CLUSTER_SETTINGS } from "./_settings_cluster.ts";
 import { NODE_SETTINGS } from "./_settings_node.ts";
 import { POD_SETTINGS } from "./_settings_pods.ts";

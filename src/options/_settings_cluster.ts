@@ -6,6 +6,7 @@
  * @module
  */
 
+import { DEFAULT_EVICTION_HARD } from "../nodestatus/eviction_thresholds.ts";
 import type { Setting } from "./_setting.ts";
 
 /** Cluster settings, in help order. */
@@ -106,8 +107,7 @@ export const CLUSTER_SETTINGS: readonly Setting[] = [
     kind: "thresholds",
     group: "Cluster (with --kubeconfig)",
     placeholder: "signal<value[,...]",
-    helpDefault:
-      "memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,imagefs.available<15%",
+    helpDefault: Object.entries(DEFAULT_EVICTION_HARD).map(([s, v]) => `${s}<${v}`).join(", "),
     help: "Hard eviction thresholds: subtracted from allocatable and the limits of the Memory, " +
       "Disk and PID pressure conditions (denolet reports pressure; it does not evict pods).",
   },

@@ -35,6 +35,7 @@ import type { Clock } from "../util/clock.ts";
 import { errText } from "../util/err_text.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { runEvery } from "../util/run_every.ts";
+import { ThrottledLog } from "../client/throttled_log.ts";
 import {
   differsOnServer,
   isTerminal,
@@ -46,7 +47,6 @@ import {
   type StatusWork as Work,
 } from "./_pod_sync_state.ts";
 import { type HeldIPs, ipsOf, statusPatch } from "./_status_patch.ts";
-import { StatusSyncLog } from "./_status_sync_log.ts";
 import type { PodStatusChange, StatusManager } from "./status_manager.ts";
 import { terminatedPodStatus } from "./terminated_status.ts";
 
@@ -92,7 +92,7 @@ export class ApiStatusSync {
   #periodMs: number;
   #entries = new Map<string, Entry>();
   #running = new Set<Promise<void>>();
-  #log: StatusSyncLog;
+  #log: ThrottledLog;
   #signal?: AbortSignal;
   #subscribed = false;
   #patches = 0;
@@ -105,7 +105,7 @@ export class ApiStatusSync {
     this.#logger = options.logger ?? nullLogger;
     this.#target = options.target;
     this.#periodMs = options.resyncPeriodMs ?? STATUS_RESYNC_PERIOD_MS;
-    this.#log = new StatusSyncLog(this.#logger);
+    this.#log = new ThrottledLog(this.#logger);
   }
 
   /** Status patches sent so far (answered or not). */
@@ -255,7 +255,7 @@ export class ApiStatusSync {
       return this.#target(e.pod);
     } catch (err) {
       const message = `Cannot find where the status of pod '${e.uid}' goes`;
-      this.#log.warn("target", message, { err: errText(err) }, this.#clock.now());
+      this.#log.warn("target", this.#clock.now(), message, { err: errText(err) });
       return undefined;
     }
   }
@@ -341,7 +341,7 @@ export class ApiStatusSync {
         });
         return true;
       }
-      this.#log.failed("Failed to update status for pod", podName(target), err, this.#clock.now());
+      this.#failed("Failed to update status for pod", target, err);
       return false;
     }
   }
@@ -362,7 +362,7 @@ export class ApiStatusSync {
     } catch (err) {
       if (this.#signal?.aborted) return false;
       if (!isNotFound(err) && !isConflict(err)) {
-        this.#log.failed("Failed to delete pod", podName(target), err, this.#clock.now());
+        this.#failed("Failed to delete pod", target, err);
         return false;
       }
     }
@@ -370,5 +370,11 @@ export class ApiStatusSync {
     e.droppedFor = target.uid;
     if (e.removed) this.#entries.delete(e.uid);
     return true;
+  }
+
+  /** A failed request about the target: one line a minute per kind; a 401/403 the client logs. */
+  #failed(message: string, target: StatusTarget, err: unknown): void {
+    const fields = { pod: podName(target), err: errText(err) };
+    this.#log.apiWarn(message, this.#clock.now(), message, err, fields);
   }
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { Pod } from "../../src/api/types.ts";
 import { CONFIG_MIRROR_ANNOTATION } from "../../src/api/pod_helpers.ts";
 import { ApiClient, UNLIMITED } from "../../src/client/mod.ts";
+import { RefusalLog } from "../../src/client/refusal_log.ts";
 import { ApiPodSource, type ApiPodSourceOptions } from "../../src/config/apiserver.ts";
 import { FakeClock, flush } from "../../src/util/clock.ts";
 import { createMemoryLogger } from "../../src/util/logger.ts";
@@ -47,7 +48,9 @@ function setup(options: Partial<ApiPodSourceOptions> = {}) {
   const api = new FakeApi();
   const clock = new FakeClock();
   const logger = createMemoryLogger();
-  const client = new ApiClient(api.transport, { clock, rateLimiter: UNLIMITED });
+  // As the agent wires it: the client logs every 401/403 itself (src/agent/cluster.ts).
+  const { onRefused } = new RefusalLog({ clock, logger, identity: 'user "n1" (bearer token)' });
+  const client = new ApiClient(api.transport, { clock, rateLimiter: UNLIMITED, onRefused });
   const mirrors: Pod[][] = [];
   const source = new ApiPodSource({
     client,
@@ -61,6 +64,7 @@ function setup(options: Partial<ApiPodSourceOptions> = {}) {
   const lists = () => api.requestsTo("GET", PODS).filter((r) => r.query.get("watch") !== "true");
   const watches = () => api.requestsTo("GET", PODS).filter((r) => r.query.get("watch") === "true");
   const warnings = () => logger.records.filter((r) => r.severity === "warn");
+  const errors = () => logger.records.filter((r) => r.severity === "error");
   /** Lets promise chains and 0 ms timers (the coalesced sends) run, never a back-off. */
   const until = async (cond: () => boolean, what: string) => {
     for (let i = 0; i < 100; i++) {
@@ -71,7 +75,19 @@ function setup(options: Partial<ApiPodSourceOptions> = {}) {
   };
   /** The wait armed on the clock (the back-off), in ms from now. */
   const armedWait = () => (clock.nextTimerAt() ?? NaN) - clock.now();
-  return { api, clock, logger, source, mirrors, lists, watches, warnings, until, armedWait };
+  return {
+    api,
+    clock,
+    logger,
+    source,
+    mirrors,
+    lists,
+    watches,
+    warnings,
+    errors,
+    until,
+    armedWait,
+  };
 }
 
 const names = (pods: readonly Pod[] | undefined) =>
@@ -259,7 +275,7 @@ Deno.test("ApiPodSource backs off on a failing list: 800 ms doubling, capped at 
   assert.deepEqual(warns.length, 2);
   assert.match(warns[0].message, /GET \/api\/v1\/pods\?fieldSelector=spec.nodeName=n1 failed/);
   assert.deepEqual(warns[0].fields.status, "500 InternalError");
-  assert.deepEqual(warns[1].fields.repeatsNotShown, 6);
+  assert.deepEqual(warns[1].fields.heldBack, 6);
   await run.stop();
 });
 
@@ -358,8 +374,8 @@ Deno.test("ApiPodSource gives mirror pods to onMirrorPods, never to send", async
   await run.stop();
 });
 
-Deno.test("ApiPodSource logs a refused watch once a minute and keeps re-watching (not relisting)", async () => {
-  const t = setup({ identity: "system:node:n1" });
+Deno.test("ApiPodSource leaves a refused watch to the client's line a minute and keeps re-watching (not relisting)", async () => {
+  const t = setup();
   const run = startRun(t.source);
   await t.until(() => t.api.openWatches === 1, "watch");
   t.api.intercept = (req) =>
@@ -375,14 +391,16 @@ Deno.test("ApiPodSource logs a refused watch once a minute and keeps re-watching
     waited += wait;
     await t.clock.advance(wait);
   }
-  await t.until(() => t.warnings().length === 2, "second line after a minute");
-  const [first, second] = t.warnings();
-  assert.deepEqual(
-    first.message,
-    "The API server refused GET /api/v1/pods?watch=true&fieldSelector=spec.nodeName=n1 for system:node:n1",
-  );
-  assert.deepEqual(first.fields.status, "403 Forbidden");
-  assert.ok(Number(second.fields.repeatsNotShown) > 0);
+  await t.until(() => t.errors().length === 2, "second line after a minute");
+  const [first, second] = t.errors();
+  assert.deepEqual(first.message, "The API server refused a request");
+  assert.match(String(first.fields.request), /^GET \/api\/v1\/pods\?watch=true&/);
+  assert.deepEqual(first.fields.identity, 'user "n1" (bearer token)');
+  assert.ok(Number(second.fields.heldBack) > 0);
+  assert.deepEqual(t.warnings(), [], "the source logs no warning of its own");
+  const own = t.logger.records.filter((r) => /^Pod source api: GET .* failed$/.test(r.message));
+  assert.ok(own.length > 2 && own.every((r) => r.severity === "debug" && r.verbosity === 4));
+  assert.deepEqual(own[0].fields.status, "403 Forbidden");
   assert.deepEqual(t.lists().length, 1);
   await run.stop();
 });

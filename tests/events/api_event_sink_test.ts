@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ApiClient, UNLIMITED } from "../../src/client/mod.ts";
+import { RefusalLog } from "../../src/client/refusal_log.ts";
 import { type EventInput, EventRecorder } from "../../src/container/events.ts";
 import type { InvolvedObject } from "../../src/container/ref.ts";
 import {
@@ -8,6 +9,7 @@ import {
   type EventClient,
 } from "../../src/events/api_event_sink.ts";
 import { eventRateLimiter } from "../../src/events/event_rate_limiter.ts";
+import { SINK_DEBUG_VERBOSITY } from "../../src/events/mod.ts";
 import { FakeClock, flush } from "../../src/util/clock.ts";
 import { createMemoryLogger } from "../../src/util/logger.ts";
 import { FakeApi, statusBody } from "../_fixtures/fake_api.ts";
@@ -247,18 +249,38 @@ Deno.test("ApiEventSink waits Retry-After on a 429", async () => {
 
 Deno.test("ApiEventSink drops a 4xx at once, logging one line a minute", async () => {
   const { api, clock, recorder, sink, warnings } = setup();
-  api.intercept = () => ({ status: 403, body: statusBody(403, "Forbidden", "not allowed") });
+  api.intercept = () => ({ status: 422, body: statusBody(422, "Invalid", "bad event") });
   for (const p of ["a", "b", "c"]) recorder.record(backOff(p));
   await sink.drain();
   assert.deepEqual([api.requests.length, sink.drops.rejected, sink.pending], [3, 3, 0]);
   assert.equal(warnings("will not retry").length, 1);
-  assert.match(String(warnings("will not retry")[0].fields.error), /POST .*403 Forbidden/);
+  assert.match(String(warnings("will not retry")[0].fields.error), /POST .*422 Invalid/);
   clock.step(60_000);
   recorder.record(backOff("d"));
   await sink.drain();
   const lines = warnings("will not retry");
   assert.equal(lines.length, 2);
   assert.equal(lines[1].fields.heldBack, 2);
+});
+
+Deno.test("ApiEventSink drops a 403 at once and leaves the one line to the API client", async () => {
+  const clock = new FakeClock();
+  const api = new FakeApi();
+  const logger = createMemoryLogger();
+  const { onRefused } = new RefusalLog({ clock, logger, identity: 'user "node1" (bearer token)' });
+  const recorder = new EventRecorder({ clock, host: "node1", maxEvents: 5000 });
+  const client = new ApiClient(api.transport, { clock, rateLimiter: UNLIMITED, onRefused });
+  const sink = new ApiEventSink({ client, clock, logger, random: () => 1 });
+  sink.attach(recorder);
+  api.intercept = () => ({ status: 403, body: statusBody(403, "Forbidden", "not allowed") });
+  for (const p of ["a", "b", "c"]) recorder.record(backOff(p));
+  await sink.drain();
+  assert.deepEqual([api.requests.length, sink.drops.rejected, sink.pending], [3, 3, 0]);
+  const shown = logger.records.filter((r) => r.severity === "warn" || r.severity === "error");
+  assert.deepEqual(shown.map((r) => r.message), ["The API server refused a request"]);
+  const own = logger.records.filter((r) => r.message.includes("will not retry"));
+  assert.equal(own.length, 3, "the sink's lines are at --v=4");
+  assert.ok(own.every((r) => r.severity === "debug" && r.verbosity === SINK_DEBUG_VERBOSITY));
 });
 
 Deno.test("ApiEventSink's listener never throws nor waits while the API is down", async () => {

@@ -7,6 +7,7 @@ import {
   CONFIG_SOURCE_ANNOTATION,
 } from "../../src/api/pod_helpers.ts";
 import { ApiClient, UNLIMITED } from "../../src/client/mod.ts";
+import { RefusalLog } from "../../src/client/refusal_log.ts";
 import { isMirrorPod } from "../../src/mirror/mirror_pod.ts";
 import {
   MIRROR_REFUSED_RETRY_MS,
@@ -43,8 +44,10 @@ function staticPod(hash = "h1"): Pod {
 function setup(options: { registered?: boolean } = {}) {
   const clock = new FakeClock();
   const api = new FakeApi();
-  const client = new ApiClient(api.transport, { clock, rateLimiter: UNLIMITED });
   const logger = createMemoryLogger();
+  // As the agent wires it: the client logs every 401/403 itself (src/agent/cluster.ts).
+  const { onRefused } = new RefusalLog({ clock, logger, identity: 'user "n1" (bearer token)' });
+  const client = new ApiClient(api.transport, { clock, rateLimiter: UNLIMITED, onRefused });
   const node = { uid: options.registered === false ? undefined as string | undefined : "node-uid" };
   const mirrors = new MirrorPodManager({
     client,
@@ -197,7 +200,7 @@ Deno.test("reconcile() deletes a mirror pod whose static pod is gone (orphan)", 
   assert.equal(writes().length, 2, "deleted once, though the view has not caught up");
 });
 
-Deno.test("reconcile() on 403: logged once quoting the API, not retried every step, retried when the pod changes", async () => {
+Deno.test("reconcile() on 403: one line (the client's, quoting the API), not retried every step, retried when the pod changes", async () => {
   const { api, clock, mirrors, writes, logs } = setup();
   const message = 'pods "web-n1" is forbidden: a mirror pod may not reference secrets';
   refuse(api, "POST", 403, "Forbidden", message);
@@ -207,22 +210,45 @@ Deno.test("reconcile() on 403: logged once quoting the API, not retried every st
     await clock.advance(MIRROR_RESYNC_MS);
   }
   assert.equal(writes().length, 1, "not retried every step");
-  assert.equal(logs("warn").length, 1);
-  assert.equal(logs("warn")[0].fields.pod, "default/web-n1");
-  assert.equal(logs("warn")[0].fields.apiMessage, message);
-  // At most every few minutes, without a second line for the same pod version.
+  assert.deepEqual(logs("warn"), [], "the manager logs no warning of its own");
+  assert.deepEqual(logs("error").map((r) => r.message), ["The API server refused a request"]);
+  assert.equal(logs("error")[0].fields.request, `POST ${PODS}`);
+  assert.equal(logs("error")[0].fields.message, message);
+  const own = logs("debug").filter((r) => r.message.includes("refused to create it (403)"));
+  assert.equal(own.length, 1, "the manager's line is at --v=4");
+  assert.equal(own[0].verbosity, 4);
+  assert.equal(own[0].fields.pod, "default/web-n1");
+  assert.equal(own[0].fields.apiMessage, message);
+  // At most every few minutes.
   await clock.advance(MIRROR_REFUSED_RETRY_MS);
   await mirrors.reconcile();
   assert.equal(writes().length, 2);
-  assert.equal(logs("warn").length, 1);
-  // A new version of the pod is tried (and told about) at once.
+  // A new version of the pod is tried at once (the client's line: at most once a minute).
   mirrors.setStaticPods([staticPod("h2")]);
   await mirrors.reconcile();
   assert.equal(writes().length, 3);
-  assert.equal(logs("warn").length, 2);
+  assert.equal(logs("error").length, 2);
+  assert.deepEqual(logs("warn"), []);
   // Only creates were sent: the static pod has no mirror and nothing else happened to it.
   assert.ok(writes().every((r) => r.method === "POST"));
   assert.equal(mirrors.mirrorFor(staticPod("h2")), undefined);
+});
+
+Deno.test("reconcile() on a refused delete (403): the client's line only, the manager's at --v=4", async () => {
+  const { api, clock, mirrors, feed, logs } = setup();
+  mirrors.setStaticPods([staticPod()]);
+  await mirrors.reconcile();
+  feed();
+  refuse(api, "DELETE", 403, "Forbidden", "no");
+  mirrors.setStaticPods([]);
+  await mirrors.reconcile();
+  await clock.advance(MIRROR_RESYNC_MS);
+  await mirrors.reconcile();
+  assert.deepEqual(logs("error").map((r) => r.message), ["The API server refused a request"]);
+  assert.deepEqual(logs("warn"), []);
+  const own = logs("debug").filter((r) => r.message === "Failed deleting mirror pod");
+  assert.equal(own.length, 2);
+  assert.match(String(own[0].fields.err), /DELETE .*403 Forbidden/);
 });
 
 Deno.test("reconcile() on 500: retried at the next step, the same error logged once a minute", async () => {
@@ -237,6 +263,7 @@ Deno.test("reconcile() on 500: retried at the next step, the same error logged o
   await clock.advance(60_000);
   await mirrors.reconcile();
   assert.equal(logs("error").length, 2);
+  assert.equal(logs("error")[1].fields.heldBack, 1);
   api.intercept = undefined;
   await mirrors.reconcile();
   assert.equal(writes().length, 4);

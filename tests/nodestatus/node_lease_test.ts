@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import type { Lease } from "kubernetes-types/coordination/v1.d.ts";
 import { ApiClient, UNLIMITED } from "../../src/client/mod.ts";
+import { RefusalLog } from "../../src/client/refusal_log.ts";
 import { microTime, NodeLease, type NodeLeaseOptions } from "../../src/nodestatus/node_lease.ts";
 import { FakeClock } from "../../src/util/clock.ts";
+import { createMemoryLogger } from "../../src/util/logger.ts";
 import { FakeApi, statusBody } from "../_fixtures/fake_api.ts";
 
 const T0 = Date.UTC(2026, 11, 1, 0, 0, 0, 123);
@@ -119,10 +121,19 @@ Deno.test("run(): an outage backs off from 200 ms doubling to 7 s, then renews e
   await loop;
 });
 
-Deno.test("renew() never throws: a forbidden lease is reported and retried", async () => {
-  const { api, lease } = setup();
+Deno.test("renew() never throws: a forbidden lease is retried, in one line (the client's)", async () => {
+  const clock = new FakeClock(T0);
+  const api = new FakeApi();
+  const logger = createMemoryLogger();
+  const { onRefused } = new RefusalLog({ clock, logger, identity: 'user "n1" (bearer token)' });
+  const client = new ApiClient(api.transport, { clock, rateLimiter: UNLIMITED, onRefused });
+  const lease = new NodeLease({ client, clock, nodeName: "n1", logger });
   api.intercept = () => ({ status: 403, body: statusBody(403, "Forbidden", "no") });
   assert.equal(await lease.renew(T0), false);
+  const shown = logger.records.filter((r) => r.severity === "warn" || r.severity === "error");
+  assert.deepEqual(shown.map((r) => r.message), ["The API server refused a request"]);
+  const own = logger.records.filter((r) => /renew the node lease/.test(r.message));
+  assert.deepEqual(own.map((r) => [r.severity, r.verbosity]), [["debug", 4]]);
   api.intercept = undefined;
   assert.equal(await lease.renew(T0 + 200), true);
 });

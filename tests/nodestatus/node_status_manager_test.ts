@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Node, NodeCondition } from "kubernetes-types/core/v1.d.ts";
 import { ApiClient, UNLIMITED } from "../../src/client/mod.ts";
+import { RefusalLog } from "../../src/client/refusal_log.ts";
 import type { SimpleEvent } from "../../src/container/events.ts";
 import type { MachineUsage } from "../../src/nodestatus/machine_info.ts";
 import { nodeObjectConfig, type NodeSettings } from "../../src/nodestatus/node_object.ts";
@@ -33,7 +34,6 @@ interface LogLine {
 function setup(options: Partial<NodeStatusManagerOptions> = {}) {
   const clock = new FakeClock(T0);
   const api = new FakeApi();
-  const client = new ApiClient(api.transport, { clock, rateLimiter: UNLIMITED });
   const events: SimpleEvent[] = [];
   const logs: LogLine[] = [];
   const logger: Logger = {
@@ -42,6 +42,9 @@ function setup(options: Partial<NodeStatusManagerOptions> = {}) {
     warn: (message, fields) => logs.push({ level: "warn", message, fields }),
     error: (message, fields) => logs.push({ level: "error", message, fields }),
   };
+  // As the agent wires it: the client logs every 401/403 itself (src/agent/cluster.ts).
+  const { onRefused } = new RefusalLog({ clock, logger, identity: 'user "n1" (bearer token)' });
+  const client = new ApiClient(api.transport, { clock, rateLimiter: UNLIMITED, onRefused });
   const state = { errors: [] as string[], usage: USAGE as MachineUsage, hostIP: "192.0.2.2" };
   const manager = new NodeStatusManager({
     client,
@@ -215,6 +218,7 @@ Deno.test("run(): the API down at start blocks nothing; it keeps trying, logs on
   const errors = logs.filter((l) => l.level === "error");
   assert.ok(errors.length >= 3 && errors.length <= 4, `${errors.length} error lines in 3 min`);
   assert.match(String(errors[0].fields?.err), /POST \/api\/v1\/nodes: connection refused/);
+  assert.ok(Number(errors[1].fields?.heldBack) > 0, "the next line says how many were held back");
   down = false;
   await clock.advance(7_000);
   assert.equal(manager.registered, true);
@@ -309,7 +313,7 @@ Deno.test("syncNodeStatus() with registerNode false never creates the node; it w
   assert.equal(api.requestsTo("POST", "/api/v1/nodes").length, 0);
 });
 
-Deno.test("syncNodeStatus(): labels the server refuses (403) are logged once, and the node counts as registered", async () => {
+Deno.test("syncNodeStatus(): labels the server refuses (403) are one line (the client's), and the node counts as registered", async () => {
   const { api, manager, logs } = setup();
   api.put(NODE, { metadata: { name: "n1" } });
   api.intercept = (req) =>
@@ -321,10 +325,14 @@ Deno.test("syncNodeStatus(): labels the server refuses (403) are logged once, an
       : undefined;
   await manager.syncNodeStatus(T0);
   assert.equal(manager.registered, true);
-  const line = logs.find((l) => l.level === "error")!;
-  assert.match(line.message, /Cannot reconcile the labels of the node/);
-  assert.equal(line.fields?.identity, "system:node:n1");
-  assert.match(String(line.fields?.request), /^PATCH \/api\/v1\/nodes\/n1$/);
+  const shown = logs.filter((l) => l.level === "error" || l.level === "warn");
+  assert.equal(shown.length, 1, shown.map((l) => l.message).join("; "));
+  assert.equal(shown[0].message, "The API server refused a request");
+  assert.equal(shown[0].fields?.request, "PATCH /api/v1/nodes/n1");
+  assert.equal(shown[0].fields?.identity, 'user "n1" (bearer token)');
+  const own = logs.find((l) => /Cannot reconcile the labels of the node/.test(l.message))!;
+  assert.equal(own.level, "debug", "the manager's own line is at --v=4");
+  assert.match(String(own.fields?.err), /PATCH \/api\/v1\/nodes\/n1: 403 Forbidden/);
   assert.equal(statusPatches(api).length, 1);
 });
 

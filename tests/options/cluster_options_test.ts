@@ -63,6 +63,7 @@ Deno.test("cluster settings: bad values are one line naming the flag or field", 
     [["--kube-reserved=memory=lots"], {}, /"memory=lots" is not a quantity/],
     [["--eviction-hard=memory.free<1Gi"], {}, /unknown eviction signal "memory.free"/],
     [["--eviction-hard=nodefs.available<120%"], {}, /not a percentage between 0% and 100%/],
+    [["--eviction-hard=memory.available<0"], {}, /"memory.available<0" must be positive/],
     [["--event-qps=-1"], {}, /flag --event-qps: must not be negative/],
     [["--node-status-update-frequency=0s"], {}, /must be positive/],
     [

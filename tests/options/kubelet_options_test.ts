@@ -33,6 +33,7 @@ Deno.test("loadKubeletOptions() without flags gives the kubelet defaults (legacy
       "nodefs.available": "10%",
       "nodefs.inodesFree": "5%",
       "imagefs.available": "15%",
+      "imagefs.inodesFree": "5%",
     },
     containerRuntimeEndpoint: "unix:///run/containerd/containerd.sock",
     imageServiceEndpoint: "unix:///run/containerd/containerd.sock",

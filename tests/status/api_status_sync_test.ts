@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
 import { ApiClient, UNLIMITED } from "../../src/client/mod.ts";
+import { RefusalLog } from "../../src/client/refusal_log.ts";
 import { ApiStatusSync, type StatusTarget } from "../../src/status/api_status_sync.ts";
 import { StatusManager } from "../../src/status/status_manager.ts";
 import { FakeClock, flush } from "../../src/util/clock.ts";
@@ -66,9 +67,11 @@ const selfTarget = (pod: Pod): StatusTarget => ({
 function setup(target: (pod: Pod) => StatusTarget | undefined = selfTarget) {
   const clock = new FakeClock();
   const api = new FakeApi();
-  const client = new ApiClient(api.transport, { clock, rateLimiter: UNLIMITED });
-  const sm = new StatusManager();
   const logger = createMemoryLogger();
+  // As the agent wires it: the client logs every 401/403 itself (src/agent/cluster.ts).
+  const { onRefused } = new RefusalLog({ clock, logger, identity: 'user "n1" (bearer token)' });
+  const client = new ApiClient(api.transport, { clock, rateLimiter: UNLIMITED, onRefused });
+  const sm = new StatusManager();
   const sync = new ApiStatusSync({ client, statusManager: sm, clock, logger, target });
   const ac = new AbortController();
   const running = sync.run(ac.signal);
@@ -469,7 +472,7 @@ Deno.test("ApiStatusSync patches leave other components' conditions and replace 
   await t.stop();
 });
 
-Deno.test("ApiStatusSync names a refused request (403) in one clear line and retries at the resync", async () => {
+Deno.test("ApiStatusSync leaves a refused request (403) to the client's one line and retries at the resync", async () => {
   const t = setup();
   put(t.api, apiPod());
   t.api.intercept = () => ({
@@ -485,8 +488,13 @@ Deno.test("ApiStatusSync names a refused request (403) in one clear line and ret
   await t.clock.advance(20_000);
   await t.sync.settled();
   assert.equal(t.patches().length, 3);
-  assert.equal(t.warns().length, 1);
-  assert.match(t.warns()[0].message, /refused/);
-  assert.match(String(t.warns()[0].fields.err), /PATCH .*\/pods\/p\/status: 403 Forbidden/);
+  assert.deepEqual(t.warns(), [], "the sync logs no warning of its own");
+  const shown = t.logger.records.filter((r) => r.severity === "error");
+  assert.deepEqual(shown.map((r) => r.message), ["The API server refused a request"]);
+  assert.match(String(shown[0].fields.request), /^PATCH .*\/pods\/p\/status$/);
+  const own = t.logger.records.filter((r) => r.message === "Failed to update status for pod");
+  assert.equal(own.length, 3, "each refusal at --v=4");
+  assert.ok(own.every((r) => r.severity === "debug" && r.verbosity === 4));
+  assert.match(String(own[0].fields.err), /PATCH .*\/pods\/p\/status: 403 Forbidden/);
   await t.stop();
 });

@@ -99,7 +99,7 @@ export class ApiClient {
       timeoutSeconds: options.timeoutSeconds,
     });
     const res = await this.#open("GET", path, { signal: options.signal });
-    return decodeWatchStream<T>(res.body!, `GET ${path}`);
+    return decodeWatchStream<T>(res.body!, `GET ${path}`, options.signal);
   }
 
   /** POST `body` to `ref` (the collection, or a subresource such as `binding`). */

@@ -55,7 +55,11 @@ export function decodeWatchLine<T>(line: string, request: string): WatchEvent<T>
 
 /**
  * The events of a watch response body, in order, until the server ends the
- * stream. Breaking out of the loop (or an error) cancels the body.
+ * stream. Breaking out of the loop (or an error) cancels the body; so does
+ * `signal` aborting, which rejects the pending read with its reason. (fetch's
+ * own abort does not reliably end a body in Deno 2.9.6 once its internal
+ * request signal was garbage-collected: a watch would then outlive the agent's
+ * stop by up to its timeout.)
  *
  * @throws {TypeError} naming `request` for a line that is not a watch event,
  * or one longer than {@linkcode MAX_WATCH_LINE}.
@@ -63,13 +67,18 @@ export function decodeWatchLine<T>(line: string, request: string): WatchEvent<T>
 export async function* decodeWatchStream<T>(
   body: ReadableStream<Uint8Array>,
   request: string,
+  signal?: AbortSignal,
 ): AsyncGenerator<WatchEvent<T>, void, undefined> {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const onAbort = () => void reader.cancel(signal?.reason).catch(() => {});
+  signal?.addEventListener("abort", onAbort, { once: true });
   let buffer = "";
   let done = false;
   try {
+    signal?.throwIfAborted();
     while (true) {
       const chunk = await reader.read();
+      signal?.throwIfAborted();
       if (chunk.done) break;
       buffer += chunk.value;
       let newline: number;
@@ -86,6 +95,7 @@ export async function* decodeWatchStream<T>(
     const rest = buffer.trim();
     if (rest !== "") yield decodeWatchLine<T>(rest, request);
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     if (!done) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }

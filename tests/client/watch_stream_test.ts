@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { isResourceExpired } from "../../src/client/api_error.ts";
 import { decodeWatchStream, type WatchEvent } from "../../src/client/watch_stream.ts";
+import { ApiClient, type ApiTransport, UNLIMITED } from "../../src/client/mod.ts";
+import { FakeClock } from "../../src/util/clock.ts";
 import { rejection } from "./_rejection.ts";
 
 /** A body that delivers `chunks` as they are, then ends. */
@@ -115,4 +117,36 @@ Deno.test("decodeWatchStream() cancels the body when the caller stops reading", 
     break;
   }
   assert.ok(cancelled);
+});
+
+Deno.test("a watch ends on abort even when the response body ignores the fetch signal", async () => {
+  let cancelled: unknown;
+  const stubborn: ApiTransport = {
+    server: "https://stubborn.test",
+    // A body that never ends and does not follow the request's signal (as Deno's
+    // fetch may behave once its internal signal was collected).
+    fetch: () =>
+      Promise.resolve(
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(c) {
+              c.enqueue(new TextEncoder().encode('{"type":"BOOKMARK","object":{}}\n'));
+            },
+            cancel(reason) {
+              cancelled = reason;
+            },
+          }),
+          { status: 200 },
+        ),
+      ),
+  };
+  const client = new ApiClient(stubborn, { clock: new FakeClock(), rateLimiter: UNLIMITED });
+  const ac = new AbortController();
+  const events = await client.watch({ resource: "pods" }, { signal: ac.signal });
+  assert.equal((await events.next()).value?.type, "BOOKMARK");
+  const pending = events.next();
+  const reason = new Error("agent stopping");
+  ac.abort(reason);
+  await assert.rejects(pending, (e) => e === reason);
+  assert.equal(cancelled, reason, "the body was cancelled, closing the connection");
 });

@@ -355,6 +355,8 @@ if (typeof containerd === "string") {
           async () => {
             const before = await containerState();
             await a.stop();
+            // Every loop ends on the stop, the API watch too (no 5 s grace used up).
+            assert.doesNotMatch(a.log(), /Stopping without waiting longer/);
             await api.stopApiServer();
             agent = await startAgent(args);
             const b = agent;

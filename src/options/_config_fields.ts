@@ -75,7 +75,6 @@ export const IGNORED_FIELDS: ReadonlySet<string> = new Set([
   "containerLogMaxFiles",
   "containerLogMaxWorkers",
   "containerLogMonitorInterval",
-  "configMapAndSecretChangeDetectionStrategy",
   "reservedSystemCPUs",
   "showHiddenMetricsForVersion",
   "systemReservedCgroup",

@@ -62,6 +62,7 @@ export function defaultValues(legacy: boolean): Record<string, unknown> {
     systemReserved: {},
     kubeReserved: {},
     evictionHard: { ...DEFAULT_EVICTION_HARD },
+    configMapAndSecretChangeDetectionStrategy: "Watch",
     containerRuntimeEndpoint: "unix:///run/containerd/containerd.sock",
     imageServiceEndpoint: "",
     runtimeRequestTimeout: 120_000,

@@ -111,4 +111,13 @@ export const CLUSTER_SETTINGS: readonly Setting[] = [
     help: "Hard eviction thresholds: subtracted from allocatable and the limits of the Memory, " +
       "Disk and PID pressure conditions (denolet reports pressure; it does not evict pods).",
   },
+  {
+    key: "configMapAndSecretChangeDetectionStrategy",
+    field: "configMapAndSecretChangeDetectionStrategy",
+    kind: "string",
+    group: "Cluster (with --kubeconfig)",
+    help: "How ConfigMaps and Secrets pods use are kept current: Watch (one watch per object), " +
+      "Cache (read again after a TTL, 1 minute or the node's node.alpha.kubernetes.io/ttl " +
+      "annotation) or Get (read at every use).",
+  },
 ];

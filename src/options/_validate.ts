@@ -198,4 +198,8 @@ function validateClusterValues(
   if (num("nodeLeaseDurationSeconds") <= 0) fail("nodeLeaseDurationSeconds", "must be positive");
   if (num("eventRecordQPS") < 0) fail("eventRecordQPS", "must not be negative");
   if (num("eventBurst") < 0) fail("eventBurst", "must not be negative");
+  const strategy = values.configMapAndSecretChangeDetectionStrategy;
+  if (strategy !== "Watch" && strategy !== "Cache" && strategy !== "Get") {
+    fail("configMapAndSecretChangeDetectionStrategy", 'must be "Watch", "Cache" or "Get"');
+  }
 }

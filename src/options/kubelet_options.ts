@@ -80,6 +80,8 @@ export interface KubeletOptions {
   kubeReserved: Record<string, string>;
   /** `evictionHard` / `--eviction-hard`: signal → quantity or percentage. */
   evictionHard: Record<string, string>;
+  /** `configMapAndSecretChangeDetectionStrategy`. */
+  configMapAndSecretChangeDetectionStrategy: "Watch" | "Cache" | "Get";
   /** `containerRuntimeEndpoint` / `--container-runtime-endpoint`, as given. */
   containerRuntimeEndpoint: string;
   /** `imageServiceEndpoint`, or the runtime endpoint when that was empty. */
@@ -233,6 +235,8 @@ export async function loadKubeletOptions(
     systemReserved: values.systemReserved as Record<string, string>,
     kubeReserved: values.kubeReserved as Record<string, string>,
     evictionHard: values.evictionHard as Record<string, string>,
+    configMapAndSecretChangeDetectionStrategy: values
+      .configMapAndSecretChangeDetectionStrategy as "Watch" | "Cache" | "Get",
     containerRuntimeEndpoint: runtimeEndpoint,
     imageServiceEndpoint: imageEndpoint,
     embeddedRuntime: runtimeEndpoint === EMBEDDED_ENDPOINT,

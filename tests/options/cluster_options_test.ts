@@ -46,6 +46,11 @@ Deno.test("cluster config fields: taints as objects, maps, report frequency and 
   assert.equal(o.nodeStatusUpdateFrequency, 10_000);
   assert.equal(o.nodeStatusReportFrequency, 60_000);
   assert.equal(o.nodeLeaseDurationSeconds, 60);
+  assert.equal(o.configMapAndSecretChangeDetectionStrategy, "Watch");
+  const cached = await load(["--config=/k.yaml"], {
+    "/k.yaml": HEAD + "configMapAndSecretChangeDetectionStrategy: Cache\n",
+  });
+  assert.equal(cached.configMapAndSecretChangeDetectionStrategy, "Cache");
 });
 
 Deno.test("cluster settings: bad values are one line naming the flag or field", async (t) => {
@@ -75,6 +80,11 @@ Deno.test("cluster settings: bad values are one line naming the flag or field", 
       ["--config=/k.yaml"],
       { "/k.yaml": HEAD + "systemReserved: [1]\n" },
       /field systemReserved in '\/k.yaml': not a mapping of names to strings/,
+    ],
+    [
+      ["--config=/k.yaml"],
+      { "/k.yaml": HEAD + "configMapAndSecretChangeDetectionStrategy: Poll\n" },
+      /field configMapAndSecretChangeDetectionStrategy in '\/k.yaml': must be "Watch", "Cache" or "Get"/,
     ],
     [
       ["--config=/k.yaml"],

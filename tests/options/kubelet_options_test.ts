@@ -35,6 +35,7 @@ Deno.test("loadKubeletOptions() without flags gives the kubelet defaults (legacy
       "imagefs.available": "15%",
       "imagefs.inodesFree": "5%",
     },
+    configMapAndSecretChangeDetectionStrategy: "Watch",
     containerRuntimeEndpoint: "unix:///run/containerd/containerd.sock",
     imageServiceEndpoint: "unix:///run/containerd/containerd.sock",
     embeddedRuntime: false,

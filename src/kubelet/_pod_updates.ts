@@ -16,7 +16,7 @@ import type { PodStates } from "./pod_states.ts";
 
 /** What {@linkcode applyPodUpdate} needs besides the states. */
 export type PodUpdateOptions =
-  & Pick<KubeletLoopOptions, "prober" | "statusManager" | "recordEvent">
+  & Pick<KubeletLoopOptions, "prober" | "statusManager" | "recordEvent" | "objects">
   & {
     logger: Logger;
     /** `--max-pods`. */
@@ -72,6 +72,7 @@ function addOrUpdate(states: PodStates, pod: Pod, options: PodUpdateOptions): vo
     }
   }
   states.setDesired(uid, pod);
+  options.objects?.registerPod(pod);
   options.prober?.addPod(pod);
   options.wake(uid);
 }

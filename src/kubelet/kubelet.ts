@@ -94,6 +94,7 @@ export class Kubelet {
       prober: options.prober,
       statusManager: options.statusManager,
       recordEvent: options.recordEvent,
+      objects: options.objects,
       wake: (uid) => this.#workers.wake(uid),
     };
     this.#statusOptions = {
@@ -302,7 +303,10 @@ export class Kubelet {
       this.#reasons.remove(uid);
       if (!this.#states.isRejected(uid)) this.#o.statusManager.removePod(uid);
       this.#workers.forget(uid);
-      if (t.pod) this.#o.onPodTerminated?.(t.pod);
+      if (t.pod) {
+        this.#o.objects?.unregisterPod(t.pod);
+        this.#o.onPodTerminated?.(t.pod);
+      }
       return { kind: "terminated", result };
     }
     this.#logger.error("Failed to kill pod, will retry", {

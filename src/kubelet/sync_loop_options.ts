@@ -13,6 +13,7 @@ import type { PodStatus, ProbeVerdicts, Runtime } from "../container/runtime.ts"
 import type { PodSyncResult } from "../container/sync_result.ts";
 import type { PodUpdate, SourcesReady } from "../config/mod.ts";
 import type { PodLifecycleEvent } from "../pleg/pleg.ts";
+import type { PodObjectSource } from "../objects/types.ts";
 import { ReasonCache } from "../status/reason_cache.ts";
 import type { StatusManager } from "../status/status_manager.ts";
 import { Backoff } from "../util/backoff.ts";
@@ -80,6 +81,12 @@ export interface KubeletLoopOptions {
    * deleted (the API side then deletes a gracefully deleted API pod). @default none
    */
   onPodTerminated?: (pod: Pod) => void;
+  /**
+   * The ConfigMaps and Secrets pods refer to: a pod is registered when it is
+   * admitted or its spec changes, and unregistered once it is terminated (the
+   * kubelet's configmap/secret manager RegisterPod / UnregisterPod). @default none
+   */
+  objects?: Pick<PodObjectSource, "registerPod" | "unregisterPod">;
   /** `--max-pods`. @default 110 */
   maxPods?: number;
   /** `--sync-frequency`: resync period of every pod, in ms (0.5 jitter). @default 60_000 */

@@ -558,3 +558,25 @@ Deno.test("a pod first seen with a deletionTimestamp (an agent restarted mid-del
   assert.deepEqual(terminated.map((p) => p.metadata?.uid), ["uid-web"]);
   assert.ok(terminated[0].metadata?.deletionTimestamp, "the hook gets the deleted pod");
 });
+
+Deno.test("pods are registered with the object source when admitted or changed, unregistered once terminated", async () => {
+  const calls: string[] = [];
+  await using a = await fakeAgent({
+    objects: {
+      registerPod: (p) => calls.push(`register ${p.metadata?.name} ${p.spec?.containers.length}`),
+      unregisterPod: (p) => calls.push(`unregister ${p.metadata?.name}`),
+    },
+  });
+  const pod = makePod("web", [sleeper("a")]);
+  add(a, pod);
+  await a.converge();
+  a.kubelet.handlePodUpdate({
+    op: "UPDATE",
+    source: "file",
+    pods: [makePod("web", [sleeper("a"), sleeper("b")])],
+  });
+  await a.converge();
+  a.kubelet.handlePodUpdate({ op: "REMOVE", source: "file", pods: [pod] });
+  await a.converge();
+  assert.deepEqual(calls, ["register web 1", "register web 2", "unregister web"]);
+});

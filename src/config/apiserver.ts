@@ -42,14 +42,16 @@ import type { CancelTimer, Clock } from "../util/clock.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { ApiPodSet, checkPod } from "./_api_pod_set.ts";
 import { ApiSourceReporter } from "./_api_reporter.ts";
-import { type ApiPodSourceBackoff, ApiRetry } from "./_api_retry.ts";
-import { type ObjectEvent, readWatch } from "./_api_watch.ts";
+import { type ApiPodSourceBackoff, ApiRetry } from "../client/reflector_backoff.ts";
+import {
+  MIN_WATCH_TIMEOUT_SECONDS,
+  type ObjectEvent,
+  readWatch,
+  SHORT_WATCH_MS,
+} from "../client/read_watch.ts";
 import type { PodSource } from "./pod_update.ts";
 
-/** client-go's minWatchTimeout: watches ask the server to end them after 5 to 10 minutes. */
-export const MIN_WATCH_TIMEOUT_SECONDS = 300;
-/** A watch that ends sooner than this with no event counts as a failure (client-go). */
-export const SHORT_WATCH_MS = 1_000;
+export { MIN_WATCH_TIMEOUT_SECONDS, SHORT_WATCH_MS } from "../client/read_watch.ts";
 
 export type { ApiPodSourceBackoff };
 

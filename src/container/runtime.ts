@@ -10,6 +10,7 @@
 
 import type { ContainerEvent, ExecResult } from "./container_event.ts";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import type { ObjectLookup } from "../objects/types.ts";
 import type { Backoff } from "../util/backoff.ts";
 import type { PodSyncResult } from "./sync_result.ts";
 
@@ -229,6 +230,11 @@ export interface SyncPodOptions {
   backOff: Backoff;
   /** Set when the agent is stopping the pod as part of a deletion. */
   signal?: AbortSignal;
+  /**
+   * The pod's ConfigMaps and Secrets, resolved for this sync
+   * (PodObjectSource.resolve). @default none: every reference is NotFound
+   */
+  objects?: ObjectLookup;
 }
 
 /**

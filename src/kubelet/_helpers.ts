@@ -16,6 +16,13 @@ import {
 } from "../container/runtime.ts";
 import { PodSyncResult } from "../container/sync_result.ts";
 import { errText } from "../util/err_text.ts";
+import type { Logger } from "../util/logger.ts";
+import {
+  type ObjectKind,
+  type ObjectLookup,
+  ObjectUnavailableError,
+  type PodObjectSource,
+} from "../objects/types.ts";
 
 export { errText };
 
@@ -90,5 +97,30 @@ export async function syncWithRuntime(
     const result = new PodSyncResult();
     result.fail(errText(err));
     return { result, transient: true };
+  }
+}
+
+/**
+ * The ConfigMaps and Secrets `pod` refers to, from `objects` (none: undefined).
+ * A source must not reject; if it does (a defect), every object reads as
+ * unavailable, so the containers that need one wait with
+ * CreateContainerConfigError instead of the pass failing.
+ */
+export async function resolvePodObjects(
+  objects: PodObjectSource | undefined,
+  pod: Pod,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<ObjectLookup | undefined> {
+  if (!objects) return undefined;
+  try {
+    return await objects.resolve(pod, signal);
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    logger.error("Cannot resolve the pod's ConfigMaps and Secrets", { pod: formatPod(pod), err });
+    const unavailable = (kind: ObjectKind) => (namespace: string, name: string): never => {
+      throw new ObjectUnavailableError({ kind, namespace, name }, errText(err));
+    };
+    return { configMap: unavailable("ConfigMap"), secret: unavailable("Secret") };
   }
 }

@@ -35,6 +35,7 @@ import {
   format,
   formatPod,
   jitter,
+  resolvePodObjects,
   syncWithRuntime,
   type Termination,
   TRANSIENT_RETRY_MS,
@@ -213,6 +214,7 @@ export class Kubelet {
     const { result, transient } = await syncWithRuntime(this.#o.runtime, pod, cached, {
       backOff: this.#crashLoop,
       signal,
+      objects: await resolvePodObjects(this.#o.objects, pod, this.#logger, signal),
     });
     this.#reasons.update(uid, result);
     if (result.results.some((r) => !r.error)) {

@@ -83,10 +83,11 @@ export interface KubeletLoopOptions {
   onPodTerminated?: (pod: Pod) => void;
   /**
    * The ConfigMaps and Secrets pods refer to: a pod is registered when it is
-   * admitted or its spec changes, and unregistered once it is terminated (the
-   * kubelet's configmap/secret manager RegisterPod / UnregisterPod). @default none
+   * admitted or its spec changes, unregistered once it is terminated (the
+   * kubelet's configmap/secret manager RegisterPod / UnregisterPod), and its
+   * objects resolved before each sync (env and volumes read them). @default none
    */
-  objects?: Pick<PodObjectSource, "registerPod" | "unregisterPod">;
+  objects?: PodObjectSource;
   /** `--max-pods`. @default 110 */
   maxPods?: number;
   /** `--sync-frequency`: resync period of every pod, in ms (0.5 jitter). @default 60_000 */

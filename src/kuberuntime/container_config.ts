@@ -23,11 +23,11 @@ import {
   QUOTA_PERIOD_US,
 } from "../api/quantity.ts";
 import { newContainerAnnotations, newContainerLabels } from "./labels.ts";
+import { ContainerConfigError } from "./container_config_error.ts";
 import {
-  ContainerConfigError,
-  type EnvOptions,
   expandCommandAndArgs,
   makeEnvironment,
+  type MakeEnvironmentOptions,
 } from "./container_env.ts";
 
 /** `<containerName>/<restartCount>.log`, relative to the sandbox log directory. */
@@ -109,14 +109,21 @@ export interface ContainerConfigOptions {
   hash: string;
   /** Volume and termination-message mounts. @default [] */
   mounts?: Mount[];
-  /** Facts for fieldRef/resourceFieldRef env. @default {} */
-  env?: EnvOptions;
+  /**
+   * Node facts for fieldRef/resourceFieldRef env, the pod's ConfigMaps and
+   * Secrets, and where env warnings go. @default {}
+   */
+  env?: MakeEnvironmentOptions;
 }
 
 /**
  * The CRI config of a new instance of `container`. Throws
  * {@linkcode ContainerConfigError} when the environment or security context
  * cannot be built (the kubelet's CreateContainerConfigError).
+ *
+ * The config holds resolved Secret values (`envs`, and `command`/`args`
+ * after `$(VAR)` expansion): it goes to the runtime and nowhere else, never
+ * into a log line, an event or an error message.
  */
 export function generateContainerConfig(
   pod: Pod,

@@ -1,22 +1,21 @@
 /**
- * A container's environment and `$(VAR)` expansion with the kubelet's
- * semantics: `$(NAME)` is replaced by a variable defined earlier (or an env
- * var of the container), `$$` is an escaped `$`, and a reference that does
- * not resolve stays as written.
+ * A container's environment with the kubelet's semantics
+ * (makeEnvironmentVariables): envFrom first, then env, a later name
+ * overriding an earlier one; values from the downward API, ConfigMaps and
+ * Secrets; and `$(VAR)` expansion: `$(NAME)` is replaced by a variable
+ * defined earlier, `$$` is an escaped `$`, and a reference that does not
+ * resolve stays as written.
  *
  * @module
  */
 
 import type { Container, EnvVar, Pod } from "kubernetes-types/core/v1.d.ts";
 import { parseQuantity, type Quantity } from "../api/quantity.ts";
+import type { ObjectLookup } from "../objects/types.ts";
+import { ObjectEnv } from "./_object_env.ts";
+import { ContainerConfigError } from "./container_config_error.ts";
 
-/** A container configuration that cannot be built; becomes CreateContainerConfigError. */
-export class ContainerConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ContainerConfigError";
-  }
-}
+export { ContainerConfigError };
 
 /**
  * Expands `$(VAR)` references in `input` with `lookup`. `$$` becomes `$`; a
@@ -62,6 +61,30 @@ export interface EnvOptions {
   nodeName?: string;
   /** Node allocatable, used for resourceFieldRef limits a container does not set. */
   nodeAllocatable?: { cpu?: string; memory?: string; "ephemeral-storage"?: string };
+  /**
+   * Appended in parentheses to the NotFound message of a ConfigMap or Secret
+   * reference, to say where this node's objects come from.
+   * @default none when `objects` is given; without it
+   * "standalone: only ConfigMaps and Secrets in the static pod directory"
+   */
+  notFoundHint?: string;
+}
+
+/** A warning about an environment that was still built (an event to record). */
+export interface EnvWarning {
+  reason: "InvalidEnvironmentVariableNames";
+  message: string;
+}
+
+/** Inputs of {@linkcode makeEnvironment}: the node facts and this start's objects. */
+export interface MakeEnvironmentOptions extends EnvOptions {
+  /**
+   * The ConfigMaps and Secrets of this pod, resolved for this sync.
+   * @default none: every reference is NotFound
+   */
+  objects?: ObjectLookup;
+  /** Receives the warnings (envFrom keys skipped). @default drops them */
+  onWarning?: (warning: EnvWarning) => void;
 }
 
 /** One CRI env entry. */
@@ -75,7 +98,12 @@ function mapKey(path: string, prefix: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
-function fieldValue(pod: Pod, path: string, options: EnvOptions): string {
+/**
+ * The value of a downward API `fieldRef` (env, and downwardAPI volumes for the
+ * paths they allow). Throws {@linkcode ContainerConfigError} for a path it
+ * does not know.
+ */
+export function fieldValue(pod: Pod, path: string, options: EnvOptions): string {
   const podIps = options.podIps ?? [];
   const hostIps = options.hostIps ?? [];
   switch (path) {
@@ -110,7 +138,13 @@ function ceilDiv(a: bigint, b: bigint): bigint {
   return a % b === 0n ? a / b : a / b + (a > 0n ? 1n : 0n);
 }
 
-function resourceValue(
+/**
+ * The value of a downward API `resourceFieldRef`, divided by its divisor and
+ * rounded up, of `ref.containerName` (else `container`); a limit the
+ * container does not set is the node's allocatable. Throws
+ * {@linkcode ContainerConfigError} for an unknown container or resource.
+ */
+export function resourceValue(
   pod: Pod,
   container: Container,
   ref: { containerName?: string; resource: string; divisor?: string },
@@ -142,43 +176,47 @@ function resourceValue(
   return String(ceilDiv(q.value(), divisor.value()));
 }
 
-function unsupported(kind: string, name: string | undefined, optional: boolean | undefined) {
-  if (optional) return;
-  throw new ContainerConfigError(
-    `Cannot resolve env: ${kind} '${name ?? ""}' is not available on a standalone node`,
-  );
-}
-
 /**
  * The container's environment (envFrom, then env, later names overriding
  * earlier ones), with `$(VAR)` in plain values expanded against the variables
- * defined before them. Throws {@linkcode ContainerConfigError} for sources the
- * node cannot resolve (ConfigMaps and Secrets unless optional).
+ * defined before them. ConfigMaps and Secrets are read from
+ * `options.objects`. Throws {@linkcode ContainerConfigError} for a source
+ * that cannot be resolved: a missing ConfigMap, Secret or key that is not
+ * optional, an object that cannot be read now, a Secret value that is not
+ * base64 text. Its message names the object and key, never a value.
  */
 export function makeEnvironment(
   pod: Pod,
   container: Container,
-  options: EnvOptions = {},
+  options: MakeEnvironmentOptions = {},
 ): EnvEntry[] {
   const env = new Map<string, string>();
+  const objects = new ObjectEnv({
+    namespace: pod.metadata?.namespace ?? "",
+    objects: options.objects,
+    notFoundHint: options.notFoundHint,
+  });
   for (const from of container.envFrom ?? []) {
-    if (from.configMapRef) {
-      unsupported("configMap", from.configMapRef.name, from.configMapRef.optional);
+    const got = objects.envFrom(from);
+    if (!got) continue;
+    for (const [key, value] of got.entries) env.set(key, value);
+    if (got.warning) {
+      options.onWarning?.({ reason: "InvalidEnvironmentVariableNames", message: got.warning });
     }
-    if (from.secretRef) unsupported("secret", from.secretRef.name, from.secretRef.optional);
   }
   for (const v of container.env ?? [] as EnvVar[]) {
     const src = v.valueFrom;
-    if (!src) {
+    if (v.value || !src) {
       env.set(v.name, expandVars(v.value ?? "", (n) => env.get(n)));
     } else if (src.fieldRef) {
       env.set(v.name, fieldValue(pod, src.fieldRef.fieldPath, options));
     } else if (src.resourceFieldRef) {
       env.set(v.name, resourceValue(pod, container, src.resourceFieldRef, options));
-    } else if (src.configMapKeyRef) {
-      unsupported("configMap", src.configMapKeyRef.name, src.configMapKeyRef.optional);
-    } else if (src.secretKeyRef) {
-      unsupported("secret", src.secretKeyRef.name, src.secretKeyRef.optional);
+    } else if (src.configMapKeyRef || src.secretKeyRef) {
+      const value = src.configMapKeyRef
+        ? objects.keyRef("ConfigMap", src.configMapKeyRef)
+        : objects.keyRef("Secret", src.secretKeyRef!);
+      if (value !== undefined) env.set(v.name, value);
     } else {
       throw new ContainerConfigError(`Cannot resolve env '${v.name}': valueFrom has no source`);
     }

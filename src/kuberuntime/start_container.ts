@@ -14,10 +14,11 @@ import { findContainerStatus } from "../container/runtime.ts";
 import type { SyncErrorName } from "../container/sync_result.ts";
 import type { PodSandboxConfig } from "../cri/types.ts";
 import type { EnsureImageResult } from "../images/image_manager.ts";
+import type { ObjectLookup } from "../objects/types.ts";
 import { containerEvent, type RuntimeContext } from "./_context.ts";
 import { errText } from "../util/err_text.ts";
 import { generateContainerConfig } from "./container_config.ts";
-import { ContainerConfigError } from "./container_env.ts";
+import { ContainerConfigError } from "./container_config_error.ts";
 import { killContainer } from "./kill_container.ts";
 import { runLifecycleHandler } from "./lifecycle_hooks.ts";
 import { podLogsDirectory } from "./sandbox_config.ts";
@@ -39,6 +40,11 @@ export interface StartContainerRequest {
   hash: string;
   /** Volume host paths by volume name. */
   volumePaths: Map<string, string>;
+  /**
+   * The pod's ConfigMaps and Secrets as resolved for this sync (env and
+   * envFrom read them). @default none: every reference is NotFound
+   */
+  objects?: ObjectLookup;
   signal?: AbortSignal;
 }
 
@@ -108,9 +114,16 @@ export async function startContainer(
       restartCount,
       hash: request.hash,
       mounts,
-      env: { ...ctx.env, podIps: request.podIps },
+      env: {
+        ...ctx.env,
+        podIps: request.podIps,
+        objects: request.objects,
+        onWarning: (w) => ev("Warning", w.reason, w.message),
+      },
     });
   } catch (e) {
+    // A ContainerConfigError names objects and keys, never a resolved value;
+    // the config itself (Secret values in envs) is never logged.
     const message = errText(e);
     ev("Warning", "Failed", `Error: ${message}`);
     if (!(e instanceof ContainerConfigError) && !(e instanceof TypeError)) {

@@ -20,6 +20,7 @@ import {
 import { failResult, PodSyncResult, syncResult } from "../container/sync_result.ts";
 import type { PodSandboxConfig } from "../cri/types.ts";
 import type { EnsureImageResult } from "../images/image_manager.ts";
+import type { ObjectLookup } from "../objects/types.ts";
 import type { Backoff } from "../util/backoff.ts";
 import { errText } from "../util/err_text.ts";
 import { containerEvent, formatPod, hookIps, podEvent, type RuntimeContext } from "./_context.ts";
@@ -77,6 +78,7 @@ export async function syncPod(
     sandboxConfig,
     podIps: hookIps(ctx, pod, sandbox.podIps ?? podStatus.ips),
     volumePaths,
+    objects: options.objects,
   };
   if (init && !(await startOne(ctx, plan, init, result))) return result;
   for (const idx of actions.containersToStart) {
@@ -250,6 +252,8 @@ interface StartPlan {
   /** The IPs the containers' env and hooks see. */
   podIps: string[];
   volumePaths: Map<string, string>;
+  /** The pod's ConfigMaps and Secrets for env and envFrom. */
+  objects?: ObjectLookup;
 }
 
 /**
@@ -282,6 +286,7 @@ async function startOne(
     podIps: plan.podIps,
     hash,
     volumePaths: plan.volumePaths,
+    objects: plan.objects,
     signal: plan.signal,
   });
   if (failure) {

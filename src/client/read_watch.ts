@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { ApiStatusError, WatchEvent } from "../client/mod.ts";
+import type { ApiStatusError } from "./api_error.ts";
+import type { WatchEvent } from "./watch_stream.ts";
 
 /** A watch event other than ERROR. */
 export type ObjectEvent<T> = Exclude<WatchEvent<T>, { type: "ERROR" }>;
@@ -46,3 +47,8 @@ export async function readWatch<T>(
     await stream.return(undefined).catch(() => {});
   }
 }
+
+/** client-go's minWatchTimeout: watches ask the server to end them after 5 to 10 minutes. */
+export const MIN_WATCH_TIMEOUT_SECONDS = 300;
+/** A watch that ends sooner than this with no event counts as a failure (client-go). */
+export const SHORT_WATCH_MS = 1_000;

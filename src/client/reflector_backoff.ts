@@ -1,5 +1,6 @@
 /**
- * The back-off of the API-server pod source, client-go's reflector's: 800 ms
+ * The back-off of a list+watch (the API pod source, the ConfigMap and Secret
+ * watches), client-go's reflector's: 800 ms
  * doubling to 30 s, each wait lengthened by up to as much again (jitter 1.0, so
  * the waits settle in [30 s, 60 s)), started over after 2 minutes without a
  * failure. A 429's Retry-After is waited for when it is longer (at most the
@@ -8,7 +9,7 @@
  * @module
  */
 
-import { isTooManyRequests } from "../client/mod.ts";
+import { isTooManyRequests } from "./api_error.ts";
 import { Backoff } from "../util/backoff.ts";
 
 /** The back-off of the API pod source; client-go's reflector values by default. */

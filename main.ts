@@ -33,6 +33,7 @@ import { buildPodPipeline } from "./src/agent/pod_pipeline.ts";
 import { buildHousekeeping } from "./src/agent/housekeeping.ts";
 import { buildServers } from "./src/agent/servers.ts";
 import { type ClusterConnection, connectCluster } from "./src/agent/cluster.ts";
+import { buildObjects } from "./src/agent/objects.ts";
 import { errText } from "./src/util/err_text.ts";
 
 /** The signals that stop the agent gracefully (SIGHUP too: a closed terminal or a launcher's stop). */
@@ -45,13 +46,21 @@ function startAgent(
   cluster: ClusterConnection | undefined,
   supervisor: LoopSupervisor,
 ): void {
-  const rt = buildRuntimeSide(deps, open.cri, cluster?.nodeIps);
+  const objects = buildObjects(deps, cluster?.api);
+  const rt = buildRuntimeSide(deps, open.cri, cluster?.nodeIps, {
+    tokens: cluster ? (pod, source) => cluster.tokens.token(pod, source) : undefined,
+  });
   const clusterSide = cluster?.build(rt);
-  const pods = buildPodPipeline(deps, rt, clusterSide?.extras);
+  const pods = buildPodPipeline(deps, rt, {
+    ...clusterSide?.extras,
+    objects: objects.source,
+    localObjects: objects.local,
+  });
   const loops: AgentLoops = {
     ...pods.loops,
     ...rt.loops,
     ...clusterSide?.attach(pods),
+    ...objects.loops(() => pods.kubelet.pods(), (uid) => pods.kubelet.podWorkers.wake(uid)),
     ...buildHousekeeping(deps, open.cri, rt, pods),
     ...buildServers(deps, rt, pods, () => supervisor.healthCheck()),
   };

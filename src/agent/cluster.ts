@@ -38,6 +38,7 @@ import {
 } from "../nodestatus/mod.ts";
 import { KUBELET_COMPATIBLE_VERSION } from "../options/version.ts";
 import { ApiStatusSync } from "../status/api_status_sync.ts";
+import { TokenManager } from "../token/token_manager.ts";
 import type { Clock } from "../util/clock.ts";
 import type { AgentDeps, AgentLoops } from "./_deps.ts";
 import type { PipelineExtras, PodPipeline } from "./pod_pipeline.ts";
@@ -50,6 +51,10 @@ const HOST_IP_PROBE_TIMEOUT_MS = 2_000;
 export interface ClusterConnection {
   /** The node's IPs: `--node-ip`, else the address towards the API server (or the fall-back). */
   nodeIps: string[];
+  /** The API client (kubeAPIQPS), for the ConfigMap and Secret managers. */
+  api: ApiClient;
+  /** Service account tokens for projected volumes. */
+  tokens: TokenManager;
   /** Builds the cluster modules on the runtime side. */
   build(rt: RuntimeSide): ClusterSide;
   /** Closes the API connections. */
@@ -126,9 +131,12 @@ export async function connectCluster(deps: AgentDeps): Promise<ClusterConnection
     node: options.nodeName,
     nodeIP: nodeIps.join(","),
   });
+  const tokens = new TokenManager({ client: api, clock });
   return {
     nodeIps,
-    build: (rt) => buildCluster(deps, { api, eventsApi, reader, nodeIps }, rt),
+    api,
+    tokens,
+    build: (rt) => buildCluster(deps, { api, eventsApi, reader, nodeIps, tokens }, rt),
     close: () => api.close(),
   };
 }
@@ -138,6 +146,7 @@ interface Connected {
   eventsApi: ApiClient;
   reader: MachineInfoReader;
   nodeIps: string[];
+  tokens: TokenManager;
 }
 
 /** Whether a pod came from the API server (not a static pod). */
@@ -177,7 +186,10 @@ function buildCluster(deps: AgentDeps, c: Connected, rt: RuntimeSide): ClusterSi
   return {
     extras: {
       sources: [podSource],
-      onPodTerminated: (pod) => void statusSync?.podTerminated(pod),
+      onPodTerminated: (pod) => {
+        c.tokens.forgetPod(pod.metadata?.uid ?? "");
+        void statusSync?.podTerminated(pod);
+      },
     },
     attach(pods: PodPipeline): AgentLoops {
       statusSync = new ApiStatusSync({

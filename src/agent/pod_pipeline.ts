@@ -6,6 +6,8 @@
  */
 
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import type { LocalObjectStore } from "../objects/local_objects.ts";
+import type { PodObjectSource } from "../objects/types.ts";
 import { FileSource, HttpSource, PodConfig, type PodSource } from "../config/mod.ts";
 import { Kubelet } from "../kubelet/kubelet.ts";
 import { PodContainerDeletor } from "../kubelet/pod_container_deletor.ts";
@@ -24,7 +26,7 @@ export interface PodPipeline {
 }
 
 /** The configured pod sources (none is allowed; the agent then says so). */
-export function podSources(deps: AgentDeps): PodSource[] {
+export function podSources(deps: AgentDeps, localObjects?: LocalObjectStore): PodSource[] {
   const { options, clock, logger } = deps;
   const sources: PodSource[] = [];
   if (options.staticPodPath !== "") {
@@ -34,6 +36,7 @@ export function podSources(deps: AgentDeps): PodSource[] {
         checkFrequencyMs: options.fileCheckFrequency,
         clock,
         logger,
+        onObjects: localObjects ? (objects) => void localObjects.replace(objects) : undefined,
       }),
     );
   }
@@ -51,12 +54,16 @@ export function podSources(deps: AgentDeps): PodSource[] {
   return sources;
 }
 
-/** What the cluster side adds to the pod pipeline (nothing when standalone). */
+/** What the cluster and object sides add to the pod pipeline. */
 export interface PipelineExtras {
   /** More pod sources (the API server's). */
   sources?: PodSource[];
   /** Called when a pod's containers are all gone after its removal or deletion. */
   onPodTerminated?: (pod: Pod) => void;
+  /** Where pods' ConfigMaps and Secrets come from. */
+  objects?: PodObjectSource;
+  /** Receives the static pod directory's ConfigMaps and Secrets. */
+  localObjects?: LocalObjectStore;
 }
 
 /** Builds the pod pipeline on the runtime side. */
@@ -73,7 +80,7 @@ export function buildPodPipeline(
     if (line !== formatPodLine(change.pod, change.previous)) logger.info(line);
   });
   const podConfig = new PodConfig({ clock, logger, recordEvent: rt.recordEvent });
-  const sources = [...podSources(deps), ...(extras.sources ?? [])];
+  const sources = [...podSources(deps, extras.localObjects), ...(extras.sources ?? [])];
   for (const source of sources) podConfig.addSource(source.name);
   if (sources.length === 0) {
     logger.warn(
@@ -102,6 +109,7 @@ export function buildPodPipeline(
     nodeIps: rt.nodeIps,
     standalone: options.standalone,
     onPodTerminated: extras.onPodTerminated,
+    objects: extras.objects,
   });
   return {
     podConfig,

@@ -20,6 +20,7 @@ import { GenericPLEG } from "../pleg/generic.ts";
 import { EventChannel } from "../pleg/pleg.ts";
 import { ProberManager } from "../prober/prober_manager.ts";
 import { runtimeStatusSource } from "../prober/status_source.ts";
+import type { TokenSource } from "../volumes/projected_payload.ts";
 import type { AgentDeps, AgentLoops } from "./_deps.ts";
 
 /** The runtime side of the agent. */
@@ -49,6 +50,7 @@ export function buildRuntimeSide(
   deps: AgentDeps,
   cri: CriConnection,
   nodeIps: string[] = deps.options.nodeIP ? deps.options.nodeIP.split(",") : ["127.0.0.1"],
+  extras: { tokens?: TokenSource } = {},
 ): RuntimeSide {
   const { options, clock, logger, metrics } = deps;
   const events = new EventRecorder({ clock, logger, host: options.nodeName });
@@ -56,6 +58,7 @@ export function buildRuntimeSide(
   const countEvent = eventCounter(metrics);
   events.watch((e) => countEvent({ reason: e.reason, fieldPath: e.involvedObject.fieldPath }));
   const cache = new PodStatusCache({ dropOlderUpdates: true });
+  let tmpfsWarned = false;
   const prober = new ProberManager({
     clock,
     // Bound late: the runtime is built next, with the prober's verdicts.
@@ -83,6 +86,13 @@ export function buildRuntimeSide(
     registryPullQPS: options.registryPullQPS,
     registryBurst: options.registryBurst,
     env: { nodeName: options.nodeName, hostIps: nodeIps },
+    tokens: extras.tokens,
+    onTmpfsUnavailable: (message) => {
+      // Once: every secret volume falls back the same way.
+      if (tmpfsWarned) return logger.debug(2, message);
+      tmpfsWarned = true;
+      logger.warn(message);
+    },
   });
   const channel = new EventChannel({ onDiscard: () => metrics.plegDiscardEvents.inc() });
   // With the evented PLEG the generic one only relists every 5 minutes (the

@@ -36,20 +36,20 @@ export async function unmount(path: string): Promise<void> {
 }
 
 /**
- * Whether `path` is a mount point, from /proc/self/mountinfo.
+ * Whether `path` is a mount point: its filesystem (`stat().dev`) differs from
+ * its parent's, which is true of every tmpfs denolet mounts. (Deno 2.9.6 opens
+ * /proc/self/mountinfo only with --allow-all, so the agent cannot read it: a
+ * check through it would always say "no" and stack a new tmpfs at every sync.)
  *
- * Requires `--allow-read=/proc/self/mountinfo`.
+ * Requires `--allow-read` on `path` and its parent.
  */
 export async function isMountPoint(path: string): Promise<boolean> {
-  let text: string;
+  const clean = path.replace(/\/+$/, "");
+  const parent = clean.slice(0, clean.lastIndexOf("/")) || "/";
   try {
-    text = await Deno.readTextFile("/proc/self/mountinfo");
+    const [own, up] = await Promise.all([Deno.stat(clean), Deno.stat(parent)]);
+    return own.dev !== null && up.dev !== null && own.dev !== up.dev;
   } catch {
     return false;
   }
-  const clean = path.replace(/\/+$/, "");
-  return text.split("\n").some((line) => {
-    const field = line.split(" ")[4];
-    return field !== undefined && field.replace(/\\040/g, " ") === clean;
-  });
 }

@@ -40,6 +40,7 @@ import { fetchGet } from "./lifecycle_hooks.ts";
 import { generatePodSandboxConfig, type PodDnsOptions } from "./sandbox_config.ts";
 import { syncPod } from "./sync_pod.ts";
 import type { MountOps } from "./volumes.ts";
+import type { TokenSource } from "../volumes/projected_payload.ts";
 
 /**
  * The CRI API version the agent asks for (kubelet's kubeRuntimeAPIVersion;
@@ -88,8 +89,12 @@ export interface KubeRuntimeManagerOptions {
   cgroupParent?: string;
   /** CRI runtime handler for sandboxes. @default "" */
   runtimeHandler?: string;
-  /** tmpfs mount helpers for `emptyDir.medium: Memory`. @default mount/umount */
+  /** tmpfs mount helpers for `emptyDir.medium: Memory` and secret volumes. @default mount/umount */
   mount?: MountOps;
+  /** Service account tokens for projected volumes (cluster mode). @default none: such a source fails */
+  tokens?: TokenSource;
+  /** Told once per volume when a secret volume cannot be on a tmpfs (0600 files instead). @default none */
+  onTmpfsUnavailable?: (message: string) => void;
 }
 
 /** The Runtime on the CRI. */
@@ -129,7 +134,12 @@ export class KubeRuntimeManager implements Runtime {
         dns: options.dns,
         cgroupParent: options.cgroupParent,
       },
-      volumes: { mount: options.mount },
+      volumes: {
+        mount: options.mount,
+        tokens: options.tokens,
+        onTmpfsUnavailable: options.onTmpfsUnavailable,
+        clock: options.clock,
+      },
       runtimeHandler: options.runtimeHandler ?? "",
       podIps: new Map(),
     };

@@ -56,7 +56,7 @@ export async function syncPod(
     : undefined;
   if (!actions.createSandbox && !init && actions.containersToStart.length === 0) return result;
 
-  const volumePaths = await setUpVolumes(ctx, pod, result);
+  const volumePaths = await setUpVolumes(ctx, pod, result, options.objects);
   if (!volumePaths) return result;
 
   const sandboxConfig = generatePodSandboxConfig(pod, actions.attempt, ctx.sandbox);
@@ -157,9 +157,15 @@ async function setUpVolumes(
   ctx: RuntimeContext,
   pod: Pod,
   result: PodSyncResult,
+  objects: ObjectLookup | undefined,
 ): Promise<Map<string, string> | undefined> {
   try {
-    return await setUpPodVolumes(pod, ctx.rootDir, ctx.volumes);
+    return await setUpPodVolumes(pod, ctx.rootDir, {
+      ...ctx.volumes,
+      objects,
+      env: ctx.env,
+      clock: ctx.volumes.clock ?? ctx.clock,
+    });
   } catch (e) {
     podEvent(ctx, pod, "Warning", "FailedMount", errText(e));
     result.fail(`unable to attach or mount volumes for pod ${formatPod(pod)}: ${errText(e)}`);

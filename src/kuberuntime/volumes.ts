@@ -1,6 +1,8 @@
 /**
- * Pod volumes on the node: `emptyDir` (disk, and `medium: Memory` as a tmpfs)
- * and `hostPath`, laid out like the kubelet's under
+ * Pod volumes on the node: `emptyDir` (disk, and `medium: Memory` as a tmpfs),
+ * `hostPath`, and the API data volumes `configMap`, `secret`, `downwardAPI`
+ * and `projected` (src/volumes: rewritten atomically on every call, secrets on
+ * a tmpfs when the agent may mount), laid out like the kubelet's under
  * `<rootDir>/pods/<uid>/volumes/<plugin>/<name>`, and the CRI mounts of a
  * container's volumeMounts.
  *
@@ -19,6 +21,16 @@ import type { Mount, MountPropagation } from "../cri/types.ts";
 import { memoryBytes } from "../api/quantity.ts";
 import * as defaultMount from "./_mount.ts";
 import { errText } from "../util/err_text.ts";
+import type { Clock } from "../util/clock.ts";
+import type { ObjectLookup } from "../objects/types.ts";
+import type { EnvOptions } from "./container_env.ts";
+import {
+  apiDataPayload,
+  apiDataPlugin,
+  isApiDataVolumePath,
+  writeApiDataVolume,
+} from "../volumes/api_data_volume.ts";
+import type { TokenSource } from "../volumes/projected_payload.ts";
 
 /** A volume that could not be set up; reported as a FailedMount event. */
 export class VolumeSetupError extends Error {
@@ -42,7 +54,36 @@ export interface MountOps {
 export interface VolumeOptions {
   /** Mount helpers. @default tmpfs via `mount`/`umount` */
   mount?: MountOps;
+  /**
+   * The ConfigMaps and Secrets the pod's configMap, secret and projected
+   * volumes read (what `PodObjectSource.resolve(pod)` gave the sync).
+   * @default EMPTY_LOOKUP (every object missing)
+   */
+  objects?: ObjectLookup;
+  /**
+   * Tokens of projected serviceAccountToken sources (the TokenRequest API);
+   * without it such a volume fails with one line saying it needs the API server.
+   */
+  tokens?: TokenSource;
+  /** Node facts for downwardAPI resourceFieldRef limits (nodeAllocatable). @default {} */
+  env?: EnvOptions;
+  /**
+   * Told when a secret volume (or a projected one with a secret or token)
+   * cannot get a tmpfs and is written to disk as 0600 files in a 0700
+   * directory: once per volume directory, when it is first set up. The agent
+   * logs the first such message as a warning.
+   */
+  onTmpfsUnavailable?: (message: string) => void;
+  /** Names the atomic writer's timestamped directories. @default the system clock */
+  clock?: Pick<Clock, "now">;
 }
+
+/** The plugin directories whose volumes may be tmpfs mounts. */
+const TMPFS_PLUGINS = [
+  "kubernetes.io~empty-dir",
+  "kubernetes.io~secret",
+  "kubernetes.io~projected",
+];
 
 /** `<rootDir>/pods/<uid>`. */
 export function podDir(rootDir: string, uid: string): string {
@@ -140,12 +181,20 @@ async function checkTypedHostPath(name: string, path: string, type: string): Pro
 
 /**
  * Creates (or checks) every volume of the pod and returns the host path of
- * each by volume name. Idempotent: safe to call on every sync.
+ * each by volume name. Idempotent: safe to call on every sync, and the
+ * configMap, secret, downwardAPI and projected volumes are rewritten (only
+ * when their content changed) on every call, which is how updates reach
+ * running containers. A missing object or key, or one that cannot be read,
+ * fails that volume with a {@linkcode VolumeSetupError} naming it (never a
+ * value), and nothing is written for it.
  *
  * Requires `--allow-read` and `--allow-write` for `<rootDir>/pods`, read for
  * the typed hostPath paths (write too for DirectoryOrCreate/FileOrCreate;
- * none for untyped ones); `--allow-run=mount` for memory-backed emptyDirs. A
- * hostPath outside the grants fails with one line naming `--allow-host-path`.
+ * none for untyped ones); `--allow-run=mount` and
+ * `--allow-read=/proc/self/mountinfo` for memory-backed emptyDirs and secret
+ * tmpfs; `--allow-run=ln` for the symlinks of the API data volumes (Deno
+ * makes symlinks only with unscoped read/write). A hostPath outside the
+ * grants fails with one line naming `--allow-host-path`.
  */
 export async function setUpPodVolumes(
   pod: Pod,
@@ -180,12 +229,40 @@ export async function setUpPodVolumes(
       paths.set(volume.name, path);
     } else if (volume.hostPath) {
       paths.set(volume.name, await checkHostPath(volume));
+    } else if (apiDataPlugin(volume)) {
+      paths.set(volume.name, await setUpApiDataVolume(pod, volume, rootDir, options));
     } else {
       const kind = Object.keys(volume).find((k) => k !== "name") ?? "unknown";
       throw new VolumeSetupError(volume.name, `volume type '${kind}' is not supported`);
     }
   }
   return paths;
+}
+
+/**
+ * Builds the payload of a configMap, secret, downwardAPI or projected volume
+ * (nothing is written when that fails) and writes it atomically.
+ */
+async function setUpApiDataVolume(
+  pod: Pod,
+  volume: Volume,
+  rootDir: string,
+  options: VolumeOptions,
+): Promise<string> {
+  const { plugin, secret } = apiDataPlugin(volume)!;
+  const path = `${podDir(rootDir, pod.metadata?.uid ?? "")}/volumes/${plugin}/${volume.name}`;
+  try {
+    const payload = await apiDataPayload(pod, volume, options);
+    await writeApiDataVolume(path, payload, {
+      secret,
+      mount: options.mount ?? defaultMount,
+      onTmpfsUnavailable: options.onTmpfsUnavailable,
+      clock: options.clock,
+    });
+  } catch (e) {
+    throw new VolumeSetupError(volume.name, errText(e));
+  }
+  return path;
 }
 
 const PROPAGATION: Record<string, MountPropagation> = {
@@ -197,8 +274,10 @@ const PROPAGATION: Record<string, MountPropagation> = {
 /**
  * The CRI mounts of a container's volumeMounts, given the volume host paths
  * from {@linkcode setUpPodVolumes}. A `subPath` must stay inside its volume;
- * its directory is created when missing. Throws TypeError for a mount of an
- * unknown volume or an escaping subPath.
+ * its directory is created when missing. The mounts of configMap, secret,
+ * downwardAPI and projected volumes are read-only whatever the volumeMount
+ * says, as the kubelet's. Throws TypeError for a mount of an unknown volume
+ * or an escaping subPath.
  *
  * Requires `--allow-write` for the volume paths when a subPath is missing.
  */
@@ -235,7 +314,7 @@ export async function makeMounts(
     mounts.push({
       containerPath: vm.mountPath,
       hostPath,
-      readonly: vm.readOnly === true,
+      readonly: vm.readOnly === true || isApiDataVolumePath(volumePaths.get(vm.name)!),
       selinuxRelabel: false,
       propagation: PROPAGATION[vm.mountPropagation ?? "None"] ?? "PROPAGATION_PRIVATE",
     });
@@ -266,8 +345,9 @@ export async function makeTerminationMessageFile(
 }
 
 /**
- * Removes a pod's directory under `<rootDir>/pods`, unmounting memory-backed
- * emptyDirs first. For pods that are gone (housekeeping).
+ * Removes a pod's directory under `<rootDir>/pods`, unmounting the tmpfs of
+ * memory-backed emptyDirs and secret volumes first. For pods that are gone
+ * (housekeeping).
  *
  * Requires `--allow-read`/`--allow-write` for `<rootDir>/pods`; `--allow-run=umount`
  * when tmpfs mounts are left.
@@ -278,14 +358,16 @@ export async function cleanupPodDirs(
   options: VolumeOptions = {},
 ): Promise<void> {
   const mount = options.mount ?? defaultMount;
-  const emptyDirs = `${podDir(rootDir, uid)}/volumes/kubernetes.io~empty-dir`;
-  try {
-    for await (const entry of Deno.readDir(emptyDirs)) {
-      const path = `${emptyDirs}/${entry.name}`;
-      if (await mount.isMountPoint(path)) await mount.unmount(path);
+  for (const plugin of TMPFS_PLUGINS) {
+    const dir = `${podDir(rootDir, uid)}/volumes/${plugin}`;
+    try {
+      for await (const entry of Deno.readDir(dir)) {
+        const path = `${dir}/${entry.name}`;
+        if (await mount.isMountPoint(path)) await mount.unmount(path);
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   await Deno.remove(podDir(rootDir, uid), { recursive: true }).catch((e) => {
     if (!(e instanceof Deno.errors.NotFound)) throw e;

@@ -93,6 +93,9 @@ function isUnder(path: string, dir: string): boolean {
   return path === dir || path.startsWith(base);
 }
 
+/** Host commands the agent runs (by name, found on PATH): the volumes' `ln`, `mount`, `umount`. */
+export const HOST_COMMANDS = ["ln", "mount", "umount"] as const;
+
 /** The files the Node's nodeInfo is read from that Deno can grant by path. */
 const NODE_INFO_FILES = [
   MACHINE_FILES.machineId,
@@ -125,7 +128,9 @@ function minimalPaths(paths: readonly string[]): string[] {
  * - read (and write) also: the hostPath paths in `extra.hostPaths` and
  *   `--allow-host-path` (read and write);
  * - sys: unscoped (hostname, statfs for image GC, and the CA store HTTPS probes
- *   need, which Deno cannot grant by name).
+ *   need, which Deno cannot grant by name);
+ * - run: `ln` (the symlinks of ConfigMap, Secret, downwardAPI and projected
+ *   volumes), `mount` and `umount` (their tmpfs, and memory-backed emptyDirs).
  *
  * - unsafelyIgnoreCertificateErrors: the API server's host, only when the
  *   kubeconfig sets `insecure-skip-tls-verify` (Deno's fetch cannot skip
@@ -182,6 +187,10 @@ export function computePermissions(
   // information is granted unscoped. It reveals facts about the host, never
   // files, sockets or the environment.
   perms.sys = "all";
+  // The host commands the volumes need: `ln` for the atomic writer's symlinks
+  // (Deno creates symlinks only with unscoped read and write), `mount` and
+  // `umount` for the tmpfs of secret volumes and memory-backed emptyDirs.
+  perms.run = [...HOST_COMMANDS];
   if (options.apiServer?.insecureSkipTLSVerify) {
     perms.unsafelyIgnoreCertificateErrors = [new URL(options.apiServer.server).hostname];
   }

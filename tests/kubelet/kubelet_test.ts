@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { EMPTY_LOOKUP } from "../../src/objects/types.ts";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { PodConfig } from "../../src/config/pod_config.ts";
 import { admitPod } from "../../src/kubelet/kubelet.ts";
@@ -565,6 +566,7 @@ Deno.test("pods are registered with the object source when admitted or changed, 
     objects: {
       registerPod: (p) => calls.push(`register ${p.metadata?.name} ${p.spec?.containers.length}`),
       unregisterPod: (p) => calls.push(`unregister ${p.metadata?.name}`),
+      resolve: () => Promise.resolve(EMPTY_LOOKUP),
     },
   });
   const pod = makePod("web", [sleeper("a")]);

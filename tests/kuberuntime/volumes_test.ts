@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { ConfigMap, Pod } from "kubernetes-types/core/v1.d.ts";
 import {
   cleanupPodDirs,
   emptyDirPath,
@@ -9,24 +10,30 @@ import {
   VolumeSetupError,
 } from "../../src/kuberuntime/volumes.ts";
 import { makePod } from "./_helpers.ts";
+import { b64, fakeLookup } from "../volumes/_lookup.ts";
 
-function recordingMount(fail?: string): MountOps & { mounted: Map<string, number | undefined> } {
+function recordingMount(
+  fail?: string,
+): MountOps & { mounted: Map<string, number | undefined>; attempts: number } {
   const mounted = new Map<string, number | undefined>();
-  return {
+  const ops = {
     mounted,
-    mountTmpfs(path, size) {
+    attempts: 0,
+    mountTmpfs(path: string, size?: number) {
+      ops.attempts++;
       if (fail) return Promise.reject(new Error(fail));
       mounted.set(path, size);
       return Promise.resolve();
     },
-    unmount(path) {
+    unmount(path: string) {
       mounted.delete(path);
       return Promise.resolve();
     },
-    isMountPoint(path) {
+    isMountPoint(path: string) {
       return Promise.resolve(mounted.has(path));
     },
   };
+  return ops;
 }
 
 Deno.test("setUpPodVolumes() lays out emptyDir and hostPath volumes like the kubelet", async () => {
@@ -101,9 +108,9 @@ Deno.test("setUpPodVolumes() checks hostPath types and refuses unsupported volum
         undefined,
       ],
       [
-        "configMap",
-        { volumes: [{ name: "v", configMap: { name: "c" } }] },
-        /volume type 'configMap' is not supported/,
+        "nfs",
+        { volumes: [{ name: "v", nfs: { server: "nas", path: "/export" } }] },
+        /volume type 'nfs' is not supported/,
       ],
     ];
     for (const [name, spec, want] of cases) {
@@ -172,6 +179,194 @@ Deno.test("makeMounts() maps volumeMounts and keeps subPath inside the volume", 
   }
 });
 
+function apiPod(): Pod {
+  return makePod([{
+    name: "app",
+    resources: { limits: { memory: "128Mi" } },
+    volumeMounts: [
+      { name: "cfg", mountPath: "/etc/app" },
+      { name: "creds", mountPath: "/run/creds", readOnly: false },
+      { name: "info", mountPath: "/etc/podinfo" },
+      { name: "all", mountPath: "/etc/all" },
+    ],
+  }], {
+    volumes: [
+      {
+        name: "cfg",
+        configMap: { name: "app", items: [{ key: "app.conf", path: "conf/app.conf" }] },
+      },
+      { name: "creds", secret: { secretName: "db", defaultMode: 0o400 } },
+      {
+        name: "info",
+        downwardAPI: {
+          items: [
+            { path: "name", fieldRef: { fieldPath: "metadata.name" } },
+            {
+              path: "mem",
+              resourceFieldRef: { containerName: "app", resource: "limits.memory", divisor: "1Mi" },
+            },
+          ],
+        },
+      },
+      {
+        name: "all",
+        projected: {
+          sources: [{ configMap: { name: "app" } }, {
+            secret: { name: "db", items: [{ key: "password", path: "pw" }] },
+          }],
+        },
+      },
+    ],
+  });
+}
+
+Deno.test("setUpPodVolumes() writes configMap, secret, downwardAPI and projected volumes like the kubelet", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const root = `${dir}/root`;
+    const configMaps: Record<string, ConfigMap> = { "default/app": { data: { "app.conf": "v1" } } };
+    const objects = fakeLookup({
+      configMaps,
+      secrets: { "default/db": { data: { password: b64("pw1") } } },
+    });
+    const mount = recordingMount();
+    const pod = apiPod();
+    const paths = await setUpPodVolumes(pod, root, { mount, objects });
+    const vols = `${root}/pods/uid-1/volumes`;
+    assert.deepEqual([...paths], [
+      ["cfg", `${vols}/kubernetes.io~configmap/cfg`],
+      ["creds", `${vols}/kubernetes.io~secret/creds`],
+      ["info", `${vols}/kubernetes.io~downward-api/info`],
+      ["all", `${vols}/kubernetes.io~projected/all`],
+    ]);
+    assert.equal(
+      await Deno.readTextFile(`${vols}/kubernetes.io~configmap/cfg/conf/app.conf`),
+      "v1",
+    );
+    assert.equal(await Deno.readTextFile(`${vols}/kubernetes.io~secret/creds/password`), "pw1");
+    assert.equal(
+      (await Deno.stat(`${vols}/kubernetes.io~secret/creds/password`)).mode! & 0o777,
+      0o400,
+    );
+    assert.equal(await Deno.readTextFile(`${vols}/kubernetes.io~downward-api/info/name`), "web");
+    assert.equal(await Deno.readTextFile(`${vols}/kubernetes.io~downward-api/info/mem`), "128");
+    assert.equal(await Deno.readTextFile(`${vols}/kubernetes.io~projected/all/pw`), "pw1");
+    // Secrets (and the projected volume with a secret) on a tmpfs; the rest on disk.
+    assert.deepEqual([...mount.mounted.keys()].sort(), [
+      `${vols}/kubernetes.io~projected/all`,
+      `${vols}/kubernetes.io~secret/creds`,
+    ]);
+
+    // Every call rewrites: an edited ConfigMap reaches the files; the rest stays as it was.
+    const secretData = await Deno.readLink(`${vols}/kubernetes.io~secret/creds/..data`);
+    configMaps["default/app"] = { data: { "app.conf": "v2" } };
+    await setUpPodVolumes(pod, root, { mount, objects });
+    assert.equal(
+      await Deno.readTextFile(`${vols}/kubernetes.io~configmap/cfg/conf/app.conf`),
+      "v2",
+    );
+    assert.equal(await Deno.readTextFile(`${vols}/kubernetes.io~projected/all/app.conf`), "v2");
+    assert.equal(await Deno.readLink(`${vols}/kubernetes.io~secret/creds/..data`), secretData);
+    assert.equal(mount.attempts, 2);
+
+    // The mounts of these volumes are read-only whatever the volumeMount says.
+    const mounts = await makeMounts(pod.spec!.containers[0], paths);
+    assert.deepEqual(mounts.map((m) => m.readonly), [true, true, true, true]);
+
+    await cleanupPodDirs(root, "uid-1", { mount });
+    assert.equal(mount.mounted.size, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("setUpPodVolumes() fails a missing or unreadable object with a FailedMount naming it, writing nothing", async (t) => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const root = `${dir}/root`;
+    const volume = (v: object) => makePod([{ name: "a" }], { volumes: [{ name: "v", ...v }] });
+    const cases: [string, Pod, string][] = [
+      [
+        "missing configMap",
+        volume({ configMap: { name: "app" } }),
+        'configmap "app" not found',
+      ],
+      [
+        "missing key",
+        volume({ secret: { secretName: "db", items: [{ key: "apikey", path: "k" }] } }),
+        'secret "db" references non-existent secret key: apikey',
+      ],
+      [
+        "unreadable",
+        volume({ secret: { secretName: "flaky", optional: true } }),
+        "Cannot read Secret default/flaky: the API server is unreachable",
+      ],
+      [
+        "path with ..",
+        volume({ secret: { secretName: "db", items: [{ key: "password", path: "../../x" }] } }),
+        `Invalid volume file path "../../x": must not contain '..'`,
+      ],
+      [
+        "token standalone",
+        volume({ projected: { sources: [{ serviceAccountToken: { path: "token" } }] } }),
+        'projected serviceAccountToken source "token" needs the API server (denolet runs standalone)',
+      ],
+    ];
+    const objects = fakeLookup({
+      secrets: { "default/db": { data: { password: b64("hunter2") } } },
+      unavailable: ["default/flaky"],
+    });
+    for (const [name, pod, message] of cases) {
+      await t.step(name, async () => {
+        await assert.rejects(
+          setUpPodVolumes(pod, root, { objects, mount: recordingMount() }),
+          (e) => {
+            assert.ok(e instanceof VolumeSetupError, String(e));
+            assert.equal(e.volume, "v");
+            assert.equal(e.message, `MountVolume.SetUp failed for volume "v" : ${message}`);
+            assert.doesNotMatch(e.message, /hunter2/);
+            return true;
+          },
+        );
+        await assert.rejects(Deno.stat(`${root}/pods/uid-1/volumes`), Deno.errors.NotFound);
+      });
+    }
+    await t.step("optional and absent: an empty volume", async () => {
+      const pod = volume({ configMap: { name: "app", optional: true } });
+      const paths = await setUpPodVolumes(pod, root);
+      const entries = [...Deno.readDirSync(paths.get("v")!)].map((e) => e.name);
+      assert.equal(entries.length, 2); // ..data and its timestamped dir
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("setUpPodVolumes() gives a secret 0600 files in a 0700 dir when no tmpfs can be had, and says so", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const pod = makePod([{ name: "a" }], {
+      volumes: [{ name: "s", secret: { secretName: "db" } }],
+    });
+    const objects = fakeLookup({ secrets: { "default/db": { data: { password: b64("pw") } } } });
+    const warnings: string[] = [];
+    const options = {
+      objects,
+      mount: recordingMount("mount: permission denied"),
+      onTmpfsUnavailable: (m: string) => warnings.push(m),
+    };
+    const paths = await setUpPodVolumes(pod, `${dir}/root`, options);
+    await setUpPodVolumes(pod, `${dir}/root`, options);
+    const vol = paths.get("s")!;
+    assert.equal((await Deno.stat(vol)).mode! & 0o777, 0o700);
+    assert.equal((await Deno.stat(`${vol}/password`)).mode! & 0o777, 0o600);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /mount: permission denied/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 // The scoped tests below run with read/write on this dir only, as the agent
 // runs with its computed grants; made here because they cannot make it.
 const SCOPED_DIR = Deno.makeTempDirSync({ prefix: "denolet-scoped-volumes-" });
@@ -224,6 +419,34 @@ Deno.test({
       await setUpPodVolumes(pod, `${SCOPED_DIR}/root`);
       assert.ok((await Deno.stat(`${SCOPED_DIR}/made`)).isDirectory);
     });
+  },
+});
+
+Deno.test({
+  name:
+    "setUpPodVolumes() puts a secret on disk (0600 in 0700) with a warning when the grants allow no mount",
+  // The agent's grants: its root dir, and `ln` for the symlinks Deno makes only unscoped.
+  permissions: { read: [SCOPED_DIR], write: [SCOPED_DIR], run: ["ln"] },
+  async fn() {
+    const pod = makePod([{ name: "a" }], {
+      volumes: [{ name: "s", secret: { secretName: "db" } }],
+    });
+    const objects = fakeLookup({ secrets: { "default/db": { data: { password: b64("pw") } } } });
+    const warnings: string[] = [];
+    const paths = await setUpPodVolumes(pod, `${SCOPED_DIR}/root`, {
+      objects,
+      onTmpfsUnavailable: (m) => warnings.push(m),
+    });
+    const vol = paths.get("s")!;
+    assert.equal(await Deno.readTextFile(`${vol}/password`), "pw");
+    assert.equal((await Deno.stat(vol)).mode! & 0o777, 0o700);
+    assert.equal((await Deno.stat(`${vol}/password`)).mode! & 0o777, 0o600);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /^Cannot mount a tmpfs for secret volume .*--allow-run=mount/);
+    // An update swaps ..data through `ln` too.
+    const updated = fakeLookup({ secrets: { "default/db": { data: { password: b64("pw2") } } } });
+    await setUpPodVolumes(pod, `${SCOPED_DIR}/root`, { objects: updated });
+    assert.equal(await Deno.readTextFile(`${vol}/password`), "pw2");
   },
 });
 

@@ -33,6 +33,7 @@ Deno.test("computePermissions() for the defaults grants the containerd socket an
     ],
     env: ENV,
     sys: "all",
+    run: ["ln", "mount", "umount"],
   });
   assert.deepEqual(permissionFlags(perms), [
     "--allow-read=/var/lib/kubelet,/var/log/pods,/run/containerd/containerd.sock",
@@ -40,6 +41,7 @@ Deno.test("computePermissions() for the defaults grants the containerd socket an
     "--allow-net=unix:/run/containerd/containerd.sock,127.0.0.1:10248,127.0.0.1:10255,127.0.0.1,10.88.0.0/16",
     `--allow-env=${ENV.join(",")}`,
     "--allow-sys",
+    "--allow-run=ln,mount,umount",
   ]);
   assert.ok(perms.env.includes("LOG_TOKENS") && perms.env.includes("LOG_STREAM"));
   assert.ok(perms.env.includes("GRPC_TRACE"));
@@ -97,6 +99,7 @@ Deno.test("computePermissions() for a full config scopes every path, socket and 
     ],
     env: ENV,
     sys: "all",
+    run: ["ln", "mount", "umount"],
   });
 });
 
@@ -124,6 +127,7 @@ Deno.test("computePermissions() for the embedded runtime grants its socket in th
     ],
     env: ENV,
     sys: "all",
+    run: ["ln", "mount", "umount"],
   });
 });
 

@@ -34,6 +34,7 @@ Deno.test("buildCompileCommand() builds deno compile with the default permission
     "--allow-net=unix:/run/containerd/containerd.sock,127.0.0.1:10248,127.0.0.1:10255,127.0.0.1,10.88.0.0/16",
     `--allow-env=${ENV}`,
     "--allow-sys",
+    "--allow-run=ln,mount,umount",
     "main.ts",
   ]);
 });
@@ -68,6 +69,7 @@ Deno.test("buildCompileCommand() takes the deno path, target, output and entry",
       "--allow-net=unix:/tmp/denolet/embedded-cri.sock,127.0.0.1,10.88.0.0/16",
       `--allow-env=${ENV}`,
       "--allow-sys",
+      "--allow-run=ln,mount,umount",
       "./main.ts",
     ],
   );

@@ -1,15 +1,15 @@
 /**
  * Reading one static pod manifest file for {@linkcode FileSource}: stat, the
- * change signature that lets a relist skip unchanged files, the size cap, and
- * decoding into a pod.
+ * change signature that lets a relist skip unchanged files, the size cap, decoding
+ * into pods and local objects, and what the source then serves from the file.
  *
  * @module
  */
 
-import type { Pod } from "../api/types.ts";
 import type { Clock } from "../util/clock.ts";
 import { errText } from "../util/err_text.ts";
-import { decodeSinglePod, decodeText, oneLine } from "./_manifest.ts";
+import { decodeManifestFile, type ManifestContent, type ManifestItem } from "./_file_documents.ts";
+import { decodeText, oneLine } from "./_manifest.ts";
 
 /** Manifest extensions read from a directory. */
 export const MANIFEST_EXTENSION = /\.(ya?ml|json)$/i;
@@ -22,12 +22,18 @@ const STABLE_AFTER_MS = 2_000;
 
 /** What the source knows about one manifest file. */
 export interface FileEntry {
-  /** The last good pod from this file (kept while a bad edit is reported). */
-  pod?: Pod;
-  /** JSON of `pod`, to detect changes cheaply. */
-  podJson?: string;
-  /** What is wrong with the file's current content, if anything. */
+  /**
+   * What the file serves: the good pods and objects of its current content, then
+   * those of its last good version that it no longer defines while some of its
+   * documents are bad (any of them may be the one being edited).
+   */
+  items: ManifestItem[];
+  /** Why the file's current content cannot be read at all, if so (all `items` are old). */
   error?: string;
+  /** The bad documents of the current content, one line each. */
+  rejected: string[];
+  /** The items (at the end of `items`) kept from an earlier version. */
+  kept: number;
   /** Device, inode, size, mtime and ctime when the file was last read. */
   sig?: string;
   /** Whether the file was unchanged for a while when read, so `sig` can be trusted. */
@@ -42,7 +48,7 @@ interface Signature {
 
 /** The result of looking at one manifest path. */
 export type LoadOutcome =
-  | { kind: "pod"; pod: Pod; unknownFields?: string[] } & Signature
+  | { kind: "content"; content: ManifestContent } & Signature
   | { kind: "error"; reason: string } & Signature
   | { kind: "empty" } & Signature
   | { kind: "unchanged" }
@@ -115,7 +121,7 @@ export async function loadManifestFile(
   const stable = mtime !== undefined && ctime !== undefined &&
     now - mtime > STABLE_AFTER_MS && now - ctime > STABLE_AFTER_MS;
   const outcome = await readManifest(path, info.size, options);
-  return outcome.kind === "pod" || outcome.kind === "error" || outcome.kind === "empty"
+  return outcome.kind === "content" || outcome.kind === "error" || outcome.kind === "empty"
     ? { ...outcome, sig, stable }
     : outcome;
 }
@@ -135,23 +141,28 @@ async function readManifest(
   if (bytes.length === 0) return { kind: "empty" };
   const text = decodeText(bytes);
   if (text === undefined) return { kind: "error", reason: "the file is not UTF-8 text" };
-  let result: ReturnType<typeof decodeSinglePod>;
+  let result: ReturnType<typeof decodeManifestFile>;
   try {
-    result = decodeSinglePod(text, { source: "file", nodeName: options.nodeName, location: path });
+    result = decodeManifestFile(text, {
+      source: "file",
+      nodeName: options.nodeName,
+      location: path,
+    });
   } catch (err) {
     // A defect, not bad input: only this file is rejected.
     return { kind: "error", reason: `internal error: ${oneLine(errText(err))}` };
   }
   if (!result.ok) return { kind: "error", reason: result.reason };
-  return result.unknownFields
-    ? { kind: "pod", pod: result.pods[0], unknownFields: result.unknownFields }
-    : { kind: "pod", pod: result.pods[0] };
+  const { items, rejected, unknownFields } = result;
+  return { kind: "content", content: { items, rejected, unknownFields } };
 }
 
 /**
  * Records `outcome` for `path` in `entries`. A file that turned bad keeps its last
- * good pod. Returns true when the path is not a regular file (the caller names it
- * once in the log).
+ * good items; a file with some bad documents serves its good ones and keeps the items
+ * of its last good version that it no longer defines. An unchanged item keeps its
+ * object, so identity tells what changed. Returns true when the path is not a
+ * regular file (the caller names it once in the log).
  */
 export function applyOutcome(
   entries: Map<string, FileEntry>,
@@ -161,31 +172,38 @@ export function applyOutcome(
   switch (outcome.kind) {
     case "unchanged":
       return false;
-    case "pod": {
-      const podJson = JSON.stringify(outcome.pod);
-      const entry = entries.get(path);
-      if (entry?.podJson === podJson) {
-        entry.error = undefined;
-        entry.sig = outcome.sig;
-        entry.stable = outcome.stable;
-        return false;
-      }
-      entries.set(path, {
-        pod: outcome.pod,
-        podJson,
-        sig: outcome.sig,
-        stable: outcome.stable,
+    case "content": {
+      const old = entries.get(path)?.items ?? [];
+      const previous = new Map(old.map((item) => [item.key, item]));
+      const items = outcome.content.items.map((item) => {
+        const before = previous.get(item.key);
+        return before?.fingerprint === item.fingerprint ? before : item;
       });
+      const rejected = outcome.content.rejected;
+      let kept = 0;
+      if (rejected.length > 0) {
+        const defined = new Set(items.map((item) => item.key));
+        for (const item of old) {
+          if (defined.has(item.key)) continue;
+          items.push(item);
+          kept++;
+        }
+      }
+      entries.set(path, { items, rejected, kept, sig: outcome.sig, stable: outcome.stable });
       return false;
     }
     case "error":
     case "empty": {
       const reason = outcome.kind === "empty" ? "the file is empty" : outcome.reason;
-      const entry = entries.get(path) ?? {};
-      entry.error = reason;
-      entry.sig = outcome.sig;
-      entry.stable = outcome.stable;
-      entries.set(path, entry);
+      const items = entries.get(path)?.items ?? [];
+      entries.set(path, {
+        items,
+        error: reason,
+        rejected: [],
+        kept: items.length,
+        sig: outcome.sig,
+        stable: outcome.stable,
+      });
       return false;
     }
     case "gone":

@@ -1,15 +1,15 @@
 /**
  * What {@linkcode FileSource} knows about the manifests at its path: one entry per
- * file, the vanished files still in their grace period, and the pod set they make
- * (first file in lexical order wins a pod name). The relist and the handling of one
- * watched path live here; the source serializes them and runs the loop.
+ * file, the vanished files still in their grace period, and the pod set and the
+ * local object set they make (the first file in lexical order wins a pod name or an
+ * object's kind/namespace/name). The relist and the handling of one watched path
+ * live here; the source serializes them and runs the loop.
  *
  * @module
  */
 
 import { basename, join } from "node:path";
 import type { Pod } from "../api/types.ts";
-import { podFullName } from "../api/pod_helpers.ts";
 import type { Clock } from "../util/clock.ts";
 import { errText } from "../util/err_text.ts";
 import type { Logger } from "../util/logger.ts";
@@ -21,8 +21,13 @@ import {
   type LoadOutcome,
   MANIFEST_EXTENSION,
 } from "./_file_load.ts";
+import { describeItem, prefixed } from "./_file_documents.ts";
 import { FileSourceReporter } from "./_file_reporter.ts";
+import type { LocalObject } from "./_local_object.ts";
 import { oneLine } from "./_manifest.ts";
+
+/** Kept items named one by one in a warning; the rest are counted. */
+const SHOWN_KEPT = 5;
 
 /** Read this many files at once during a relist. */
 const READ_CONCURRENCY = 16;
@@ -38,7 +43,7 @@ export interface ManifestFilesOptions {
   graceMs: number;
 }
 
-/** The manifests of one path and the pod set they make. Not safe for concurrent calls. */
+/** The manifests of one path and the pod and object sets they make. Not safe for concurrent calls. */
 export class ManifestFiles {
   #path: string;
   #o: ManifestFilesOptions;
@@ -49,6 +54,8 @@ export class ManifestFiles {
   #singleFile = false;
   #snapshot: Pod[] = [];
   #version = 0;
+  #objects: LocalObject[] = [];
+  #objectsVersion = 0;
 
   /** @param path the manifest path, without a trailing `/`. */
   constructor(path: string, options: ManifestFilesOptions) {
@@ -70,6 +77,16 @@ export class ManifestFiles {
   /** The pods served now (in file path order). Callers must not change them. */
   snapshot(): Pod[] {
     return [...this.#snapshot];
+  }
+
+  /** Changes each time the local object set changes. */
+  get objectsVersion(): number {
+    return this.#objectsVersion;
+  }
+
+  /** The ConfigMaps and Secrets served now (in file path order; deeply frozen). */
+  objects(): LocalObject[] {
+    return [...this.#objects];
   }
 
   /** Paths of vanished files whose pods are still kept. */
@@ -202,37 +219,60 @@ export class ManifestFiles {
 
   #apply(path: string, outcome: LoadOutcome): void {
     if (applyOutcome(this.#entries, path, outcome)) this.#reporter.noteNotRegular(path);
-    if (outcome.kind === "pod") this.#reporter.noteUnknownFields(path, outcome.unknownFields);
+    if (outcome.kind === "content") {
+      this.#reporter.noteUnknownFields(path, outcome.content.unknownFields);
+    }
   }
 
-  /** Rebuilds the served pod set, applies first-file-wins and reports problems once. */
+  /**
+   * Rebuilds the served pod and object sets, applies first-file-wins (by pod name, and
+   * by kind/namespace/name for objects) and reports problems once.
+   */
   #recompute(): void {
-    const byName = new Map<string, string>();
+    const firstPath = new Map<string, string>();
     const pods: Pod[] = [];
+    const objects: LocalObject[] = [];
     const paths = [...this.#entries.keys()].sort();
     for (const path of paths) {
       const entry = this.#entries.get(path)!;
-      let problem = entry.error;
-      if (entry.pod) {
-        const fullName = podFullName(entry.pod);
-        const first = byName.get(fullName);
+      const problems = entry.error !== undefined ? [entry.error] : [...entry.rejected];
+      for (const item of entry.items) {
+        const first = firstPath.get(item.key);
         if (first !== undefined) {
-          problem ??= `duplicate pod name '${entry.pod.metadata?.name}' in namespace ` +
-            `'${entry.pod.metadata?.namespace}', already defined in '${first}'`;
-        } else {
-          byName.set(fullName, path);
-          pods.push(entry.pod);
+          problems.push(
+            prefixed(item.where, `duplicate ${describeItem(item)}, already defined in '${first}'`),
+          );
+          continue;
         }
+        firstPath.set(item.key, path);
+        if (item.pod) pods.push(item.pod);
+        else if (item.object) objects.push(item.object);
       }
-      this.#reporter.note(path, problem, entry.pod !== undefined && entry.error !== undefined);
+      this.#reporter.note(path, problems, keptNote(entry));
     }
     this.#reporter.forgetExcept((path) => this.#entries.has(path));
-    // An unchanged file keeps its Pod object, so identity tells what changed.
-    const same = pods.length === this.#snapshot.length &&
-      pods.every((pod, i) => pod === this.#snapshot[i]);
-    if (!same) {
+    // An unchanged item keeps its object, so identity tells what changed.
+    if (!sameItems(pods, this.#snapshot)) {
       this.#snapshot = pods;
       this.#version++;
     }
+    if (!sameItems(objects, this.#objects)) {
+      this.#objects = objects;
+      this.#objectsVersion++;
+    }
   }
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+/** What a warning about `entry` adds about the old items it still serves. */
+function keptNote(entry: FileEntry): string {
+  if (entry.kept === 0) return "";
+  if (entry.error !== undefined) return "still serving the last good version of this file";
+  const kept = entry.items.slice(entry.items.length - entry.kept).map((item) => item.key);
+  const shown = kept.slice(0, SHOWN_KEPT).join(", ");
+  const more = kept.length > SHOWN_KEPT ? ` and ${kept.length - SHOWN_KEPT} more` : "";
+  return `still serving the last good version of ${oneLine(shown)}${more}`;
 }

@@ -15,8 +15,8 @@ const SHOWN_UNKNOWN_FIELDS = 10;
 export class FileSourceReporter {
   #path: string;
   #logger: Logger;
-  /** What was last logged per path (problem reason), so each is logged once. */
-  #reported = new Map<string, string>();
+  /** The problems last logged per path, so each is logged once. */
+  #reported = new Map<string, string[]>();
   /** The unknown fields last named per path. */
   #unknown = new Map<string, string>();
   /** Non-manifest files and subdirectories already named in the log. */
@@ -38,21 +38,34 @@ export class FileSourceReporter {
     this.#pathProblem = reason;
   }
 
-  /** Logs `reason` for a manifest file unless it was the last thing logged for it. */
-  note(path: string, reason: string | undefined, keptOld: boolean): void {
+  /**
+   * Logs each of `problems` of a manifest file that was not among those last logged
+   * for it, or once that the file is valid again when there are none. `kept` (may be
+   * empty) tells what is still served from an earlier version.
+   */
+  note(path: string, problems: readonly string[], kept: string): void {
     const last = this.#reported.get(path);
-    if (last === reason) return;
-    if (reason === undefined) {
+    if (problems.length === 0) {
+      if (last === undefined) return;
       this.#reported.delete(path);
       this.#logger.info("Static pod manifest is valid again", { path });
       return;
     }
-    this.#reported.set(path, reason);
-    const suffix = keptOld ? "; still serving the last good version of this file" : "";
-    this.#logger.warn(`Cannot load static pod manifest '${oneLine(path)}': ${reason}${suffix}`, {
-      path,
-      reason,
-    });
+    const known = new Set(last ?? []);
+    if (
+      last !== undefined && last.length === problems.length && problems.every((p) => known.has(p))
+    ) {
+      return;
+    }
+    this.#reported.set(path, [...problems]);
+    const suffix = kept === "" ? "" : `; ${kept}`;
+    for (const reason of problems) {
+      if (known.has(reason)) continue;
+      this.#logger.warn(`Cannot load static pod manifest '${oneLine(path)}': ${reason}${suffix}`, {
+        path,
+        reason,
+      });
+    }
   }
 
   /** Names the fields a manifest has that core/v1 does not, once per distinct list. */

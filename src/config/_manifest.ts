@@ -44,14 +44,18 @@ export interface StaticOrigin {
   location: string;
 }
 
-function describe(value: unknown): string {
+/** "a list", "null", "a string": what a document is when it is no object. */
+export function describe(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (value === null) return "null";
   return `a ${typeof value}`;
 }
 
-/** Checks `value` is an object of the given kind in apiVersion v1. */
-function kindProblem(value: unknown, kind: string, optional = false): string | undefined {
+/**
+ * Checks `value` is an object of the given kind in apiVersion v1 (`optional`: or has
+ * neither kind nor apiVersion, as a PodList item may).
+ */
+export function kindProblem(value: unknown, kind: string, optional = false): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return `not a ${kind}: the document is ${describe(value)}`;
   }

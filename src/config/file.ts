@@ -6,13 +6,21 @@
  * skipped, each file is capped at 10 MiB, and a missing or empty directory is a
  * valid empty state (the source is still "seen").
  *
+ * A file holds one or more YAML documents (`---`), each a `v1` Pod, PodList,
+ * ConfigMap or Secret. Pods go to `run()`'s `send`; ConfigMaps and Secrets are
+ * objects in their namespace for static pods to reference (kubernetes/kubernetes#27312;
+ * the kubelet cannot), given to {@linkcode FileSourceOptions.onObjects}: they never
+ * become pods and never reach PodConfig.
+ *
  * Where it is better than the kubelet:
  * - Only `.yaml`, `.yml` and `.json` files are read (any case); every other file
  *   (`x.yaml.bak`, `x.yaml~`, `x.yaml.swp`) is named once in a warning and never run.
- * - A bad file (invalid YAML, not a Pod, a field of the wrong type, invalid spec, a
- *   pod name already defined by an earlier file in lexical order) is reported once
- *   with its path and reason (one line, naming the field); the other pods are
- *   untouched and the fix is picked up by the next event or relist. Fields core/v1
+ * - A bad document (invalid YAML, not one of those kinds, a field of the wrong type,
+ *   invalid spec or data, a pod name or object already defined by an earlier
+ *   document or an earlier file in lexical order) is reported once with its path,
+ *   where it is in the file (`document 2 (line 14)`, `items[3]`) and the reason (one
+ *   line, naming the field, never a secret's value); the other documents and files
+ *   are untouched and the fix is picked up by the next event or relist. Fields core/v1
  *   does not have are dropped, as the API server does, and named once in a warning.
  * - A single manifest file is watched itself, so read access to that file is all
  *   the source needs.
@@ -29,12 +37,15 @@
  * @module
  */
 
+import type { ConfigMap, Secret } from "kubernetes-types/core/v1.d.ts";
 import type { Pod } from "../api/types.ts";
 import { FILE_SOURCE } from "../api/pod_helpers.ts";
 import type { Clock } from "../util/clock.ts";
+import { errText } from "../util/err_text.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { ManifestFiles } from "./_file_manifests.ts";
 import { type FileSourceSteps, runFileSource } from "./_file_run.ts";
+import { localObjectKey } from "./_local_object.ts";
 import { MAX_CONFIG_LENGTH } from "./_manifest.ts";
 import type { PodSource } from "./pod_update.ts";
 import { denoWatchFs, type WatchFs } from "./watch_fs.ts";
@@ -55,15 +66,27 @@ export interface FileSourceOptions {
   maxFileBytes?: number;
   /** How long a vanished file's pod is kept in case the file comes back. @default 1_000 */
   removalGraceMs?: number;
+  /**
+   * Receives the full current set of valid ConfigMaps and Secrets of the path (in
+   * file path order, deeply frozen) once after the first relist, even when empty,
+   * and then whenever the set changes. It is called inside the step that found the
+   * change, before that step's pods are sent, so a pod never arrives before the
+   * objects it reads. A throw is logged and does not stop the source.
+   * @default undefined
+   */
+  onObjects?: (objects: Array<ConfigMap | Secret>) => void;
 }
 
 /**
  * The static pod directory source (source name `file`).
  *
- * Choice on bad input: when a file that held a good pod is edited into something
- * invalid, the source keeps serving the last good pod from that file and reports
- * the error once. Nothing already running is lost because of bad input; deleting
- * the file is how a pod is removed.
+ * Choice on bad input: when a file that held good pods or objects is edited into
+ * something unreadable, the source keeps serving its last good version and reports
+ * the error once. When only some of its documents are bad, the good ones are served
+ * and so is whatever its last good version defined that the new one does not (a bad
+ * document may be that thing, mid-edit), named in the warning, until the file is
+ * all good again. Nothing already running is lost because of bad input; deleting a
+ * document from a good file, or the file, is how a pod or object is removed.
  *
  * `run()` repeats the two steps tests call directly: {@linkcode FileSource.listOnce}
  * (the relist, which is also the reconciler) and {@linkcode FileSource.handleEvent}
@@ -81,6 +104,8 @@ export class FileSource implements PodSource, FileSourceSteps {
   #logger: Logger;
   #watchFs: WatchFs;
   #files: ManifestFiles;
+  #onObjects: ((objects: Array<ConfigMap | Secret>) => void) | undefined;
+  #objectsSent = -1;
   #queue: Promise<unknown> = Promise.resolve();
 
   /**
@@ -96,6 +121,7 @@ export class FileSource implements PodSource, FileSourceSteps {
     this.#clock = options.clock;
     this.#logger = options.logger ?? nullLogger;
     this.#watchFs = options.watchFs ?? denoWatchFs;
+    this.#onObjects = options.onObjects;
     const maxBytes = options.maxFileBytes ?? MAX_CONFIG_LENGTH;
     const graceMs = options.removalGraceMs ?? 1_000;
     if (!(this.#period > 0)) {
@@ -131,6 +157,11 @@ export class FileSource implements PodSource, FileSourceSteps {
   /** The pods currently served (in file path order). Callers must not change them. */
   snapshot(): Pod[] {
     return this.#files.snapshot();
+  }
+
+  /** The ConfigMaps and Secrets currently served (in file path order; deeply frozen). */
+  objects(): Array<ConfigMap | Secret> {
+    return this.#files.objects();
   }
 
   /** Paths of vanished files whose pods are still kept during the grace period. */
@@ -195,8 +226,34 @@ export class FileSource implements PodSource, FileSourceSteps {
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.#queue.then(fn);
+    const result = this.#queue.then(async () => {
+      try {
+        return await fn();
+      } finally {
+        this.#sendObjects();
+      }
+    });
     this.#queue = result.catch(() => {});
     return result;
+  }
+
+  /** Calls `onObjects` when the object set changed since it was last called (or never was). */
+  #sendObjects(): void {
+    const version = this.#files.objectsVersion;
+    if (this.#onObjects === undefined || version === this.#objectsSent) return;
+    this.#objectsSent = version;
+    const objects = this.#files.objects();
+    this.#logger.debug(2, "Static pod path objects changed", {
+      path: this.path,
+      objects: objects.map(localObjectKey).join(", "),
+    });
+    try {
+      this.#onObjects(objects);
+    } catch (err) {
+      this.#logger.error("Local ConfigMap and Secret receiver failed", {
+        path: this.path,
+        err: errText(err),
+      });
+    }
   }
 }

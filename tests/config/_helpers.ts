@@ -20,6 +20,20 @@ ${extra}spec:
 `;
 }
 
+/** A ConfigMap document in YAML. */
+export function configMapYaml(name: string, data: Record<string, string>, namespace = ""): string {
+  const ns = namespace ? `  namespace: ${namespace}\n` : "";
+  const lines = Object.entries(data).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`).join("");
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${ns}data:\n${lines}`;
+}
+
+/** A Secret document in YAML with stringData. */
+export function secretYaml(name: string, stringData: Record<string, string>): string {
+  const lines = Object.entries(stringData).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`)
+    .join("");
+  return `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\nstringData:\n${lines}`;
+}
+
 /** A minimal Pod manifest as a JS object. */
 export function podObject(name: string, image = "busybox:1.36"): Record<string, unknown> {
   return {

@@ -78,7 +78,7 @@ Deno.test("FileSource reports a bad file once, keeps the other pods and picks up
     [
       "not a Pod",
       "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n",
-      /not a Pod: kind is 'Deployment'/,
+      /not a Pod, PodList, ConfigMap or Secret: kind is 'Deployment'/,
     ],
     [
       "no name",
@@ -90,8 +90,7 @@ Deno.test("FileSource reports a bad file once, keeps the other pods and picks up
       "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers: []\n",
       /invalid pod: field 'spec.containers'/,
     ],
-    ["two documents", podYaml("x") + "---\n" + podYaml("y"), /2 YAML documents/],
-    ["a list", "- a\n- b\n", /not a Pod: the document is a list/],
+    ["a list", "- a\n- b\n", /not a Pod, PodList, ConfigMap or Secret: the document is a list/],
   ];
   for (const [what, text, reason] of bad) {
     await t.step(what, async () => {

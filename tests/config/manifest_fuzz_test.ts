@@ -7,7 +7,9 @@
  * - every accepted pod survives what consumes it downstream (PodConfig, the sandbox
  *   and container config generation, computePodActions, the container hash);
  * - a FileSource fed the accepted and rejected manifests keeps running and serves
- *   exactly the good pods.
+ *   exactly the good pods (and the ConfigMap and Secret of a multi-document file);
+ * - ConfigMap and Secret decoding (issue 11) never throws, rejects in one line, never
+ *   quotes a Secret's value, and only accepts what the API server would store.
  *
  * Set FUZZ_REPORT=1 to print the figures (mutations, accepted, rejected, time).
  */
@@ -17,6 +19,14 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import type { Pod } from "../../src/api/types.ts";
 import { podFullName } from "../../src/api/pod_helpers.ts";
+import { decodeManifestFile } from "../../src/config/_file_documents.ts";
+import {
+  decodeBase64,
+  decodeLocalObject,
+  localObjectKey,
+  MAX_OBJECT_DATA_BYTES,
+  objectKeyProblem,
+} from "../../src/config/_local_object.ts";
 import { decodeSinglePod, toStaticPod } from "../../src/config/_manifest.ts";
 import { FileSource } from "../../src/config/file.ts";
 import { PodConfig } from "../../src/config/pod_config.ts";
@@ -375,6 +385,14 @@ Deno.test("manifest decoding survives thousands of seeded mutations of a valid P
         const name = podFullName(result.pods[0]);
         if (!expected.has(name)) expected.set(name, file.path);
       }
+      // One multi-document file: a ConfigMap, a Secret and a pod beside the fuzzed ones.
+      const objectsFile = join(dir, "zz-objects.yaml");
+      const pod = stringify(basePod()).replace(/^( {2}name: )web$/m, "$1with-objects");
+      await Deno.writeTextFile(
+        objectsFile,
+        [stringify(baseConfigMap()), stringify(baseSecret()), pod].join("---\n"),
+      );
+      expected.set("with-objects-node-1_default", objectsFile);
       const logger = createMemoryLogger();
       const watch = fakeWatch();
       const fileClock = new FakeClock(1_700_000_000_000);
@@ -388,6 +406,10 @@ Deno.test("manifest decoding survives thousands of seeded mutations of a valid P
       await waitFor(() => sent.length >= 1 && watch.calls.length === 1, "first state", 20_000);
       const served = () => sent.at(-1)!.map(podFullName).sort();
       assert.deepEqual(served(), [...expected.keys()].sort());
+      assert.deepEqual(src.objects().map(localObjectKey), [
+        "ConfigMap default/cfg",
+        "Secret default/creds",
+      ]);
       assert.ok(
         expected.size > 0 && expected.size < files.length,
         `${expected.size} of ${files.length}`,
@@ -418,6 +440,114 @@ Deno.test("manifest decoding survives thousands of seeded mutations of a valid P
     const ms = Math.round(performance.now() - started);
     console.log(
       `manifest fuzz: seed=${SEED} mutations=${MUTATIONS} accepted=${accepted} rejected=${rejected} files=${FILES} time=${ms}ms`,
+    );
+  }
+});
+
+/** The Secret values the object fuzz plants; no reason may quote them. */
+const SECRET_VALUES = ["fuzz-SECRET-string", "fuzz-SECRET-bytes"];
+const OBJECT_MUTATIONS = 1_500;
+
+function baseConfigMap(): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "cfg", labels: { app: "web" }, annotations: { "example.com/a": "b" } },
+    data: { "app.conf": "mode=fast\n", LOG_LEVEL: "info", empty: "" },
+    binaryData: { "logo.png": btoa("\u0089PNG") },
+    immutable: false,
+  };
+}
+
+function baseSecret(): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "creds", namespace: "default" },
+    type: "Opaque",
+    data: { token: btoa(SECRET_VALUES[1]), other: btoa("x") },
+    stringData: { password: SECRET_VALUES[0] },
+  };
+}
+
+/** What an accepted object must be: as the API server stores it, within its limits. */
+function assertStorable(object: Record<string, unknown>, what: string): void {
+  assert.ok(Object.isFrozen(object), `${what}: not frozen`);
+  assert.equal(object.apiVersion, "v1");
+  const meta = object.metadata as Record<string, unknown>;
+  assert.equal(typeof meta.name, "string");
+  assert.equal(typeof meta.namespace, "string");
+  let bytes = 0;
+  for (const field of ["data", "binaryData"]) {
+    const map = (object[field] ?? {}) as Record<string, string>;
+    for (const [key, value] of Object.entries(map)) {
+      assert.equal(objectKeyProblem(key), undefined, `${what}: key ${key}`);
+      assert.equal(typeof value, "string");
+      const base64 = object.kind === "Secret" || field === "binaryData";
+      bytes += base64 ? decodeBase64(value)!.length : new TextEncoder().encode(value).length;
+    }
+  }
+  assert.ok(bytes <= MAX_OBJECT_DATA_BYTES, `${what}: ${bytes} bytes`);
+  if (object.kind === "Secret") {
+    assert.equal("stringData" in object, false);
+    assert.equal(typeof object.type, "string");
+  }
+}
+
+function assertObjectReason(reason: string, what: string): void {
+  assert.ok(!/[\n\r\u2028\u2029]/.test(reason), `${what}: a rejection spans lines: ${reason}`);
+  assert.ok(reason.length > 0 && reason.length <= 2_200, `${what}: reason length ${reason.length}`);
+  assert.match(reason, /field '|not a |invalid YAML|the manifest is empty/, what);
+  for (const value of SECRET_VALUES) {
+    assert.ok(!reason.includes(value), `${what}: a reason quotes a Secret value: ${reason}`);
+  }
+}
+
+Deno.test("ConfigMap and Secret decoding survives seeded mutations and never quotes a Secret's value", () => {
+  const rand = prng(SEED + 2);
+  let accepted = 0;
+  let rejected = 0;
+  for (let i = 0; i < OBJECT_MUTATIONS; i++) {
+    const object = i % 2 === 0 ? baseConfigMap() : baseSecret();
+    const count = rand() < 0.6 ? 1 : 2 + Math.floor(rand() * 2);
+    for (let m = 0; m < count; m++) mutate(object, rand);
+    const what = `object mutation ${i}`;
+    // Most through the whole file decoder as YAML text, every 4th as a parsed value.
+    let reasons: string[];
+    let objects: Record<string, unknown>[];
+    const direct = i % 4 === 0 && (object.kind === "ConfigMap" || object.kind === "Secret");
+    if (direct) {
+      const result = decodeLocalObject(object);
+      reasons = result.ok ? [] : [result.reason];
+      objects = result.ok ? [result.object as unknown as Record<string, unknown>] : [];
+    } else {
+      let text: string;
+      try {
+        text = stringify(object);
+      } catch {
+        continue;
+      }
+      const result = decodeManifestFile(text, ORIGIN);
+      reasons = result.ok ? result.rejected : [result.reason];
+      objects = result.ok
+        ? result.items.map((item) =>
+          (item.object ?? item.pod) as unknown as Record<string, unknown>
+        )
+        : [];
+      if (result.ok) {
+        for (const field of result.unknownFields) assertObjectReason(`field '${field}'`, what);
+      }
+    }
+    for (const reason of reasons) assertObjectReason(reason, what);
+    for (const accepted of objects) assertStorable(accepted, what);
+    if (objects.length > 0) accepted++;
+    else rejected++;
+  }
+  assert.ok(accepted > OBJECT_MUTATIONS / 20, `too few accepted (${accepted})`);
+  assert.ok(rejected > OBJECT_MUTATIONS / 10, `too few rejected (${rejected})`);
+  if (Deno.env.get("FUZZ_REPORT") === "1") {
+    console.log(
+      `object fuzz: mutations=${OBJECT_MUTATIONS} accepted=${accepted} rejected=${rejected}`,
     );
   }
 });

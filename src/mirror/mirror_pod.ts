@@ -14,6 +14,8 @@
  */
 
 import type { ObjectMeta, OwnerReference } from "kubernetes-types/meta/v1.d.ts";
+import { podObjectRefs } from "../objects/pod_refs.ts";
+import { formatObjectRef } from "../objects/types.ts";
 import type { Pod } from "../api/types.ts";
 import { CONFIG_HASH_ANNOTATION, CONFIG_MIRROR_ANNOTATION } from "../api/pod_helpers.ts";
 
@@ -91,4 +93,30 @@ export function buildMirrorPod(staticPod: Pod, owner: MirrorPodOwner): Pod {
     metadata,
     spec: { ...structuredClone(staticPod.spec ?? { containers: [] }), nodeName: owner.nodeName },
   };
+}
+
+/**
+ * Why the API server refuses a mirror pod for `pod`, or undefined: a mirror
+ * pod may not reference Secrets, ConfigMaps, a service account (or its
+ * tokens) or PersistentVolumeClaims (the pod validation and NodeRestriction
+ * of kube-apiserver), so such a static pod runs without one. Names only,
+ * never values.
+ */
+export function mirrorRefusalReason(pod: Pod): string | undefined {
+  const refs = podObjectRefs(pod);
+  if (refs.length > 0) {
+    const named = refs.slice(0, 3).map(formatObjectRef).join(", ");
+    return `it references ${named}${refs.length > 3 ? ` and ${refs.length - 3} more` : ""}`;
+  }
+  const spec = pod.spec;
+  if (spec?.serviceAccountName) {
+    return `it references service account ${spec.serviceAccountName}`;
+  }
+  for (const v of spec?.volumes ?? []) {
+    if (v.persistentVolumeClaim) return `its volume ${v.name} is a PersistentVolumeClaim`;
+    if (v.projected?.sources?.some((src) => src.serviceAccountToken)) {
+      return `its volume ${v.name} projects a service account token`;
+    }
+  }
+  return undefined;
 }

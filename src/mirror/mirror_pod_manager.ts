@@ -36,7 +36,13 @@ import { errText } from "../util/err_text.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { LoopWaker, runEvery } from "../util/run_every.ts";
 import { ThrottledLog } from "../client/throttled_log.ts";
-import { buildMirrorPod, isMirrorPod, mirrorKey, staticPodHash } from "./mirror_pod.ts";
+import {
+  buildMirrorPod,
+  isMirrorPod,
+  mirrorKey,
+  mirrorRefusalReason,
+  staticPodHash,
+} from "./mirror_pod.ts";
 import { MirrorRefusals, type RefusalKind } from "./_mirror_refusals.ts";
 import { type KnownMirror, MirrorView } from "./_mirror_view.ts";
 
@@ -79,6 +85,8 @@ export class MirrorPodManager {
   #waker = new LoopWaker();
   #log: ThrottledLog;
   #refusals: MirrorRefusals;
+  /** Static pods (key → uid/hash) already told they get no mirror pod. */
+  #toldNoMirror = new Map<string, string>();
   #statics = new Map<string, Pod>();
   #view: MirrorView;
   #inFlight?: Promise<void>;
@@ -207,6 +215,9 @@ export class MirrorPodManager {
       await this.#delete(key, mirror, "its static pod is gone");
     }
     this.#refusals.prune(new Set(this.#statics.keys()));
+    for (const key of [...this.#toldNoMirror.keys()]) {
+      if (!this.#statics.has(key)) this.#toldNoMirror.delete(key);
+    }
   }
 
   async #syncStatic(key: string, pod: Pod, nodeUid: string): Promise<void> {
@@ -219,6 +230,20 @@ export class MirrorPodManager {
     if (mirror) {
       const why = mirror.deleting ? "it is being deleted" : "it is outdated";
       if (await this.#delete(key, mirror, why) !== "gone") return;
+    }
+    const refused = mirrorRefusalReason(pod);
+    if (refused) {
+      // Not even tried: the API server would refuse it (403) every time.
+      const told = `${uid}/${hash}`;
+      if (this.#toldNoMirror.get(key) !== told) {
+        this.#toldNoMirror.set(key, told);
+        this.#logger.info(
+          "Static pod has no mirror pod: the API server refuses mirror pods that reference " +
+            "Secrets, ConfigMaps, service accounts or PersistentVolumeClaims; it runs all the same",
+          { pod: key, why: refused },
+        );
+      }
+      return;
     }
     await this.#create(key, pod, uid, hash, nodeUid);
   }

@@ -16,7 +16,7 @@
  */
 
 import { isAbsolute, join } from "node:path";
-import { parse } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { KUBE_YAML_OPTIONS } from "../util/kube_yaml.ts";
 
 /** Host paths to grant, by access. */
@@ -93,17 +93,39 @@ export function podHostPaths(manifest: unknown): HostPathGrants {
   return out;
 }
 
-/** A manifest as the file source reads it: JSON, else YAML; undefined when neither. */
-function decode(text: string): unknown {
+/**
+ * The pods of a manifest file as the file source reads it: JSON, else YAML
+ * with any number of documents, each a Pod or a PodList (other kinds and bad
+ * documents give none).
+ */
+function decodePods(text: string): unknown[] {
+  let docs: unknown[];
   if (/^\s*\{/.test(text)) {
     try {
-      return JSON.parse(text);
-    } catch { /* a YAML flow mapping: parsed as YAML below */ }
+      docs = [JSON.parse(text)];
+    } catch {
+      docs = yamlDocuments(text);
+    }
+  } else {
+    docs = yamlDocuments(text);
   }
+  return docs.flatMap((doc) =>
+    isObject(doc) && doc.kind === "PodList" && Array.isArray(doc.items) ? doc.items : [doc]
+  );
+}
+
+function yamlDocuments(text: string): unknown[] {
   try {
-    return parse(text, { ...KUBE_YAML_OPTIONS, maxAliasCount: 100 });
+    return parseAllDocuments(text, KUBE_YAML_OPTIONS).flatMap((doc) => {
+      if (!("errors" in doc) || doc.errors.length > 0) return [];
+      try {
+        return [doc.toJS({ maxAliasCount: 100 })];
+      } catch {
+        return [];
+      }
+    });
   } catch {
-    return undefined;
+    return [];
   }
 }
 
@@ -148,9 +170,11 @@ export async function manifestHostPaths(
     } catch {
       continue;
     }
-    const grants = podHostPaths(decode(text));
-    out.read.push(...grants.read);
-    out.write.push(...grants.write);
+    for (const pod of decodePods(text)) {
+      const grants = podHostPaths(pod);
+      out.read.push(...grants.read);
+      out.write.push(...grants.write);
+    }
   }
   return out;
 }

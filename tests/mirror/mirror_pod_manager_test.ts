@@ -8,7 +8,7 @@ import {
 } from "../../src/api/pod_helpers.ts";
 import { ApiClient, UNLIMITED } from "../../src/client/mod.ts";
 import { RefusalLog } from "../../src/client/refusal_log.ts";
-import { isMirrorPod } from "../../src/mirror/mirror_pod.ts";
+import { isMirrorPod, mirrorRefusalReason } from "../../src/mirror/mirror_pod.ts";
 import {
   MIRROR_REFUSED_RETRY_MS,
   MIRROR_RESYNC_MS,
@@ -347,4 +347,53 @@ Deno.test("run() reconciles when the pods change and every 10 s, and ends on abo
   assert.equal(writes().length, 2);
   ac.abort();
   await done;
+});
+
+Deno.test("a static pod that references a ConfigMap gets no mirror pod, is told once, and an old mirror goes", async () => {
+  const { api, mirrors, feed, writes, logs } = setup();
+  mirrors.setStaticPods([staticPod("h1")]);
+  await mirrors.reconcile();
+  feed();
+  assert.deepEqual(summary(writes()), [`POST ${PODS}`]);
+  const withConfig = staticPod("h2");
+  withConfig.spec!.containers[0].env = [{
+    name: "A",
+    valueFrom: { configMapKeyRef: { name: "app-config", key: "a" } },
+  }];
+  mirrors.setStaticPods([withConfig]);
+  for (let i = 0; i < 3; i++) {
+    await mirrors.reconcile();
+    feed();
+  }
+  assert.deepEqual(summary(writes()), [`POST ${PODS}`, `DELETE ${MIRROR}`], "never tried");
+  assert.equal(api.get(MIRROR), undefined, "the outdated mirror is deleted");
+  const told = logs("info").filter((r) => /has no mirror pod/.test(r.message));
+  assert.equal(told.length, 1, "told once");
+  assert.equal(told[0].fields.why, "it references ConfigMap default/app-config");
+});
+
+Deno.test("mirrorRefusalReason() names Secrets, service accounts, PVCs and token projections", () => {
+  const pod = (spec: Partial<Pod["spec"]>) =>
+    ({ ...staticPod(), spec: { ...staticPod().spec!, ...spec } }) as Pod;
+  assert.equal(mirrorRefusalReason(staticPod()), undefined);
+  assert.equal(
+    mirrorRefusalReason(pod({ volumes: [{ name: "s", secret: { secretName: "db" } }] })),
+    "it references Secret default/db",
+  );
+  assert.equal(
+    mirrorRefusalReason(pod({ serviceAccountName: "app" })),
+    "it references service account app",
+  );
+  assert.equal(
+    mirrorRefusalReason(
+      pod({ volumes: [{ name: "d", persistentVolumeClaim: { claimName: "c" } }] }),
+    ),
+    "its volume d is a PersistentVolumeClaim",
+  );
+  assert.equal(
+    mirrorRefusalReason(pod({
+      volumes: [{ name: "t", projected: { sources: [{ serviceAccountToken: { path: "t" } }] } }],
+    })),
+    "its volume t projects a service account token",
+  );
 });

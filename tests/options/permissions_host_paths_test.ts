@@ -119,3 +119,29 @@ Deno.test("computeAgentPermissions() reads manifests with the file source's YAML
   assert.ok(perms.write.includes("/srv/merged"), String(perms.write));
   assert.ok(!perms.write.includes("/srv/flow"), "Directory is only stat'ed");
 });
+
+Deno.test("computeAgentPermissions() reads every Pod of a multi-document file and PodList items", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denolet-perms-multi-" });
+  const pod = (path: string, type: string) =>
+    JSON.stringify({
+      kind: "Pod",
+      spec: { volumes: [{ name: "v", hostPath: { path, type } }] },
+    });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/app.yaml`,
+      [
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}",
+        pod("/srv/one", "Directory"),
+        `{"kind": "PodList", "items": [${pod("/srv/two", "DirectoryOrCreate")}]}`,
+        "spec: [broken",
+      ].join("\n---\n"),
+    );
+    const perms = await computeAgentPermissions(await load([`--pod-manifest-path=${dir}`]));
+    assert.ok(perms.read.includes("/srv/one"));
+    assert.ok(perms.read.includes("/srv/two") && perms.write.includes("/srv/two"));
+    assert.ok(!perms.write.includes("/srv/one"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -54,10 +54,12 @@ export async function syncPod(
   const init = actions.nextInitContainerToStart
     ? pod.spec?.initContainers?.find((c) => c.name === actions.nextInitContainerToStart)
     : undefined;
-  if (!actions.createSandbox && !init && actions.containersToStart.length === 0) return result;
-
+  // Volumes are set up on every sync, not only when something starts: that
+  // is how edits of ConfigMaps, Secrets and tokens reach running containers
+  // (the atomic writer writes only what changed).
   const volumePaths = await setUpVolumes(ctx, pod, result, options.objects);
   if (!volumePaths) return result;
+  if (!actions.createSandbox && !init && actions.containersToStart.length === 0) return result;
 
   const sandboxConfig = generatePodSandboxConfig(pod, actions.attempt, ctx.sandbox);
   const first = init ?? pod.spec?.containers?.[actions.containersToStart[0] ?? -1];

@@ -173,3 +173,28 @@ Deno.test("startContainer() never puts a resolved Secret value into events, logs
     }
   });
 });
+
+Deno.test("syncPod() rewrites a ConfigMap volume on a sync where nothing starts, so edits reach a running container", async () => {
+  await using env = await fakeEnv();
+  const c: Container = {
+    name: "app",
+    image: "busybox:1.36",
+    command: ["sleep", "1000"],
+    volumeMounts: [{ name: "config", mountPath: "/config" }],
+  };
+  const p = setPodDefaults({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "web", namespace: "default", uid: "uid-1" },
+    spec: { containers: [c], volumes: [{ name: "config", configMap: { name: "app" } }] },
+  });
+  const objects = new MapLookup([configMap("app", { GREETING: "hello" })]);
+  assert.equal((await sync(env, p, objects)).errorText(), undefined);
+  const file = `${env.rootDir}/pods/uid-1/volumes/kubernetes.io~configmap/config/GREETING`;
+  assert.equal(await Deno.readTextFile(file), "hello");
+  objects.put(configMap("app", { GREETING: "bonjour" }));
+  const again = await sync(env, p, objects);
+  assert.equal(again.errorText(), undefined);
+  assert.equal(env.fake.recorder.requestsOf("CreateContainer").length, 1, "nothing started");
+  assert.equal(await Deno.readTextFile(file), "bonjour");
+});

@@ -11,18 +11,10 @@
  * the settings table (_settings.ts) is an error, as in the kubelet's strict decoding.
  */
 export const IGNORED_FIELDS: ReadonlySet<string> = new Set([
-  "enableServer",
-  "port",
   "volumePluginDir",
   "providerID",
-  "tlsCertFile",
-  "tlsPrivateKeyFile",
-  "tlsCipherSuites",
-  "tlsMinVersion",
   "rotateCertificates",
   "serverTLSBootstrap",
-  "authentication",
-  "authorization",
   "imagePullCredentialsVerificationPolicy",
   "preloadedImagesVerificationAllowlist",
   "enableDebuggingHandlers",

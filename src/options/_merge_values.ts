@@ -49,8 +49,9 @@ function typedFromConfig(setting: Setting, value: unknown, label: string): unkno
         throw bad("not a duration (e.g. 20s, 1m30s)");
       }
     case "paths":
+    case "strings":
       if (!Array.isArray(value) || value.some((x) => typeof x !== "string")) {
-        throw bad("not a list of paths");
+        throw bad(setting.kind === "paths" ? "not a list of paths" : "not a list of strings");
       }
       return [...value];
     case "headers": {

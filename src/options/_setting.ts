@@ -11,6 +11,7 @@ export type SettingKind =
   | "string"
   | "path"
   | "paths"
+  | "strings"
   | "bool"
   | "int"
   | "duration"
@@ -24,6 +25,7 @@ export const GROUPS = [
   "Configuration",
   "Node",
   "Cluster (with --kubeconfig)",
+  "Kubelet API server (with --kubeconfig)",
   "Container runtime",
   "Pod sources",
   "Images",

@@ -12,6 +12,7 @@ import { DEFAULT_EVICTION_HARD } from "../nodestatus/eviction_thresholds.ts";
 import type { Setting } from "./_setting.ts";
 import { AGENT_SETTINGS } from "./_settings_agent.ts";
 import { CLUSTER_SETTINGS } from "./_settings_cluster.ts";
+import { SERVER_SETTINGS } from "./_settings_server.ts";
 import { NODE_SETTINGS } from "./_settings_node.ts";
 import { POD_SETTINGS } from "./_settings_pods.ts";
 
@@ -21,6 +22,7 @@ export { type Group, GROUPS, type Setting, type SettingKind } from "./_setting.t
 export const SETTINGS: readonly Setting[] = [
   ...NODE_SETTINGS,
   ...CLUSTER_SETTINGS,
+  ...SERVER_SETTINGS,
   ...POD_SETTINGS,
   ...AGENT_SETTINGS,
 ];
@@ -63,6 +65,19 @@ export function defaultValues(legacy: boolean): Record<string, unknown> {
     kubeReserved: {},
     evictionHard: { ...DEFAULT_EVICTION_HARD },
     configMapAndSecretChangeDetectionStrategy: "Watch",
+    enableServer: true,
+    port: 10250,
+    tlsCertFile: undefined,
+    tlsPrivateKeyFile: undefined,
+    tlsMinVersion: "",
+    tlsCipherSuites: [],
+    clientCAFile: undefined,
+    authenticationTokenWebhook: true,
+    authenticationTokenWebhookCacheTTL: 120_000,
+    anonymousAuth: false,
+    authorizationMode: "Webhook",
+    authorizationWebhookCacheAuthorizedTTL: 300_000,
+    authorizationWebhookCacheUnauthorizedTTL: 30_000,
     containerRuntimeEndpoint: "unix:///run/containerd/containerd.sock",
     imageServiceEndpoint: "",
     runtimeRequestTimeout: 120_000,

@@ -198,6 +198,24 @@ function validateClusterValues(
   if (num("nodeLeaseDurationSeconds") <= 0) fail("nodeLeaseDurationSeconds", "must be positive");
   if (num("eventRecordQPS") < 0) fail("eventRecordQPS", "must not be negative");
   if (num("eventBurst") < 0) fail("eventBurst", "must not be negative");
+  const port = num("port");
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    fail("port", "must be a port between 1 and 65535");
+  }
+  if ((values.tlsCertFile === undefined) !== (values.tlsPrivateKeyFile === undefined)) {
+    fail(
+      values.tlsCertFile === undefined ? "tlsPrivateKeyFile" : "tlsCertFile",
+      "--tls-cert-file and --tls-private-key-file go together",
+    );
+  }
+  const tls = values.tlsMinVersion as string;
+  if (!["", "VersionTLS12", "VersionTLS13"].includes(tls)) {
+    fail("tlsMinVersion", 'must be "VersionTLS12" or "VersionTLS13"');
+  }
+  const mode = values.authorizationMode;
+  if (mode !== "Webhook" && mode !== "AlwaysAllow") {
+    fail("authorizationMode", 'must be "Webhook" or "AlwaysAllow"');
+  }
   const strategy = values.configMapAndSecretChangeDetectionStrategy;
   if (strategy !== "Watch" && strategy !== "Cache" && strategy !== "Get") {
     fail("configMapAndSecretChangeDetectionStrategy", 'must be "Watch", "Cache" or "Get"');

@@ -16,6 +16,7 @@ import { hasAliasCycle, KUBE_YAML_OPTIONS } from "../util/kube_yaml.ts";
 import { mergePatch } from "./merge_patch.ts";
 import { OptionsError } from "./options_error.ts";
 import { IGNORED_FIELDS, LOGGING_FIELDS } from "./_config_fields.ts";
+import { AUTH_BLOCK_FIELDS } from "./_settings_server.ts";
 import { BY_FIELD } from "./_settings.ts";
 
 /** The config file's apiVersion. */
@@ -24,7 +25,28 @@ export const KUBELET_CONFIG_API_VERSION = "kubelet.config.k8s.io/v1beta1";
 export const KUBELET_CONFIG_KIND = "KubeletConfiguration";
 
 /** Fields holding paths, resolved against the directory of the file that sets them. */
-const PATH_FIELDS = ["staticPodPath", "podLogsDir"];
+const PATH_FIELDS = [
+  "staticPodPath",
+  "podLogsDir",
+  "tlsCertFile",
+  "tlsPrivateKeyFile",
+  "authentication.x509.clientCAFile",
+];
+
+/**
+ * The dotted leaves of a nested block (`authentication.webhook.enabled`), or
+ * the reason the block is not a mapping.
+ */
+function leaves(prefix: string, value: unknown, known: ReadonlySet<string>): string[] {
+  if (!isObject(value)) return [prefix];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    const path = `${prefix}.${k}`;
+    if (known.has(path) || !isObject(v)) out.push(path);
+    else out.push(...leaves(path, v, known));
+  }
+  return out;
+}
 
 /** One directory entry as {@linkcode LoadConfigurationOptions.readDir} returns it. */
 export interface ConfigDirEntry {
@@ -129,6 +151,18 @@ export function decodeKubeletConfiguration(
           warnings.push(`config field logging.${sub} in '${path}' is not supported and ignored`);
         }
       }
+    } else if (key === "authentication" || key === "authorization") {
+      if (value !== null && !isObject(value)) {
+        throw new OptionsError(
+          `invalid value ${JSON.stringify(value)} for field ${key} in '${path}': not a mapping`,
+          path,
+        );
+      }
+      for (const leaf of leaves(key, value ?? {}, AUTH_BLOCK_FIELDS)) {
+        if (!AUTH_BLOCK_FIELDS.has(leaf)) {
+          throw new OptionsError(`unknown field "${leaf}" in config file '${path}'`, path);
+        }
+      }
     } else if (IGNORED_FIELDS.has(key)) {
       warnings.push(`config field ${key} in '${path}' is not supported and ignored`);
     } else if (!BY_FIELD.has(key)) {
@@ -136,9 +170,14 @@ export function decodeKubeletConfiguration(
     }
   }
   for (const key of PATH_FIELDS) {
-    const v = fields[key];
+    const parts = key.split(".");
+    const last = parts.pop()!;
+    let holder: unknown = fields;
+    for (const part of parts) holder = isObject(holder) ? holder[part] : undefined;
+    if (!isObject(holder)) continue;
+    const v = holder[last];
     if (typeof v === "string" && v !== "" && !isAbsolute(v)) {
-      fields[key] = resolve(dirname(path), v);
+      holder[last] = resolve(dirname(path), v);
     }
   }
   return { fields, warnings };

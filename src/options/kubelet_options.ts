@@ -82,6 +82,8 @@ export interface KubeletOptions {
   evictionHard: Record<string, string>;
   /** `configMapAndSecretChangeDetectionStrategy`. */
   configMapAndSecretChangeDetectionStrategy: "Watch" | "Cache" | "Get";
+  /** The kubelet API server (port 10250), with `--kubeconfig` only. */
+  server: KubeletServerOptions;
   /** `containerRuntimeEndpoint` / `--container-runtime-endpoint`, as given. */
   containerRuntimeEndpoint: string;
   /** `imageServiceEndpoint`, or the runtime endpoint when that was empty. */
@@ -149,6 +151,33 @@ export interface KubeletOptions {
   allowHostPaths: string[];
   /** `logging`. */
   logging: { format: "text" | "json"; verbosity: number };
+}
+
+/** The kubelet API server's settings. Durations are milliseconds. */
+export interface KubeletServerOptions {
+  /** `enableServer`. */
+  enabled: boolean;
+  /** `port` / `--port`; it listens on `address`. */
+  port: number;
+  /** `--tls-cert-file` / `--tls-private-key-file`, absolute; both or neither. */
+  tlsCertFile: string | undefined;
+  tlsPrivateKeyFile: string | undefined;
+  /** `--tls-min-version`: "" (TLS 1.2), VersionTLS12 or VersionTLS13. */
+  tlsMinVersion: string;
+  /** `--tls-cipher-suites`, Go names. */
+  tlsCipherSuites: string[];
+  /** `authentication.x509.clientCAFile` / `--client-ca-file`, absolute. */
+  clientCAFile: string | undefined;
+  /** `authentication.webhook.enabled` and its `cacheTTL`. */
+  tokenWebhook: boolean;
+  tokenWebhookCacheTTL: number;
+  /** `authentication.anonymous.enabled`. */
+  anonymous: boolean;
+  /** `authorization.mode`. */
+  authorizationMode: "Webhook" | "AlwaysAllow";
+  /** `authorization.webhook.cacheAuthorizedTTL` / `cacheUnauthorizedTTL`. */
+  authorizedTTL: number;
+  unauthorizedTTL: number;
 }
 
 /** What {@linkcode loadKubeletOptions} decided: run, or print and exit 0. */
@@ -237,6 +266,21 @@ export async function loadKubeletOptions(
     evictionHard: values.evictionHard as Record<string, string>,
     configMapAndSecretChangeDetectionStrategy: values
       .configMapAndSecretChangeDetectionStrategy as "Watch" | "Cache" | "Get",
+    server: {
+      enabled: values.enableServer as boolean,
+      port: values.port as number,
+      tlsCertFile: values.tlsCertFile as string | undefined,
+      tlsPrivateKeyFile: values.tlsPrivateKeyFile as string | undefined,
+      tlsMinVersion: values.tlsMinVersion as string,
+      tlsCipherSuites: values.tlsCipherSuites as string[],
+      clientCAFile: values.clientCAFile as string | undefined,
+      tokenWebhook: values.authenticationTokenWebhook as boolean,
+      tokenWebhookCacheTTL: values.authenticationTokenWebhookCacheTTL as number,
+      anonymous: values.anonymousAuth as boolean,
+      authorizationMode: values.authorizationMode as "Webhook" | "AlwaysAllow",
+      authorizedTTL: values.authorizationWebhookCacheAuthorizedTTL as number,
+      unauthorizedTTL: values.authorizationWebhookCacheUnauthorizedTTL as number,
+    },
     containerRuntimeEndpoint: runtimeEndpoint,
     imageServiceEndpoint: imageEndpoint,
     embeddedRuntime: runtimeEndpoint === EMBEDDED_ENDPOINT,

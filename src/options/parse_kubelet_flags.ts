@@ -88,6 +88,7 @@ function convert(
       } catch {
         throw invalid(text, flag, "not a duration (e.g. 20s, 1m30s)");
       }
+    case "strings":
     case "paths": {
       // Comma-separated and repeatable: later flags add to earlier ones.
       const list = [...((previous ?? []) as string[])];

@@ -148,6 +148,14 @@ export function computePermissions(
     ...(options.apiServer?.files ?? []),
     // The Node's nodeInfo (machineID, osImage); /proc and /sys would need --allow-all.
     ...(options.apiServer ? NODE_INFO_FILES : []),
+    // The kubelet API server's certificate, key and client CA (with --kubeconfig).
+    ...(options.apiServer && options.server.enabled
+      ? [
+        options.server.tlsCertFile ?? "",
+        options.server.tlsPrivateKeyFile ?? "",
+        options.server.clientCAFile ?? "",
+      ]
+      : []),
     options.staticPodPath,
     options.rootDir,
     options.podLogsDir,
@@ -169,6 +177,9 @@ export function computePermissions(
   if (options.apiServer) net.push(urlHostPort(options.apiServer.server));
   if (options.healthzPort > 0) net.push(hostPort(options.healthzBindAddress, options.healthzPort));
   if (options.readOnlyPort > 0) net.push(hostPort(options.address, options.readOnlyPort));
+  if (options.apiServer && options.server.enabled) {
+    net.push(hostPort(options.address, options.server.port));
+  }
   // Probes and lifecycle hooks of host-network pods reach the node itself, on
   // any port the manifests name; those of other pods reach the pod network.
   net.push("127.0.0.1");

@@ -14,6 +14,7 @@ Deno.test("helpText() groups flags by topic in a fixed order", () => {
     "Configuration:",
     "Node:",
     "Cluster (with --kubeconfig):",
+    "Kubelet API server (with --kubeconfig):",
     "Container runtime:",
     "Pod sources:",
     "Images:",

@@ -94,6 +94,7 @@ Deno.test("computePermissions() for a full config scopes every path, socket and 
       "pods.example.com:443",
       "10.0.0.1:6443",
       "[::1]:10248",
+      "127.0.0.1:10250",
       "127.0.0.1",
       "10.88.0.0/16",
     ],
@@ -182,7 +183,11 @@ Deno.test("computePermissions() with --kubeconfig adds exactly the API server, t
     "/etc/os-release",
   ]);
   assert.deepEqual(added(joined.read, base.read), []);
-  assert.deepEqual(added(base.net, joined.net), ["api.example:6443"]);
+  assert.deepEqual(
+    added(base.net, joined.net),
+    ["api.example:6443", "127.0.0.1:10250"],
+    "the API server, and the kubelet API's port",
+  );
   assert.deepEqual(added(joined.net, base.net), []);
   assert.deepEqual(joined.write, base.write, "the client writes nothing");
   assert.deepEqual(joined.env, base.env, "no environment variable");

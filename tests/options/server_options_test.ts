@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { loadKubeletOptions } from "../../src/options/kubelet_options.ts";
+import { OptionsError } from "../../src/options/options_error.ts";
+import { fakeIO, HEAD, load } from "./_helpers.ts";
+
+Deno.test("the authentication and authorization blocks, with relative paths against the config file", async () => {
+  const o = await load(["--config=/etc/denolet/k.yaml"], {
+    "/etc/denolet/k.yaml": HEAD +
+      "port: 10260\ntlsCertFile: pki/k.crt\ntlsPrivateKeyFile: pki/k.key\n" +
+      "tlsMinVersion: VersionTLS13\ntlsCipherSuites: [TLS_AES_128_GCM_SHA256]\n" +
+      "authentication:\n  x509: {clientCAFile: ca.crt}\n  webhook: {enabled: false, cacheTTL: 1m}\n" +
+      "  anonymous: {enabled: true}\n" +
+      "authorization:\n  mode: AlwaysAllow\n  webhook: {cacheAuthorizedTTL: 1m, cacheUnauthorizedTTL: 5s}\n",
+  });
+  assert.deepEqual(o.server, {
+    enabled: true,
+    port: 10260,
+    tlsCertFile: "/etc/denolet/pki/k.crt",
+    tlsPrivateKeyFile: "/etc/denolet/pki/k.key",
+    tlsMinVersion: "VersionTLS13",
+    tlsCipherSuites: ["TLS_AES_128_GCM_SHA256"],
+    clientCAFile: "/etc/denolet/ca.crt",
+    tokenWebhook: false,
+    tokenWebhookCacheTTL: 60_000,
+    anonymous: true,
+    authorizationMode: "AlwaysAllow",
+    authorizedTTL: 60_000,
+    unauthorizedTTL: 5_000,
+  });
+  const flags = await load([
+    "--client-ca-file=/ca.pem",
+    "--anonymous-auth=true",
+    "--authorization-mode=AlwaysAllow",
+    "--tls-cipher-suites=A,B",
+    "--tls-cipher-suites=C",
+  ]);
+  assert.equal(flags.server.clientCAFile, "/ca.pem");
+  assert.equal(flags.server.anonymous, true);
+  assert.deepEqual(flags.server.tlsCipherSuites, ["A", "B", "C"]);
+});
+
+Deno.test("server settings: bad values and unknown block fields are one line", async (t) => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [["--port=0"], {}, /flag --port: must be a port between 1 and 65535/],
+    [["--tls-cert-file=/a.crt"], {}, /--tls-cert-file and --tls-private-key-file go together/],
+    [["--tls-min-version=VersionTLS11"], {}, /must be "VersionTLS12" or "VersionTLS13"/],
+    [["--authorization-mode=RBAC"], {}, /must be "Webhook" or "AlwaysAllow"/],
+    [
+      ["--config=/k.yaml"],
+      { "/k.yaml": HEAD + "authentication:\n  webhook: {enable: true}\n" },
+      /unknown field "authentication.webhook.enable" in config file '\/k.yaml'/,
+    ],
+    [
+      ["--config=/k.yaml"],
+      { "/k.yaml": HEAD + "authorization: Webhook\n" },
+      /field authorization in '\/k.yaml': not a mapping/,
+    ],
+  ];
+  for (const [args, files, want] of cases) {
+    await t.step(args.join(" "), async () => {
+      await assert.rejects(() => loadKubeletOptions(args, fakeIO(files)), (e) => {
+        assert.ok(e instanceof OptionsError);
+        assert.match(e.message, want);
+        return true;
+      });
+    });
+  }
+});

@@ -12,7 +12,7 @@ set -u
 # The containerd part runs in a subshell: its early exits do not skip the API server part.
 (
   missing=""
-  for bin in containerd runc ctr openssl; do
+  for bin in containerd runc ctr openssl curl; do
     if ! command -v "$bin" >/dev/null 2>&1; then missing="$missing $bin"; fi
   done
   # The CNI bridge the cluster e2e gives containerd, so the node's network is ready.
@@ -43,7 +43,7 @@ set -u
   if ! apt-get update; then warn "apt-get update failed"; fi
   echo "e2e_deps: installing containerd runc busybox-static openssl containernetworking-plugins"
   if ! DEBIAN_FRONTEND=noninteractive apt-get install -y containerd runc busybox-static openssl \
-    containernetworking-plugins; then
+    containernetworking-plugins curl; then
     warn "apt-get install failed"
   fi
   echo "e2e_deps: installed containerd runc busybox-static containernetworking-plugins"

@@ -225,6 +225,7 @@ function buildCluster(deps: AgentDeps, c: Connected, rt: RuntimeSide): ClusterSi
               systemReserved: options.systemReserved,
               evictionHard: options.evictionHard,
               kubeletVersion: `${KUBELET_COMPATIBLE_VERSION}.0`,
+              kubeletPort: options.server.port,
             }),
             machineInfo: await c.reader.machineInfo(),
             machine: c.reader,

@@ -27,6 +27,9 @@ export interface ApiServerPki {
   servingKey: string;
   serviceAccountKey: string;
   serviceAccountPub: string;
+  /** The client certificate kube-apiserver shows node agents (CN kube-apiserver-kubelet-client, O system:masters). */
+  kubeletClientCert: string;
+  kubeletClientKey: string;
 }
 
 async function openssl(dir: string, args: string[]): Promise<void> {
@@ -87,6 +90,36 @@ export async function makeApiServerPki(dir: string): Promise<ApiServerPki> {
     "-extfile",
     "serving.ext",
   ]);
+  await openssl(pki, [
+    "req",
+    ...EC,
+    "-keyout",
+    "kubelet-client.key",
+    "-out",
+    "kubelet-client.csr",
+    "-subj",
+    "/O=system:masters/CN=kube-apiserver-kubelet-client",
+  ]);
+  await Deno.writeTextFile(
+    `${pki}/kubelet-client.ext`,
+    "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n",
+  );
+  await openssl(pki, [
+    "x509",
+    "-req",
+    "-in",
+    "kubelet-client.csr",
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "kubelet-client.crt",
+    ...days,
+    "-extfile",
+    "kubelet-client.ext",
+  ]);
   await openssl(pki, ["genrsa", "-out", "sa.key", "2048"]);
   await openssl(pki, ["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"]);
   return {
@@ -96,6 +129,8 @@ export async function makeApiServerPki(dir: string): Promise<ApiServerPki> {
     servingKey: `${pki}/serving.key`,
     serviceAccountKey: `${pki}/sa.key`,
     serviceAccountPub: `${pki}/sa.pub`,
+    kubeletClientCert: `${pki}/kubelet-client.crt`,
+    kubeletClientKey: `${pki}/kubelet-client.key`,
   };
 }
 

@@ -51,7 +51,7 @@ export interface ApiServerHarness {
   readonly dir: string;
   /** `https://127.0.0.1:<port>`. */
   readonly server: string;
-  /** The CA that signed the serving certificate. */
+  /** The CA that signed the serving certificate (and the kubelet client certificate: a node agent's --client-ca-file). */
   readonly caFile: string;
   /** A kubeconfig of `admin` (group `system:masters`). */
   readonly adminKubeconfig: string;
@@ -147,6 +147,12 @@ class Harness implements ApiServerHarness {
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
       `--cert-dir=${dir}/cert-dir`,
       "--profiling=false",
+      // How it calls a node agent's API (kubectl logs, top, proxy): its client certificate,
+      // the node's InternalIP; the agent's self-signed serving certificate is not verified,
+      // as kube-apiserver does without --kubelet-certificate-authority.
+      `--kubelet-client-certificate=${pki.kubeletClientCert}`,
+      `--kubelet-client-key=${pki.kubeletClientKey}`,
+      "--kubelet-preferred-address-types=InternalIP",
     ], this.apiServerLog);
   }
 

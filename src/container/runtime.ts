@@ -216,6 +216,70 @@ export interface ImageFsStats {
   mountpoint: string;
 }
 
+/** One CPU sample of a container (CRI CpuUsage). */
+export interface CpuSample {
+  /** When it was taken, in ms since the epoch (fractional: CRI gives nanoseconds). */
+  timestamp: number;
+  /** Cumulative CPU time of all cores, in nanoseconds. */
+  usageCoreNanoSeconds?: number;
+  /** Average usage over the runtime's own window, in nanocores; 0 = not computed. */
+  usageNanoCores?: number;
+}
+
+/** One memory sample of a container (CRI MemoryUsage), in bytes and counts. */
+export interface MemorySample {
+  timestamp: number;
+  workingSetBytes?: number;
+  /** Limit minus working set; absent (or 0) without a limit. */
+  availableBytes?: number;
+  usageBytes?: number;
+  rssBytes?: number;
+  pageFaults?: number;
+  majorPageFaults?: number;
+}
+
+/** Writable-layer usage of a container (CRI FilesystemUsage). */
+export interface WritableLayerSample {
+  /** 0 when the runtime gives no time. */
+  timestamp: number;
+  /** The filesystem holding the layer ("" when not reported). */
+  mountpoint: string;
+  usedBytes?: number;
+  inodesUsed?: number;
+}
+
+/** Swap usage of a container (CRI SwapUsage). */
+export interface SwapSample {
+  timestamp: number;
+  swapAvailableBytes?: number;
+  swapUsageBytes?: number;
+}
+
+/**
+ * Resource usage of one running container with the pod it belongs to
+ * (kubelet's CRI stats provider input): what `/stats/summary` is built from.
+ */
+export interface RuntimeContainerStats {
+  id: string;
+  /** The container name from the pod spec. */
+  name: string;
+  /** Container creation time (the summary's container startTime). */
+  createdAt: number;
+  /** The pod, from its sandbox's metadata. */
+  pod: {
+    sandboxId: string;
+    uid: string;
+    name: string;
+    namespace: string;
+    /** Sandbox creation time (the summary's pod startTime). */
+    createdAt: number;
+  };
+  cpu?: CpuSample;
+  memory?: MemorySample;
+  writableLayer?: WritableLayerSample;
+  swap?: SwapSample;
+}
+
 /** What a probe manager tells the sync about a container: kubelet's proberesults. */
 export type ProbeVerdict = "success" | "failure" | "unknown";
 
@@ -268,6 +332,12 @@ export interface Runtime {
   listImages(): Promise<ImageInfo[]>;
   removeImage(imageId: string): Promise<void>;
   imageStats(): Promise<ImageFsStats[]>;
+  /**
+   * Stats of the running containers of the latest sandbox of each pod
+   * (kubelet's ListContainerStats path); a container the runtime gives no
+   * stats for is left out.
+   */
+  listContainerStats(): Promise<RuntimeContainerStats[]>;
   /** Removes a stopped sandbox and its containers; one already gone counts as removed. */
   removePodSandbox(sandboxId: string): Promise<void>;
   /** Removes a dead container; one already gone counts as removed. */

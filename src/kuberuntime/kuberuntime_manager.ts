@@ -15,6 +15,7 @@ import type {
   PodStatus,
   ProbeVerdicts,
   Runtime,
+  RuntimeContainerStats,
   RuntimePod,
   RuntimeStatus,
   RuntimeVersion,
@@ -32,6 +33,7 @@ import type { Clock } from "../util/clock.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import type { HttpGet, RuntimeContext } from "./_context.ts";
 import type { EnvOptions } from "./container_env.ts";
+import { listContainerStats } from "./container_stats.ts";
 import { containerEventFromCri, groupPods } from "./convert.ts";
 import { getPodStatus } from "./get_pod_status.ts";
 import { killPod } from "./kill_pod.ts";
@@ -236,6 +238,11 @@ export class KubeRuntimeManager implements Runtime {
       usedBytes: f.usedBytes?.value ?? 0,
       mountpoint: f.fsId?.mountpoint ?? "",
     }));
+  }
+
+  /** ListContainerStats joined to the running containers and their sandboxes. */
+  async listContainerStats(): Promise<RuntimeContainerStats[]> {
+    return await listContainerStats(this.#ctx.runtime);
   }
 
   /** The CRI client already counts NotFound as removed. */

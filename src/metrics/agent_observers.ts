@@ -48,6 +48,7 @@ export function timedRuntime(runtime: Runtime, metrics: SyncMetrics, clock: Cloc
     listImages: () => runtime.listImages(),
     removeImage: (id) => runtime.removeImage(id),
     imageStats: () => runtime.imageStats(),
+    listContainerStats: () => runtime.listContainerStats(),
     removePodSandbox: (id) => runtime.removePodSandbox(id),
     removeContainer: (id) => runtime.removeContainer(id),
     execSync: (id, cmd, options) => runtime.execSync(id, cmd, options),

@@ -21,6 +21,8 @@ export interface Sample {
   name: string;
   labels: Labels;
   value: number;
+  /** When the value was observed, in ms since the epoch; written after the value. @default none */
+  timestampMs?: number;
 }
 
 /** One metric family: HELP and TYPE lines followed by its samples. */
@@ -90,7 +92,8 @@ export function formatExposition(families: readonly MetricFamily[]): string {
           throw new TypeError(`Cannot write metric '${f.name}': invalid label name '${k}'`);
         }
       }
-      lines.push(`${s.name}${formatLabels(s.labels)} ${formatSampleValue(s.value)}`);
+      const at = s.timestampMs === undefined ? "" : ` ${Math.round(s.timestampMs)}`;
+      lines.push(`${s.name}${formatLabels(s.labels)} ${formatSampleValue(s.value)}${at}`);
     }
   }
   return lines.length === 0 ? "" : lines.join("\n") + "\n";

@@ -1,6 +1,7 @@
 /**
- * Zero-valued resource stats for the fake runtime's stats RPCs: the shapes
- * are complete so consumers can read every field.
+ * Resource stats for the fake runtime's stats RPCs: zero unless a test set
+ * numbers for a container ({@linkcode FakeContainerUsage}); the shapes are
+ * complete so consumers can read every field.
  *
  * @module
  */
@@ -11,26 +12,49 @@ import type { FakeContainer } from "./container_store.ts";
 import type { FakeSandbox } from "./sandbox_store.ts";
 import { copyMap } from "./_util.ts";
 
-const zero = () => ({ value: 0 });
-
-function cpu(timestamp: number) {
-  return { timestamp, usageCoreNanoSeconds: zero(), usageNanoCores: zero() };
+/** Numbers a test makes the fake report for one container; absent ones are 0. */
+export interface FakeContainerUsage {
+  usageCoreNanoSeconds?: number;
+  usageNanoCores?: number;
+  workingSetBytes?: number;
+  availableBytes?: number;
+  usageBytes?: number;
+  rssBytes?: number;
+  pageFaults?: number;
+  majorPageFaults?: number;
+  writableLayerBytes?: number;
+  writableLayerInodes?: number;
 }
 
-function memory(timestamp: number) {
+const zero = () => ({ value: 0 });
+const v = (n: number | undefined) => ({ value: n ?? 0 });
+
+function cpu(timestamp: number, u: FakeContainerUsage = {}) {
   return {
     timestamp,
-    workingSetBytes: zero(),
-    availableBytes: zero(),
-    usageBytes: zero(),
-    rssBytes: zero(),
-    pageFaults: zero(),
-    majorPageFaults: zero(),
+    usageCoreNanoSeconds: v(u.usageCoreNanoSeconds),
+    usageNanoCores: v(u.usageNanoCores),
   };
 }
 
-/** Stats of one container at `timestamp` (nanoseconds). */
-export function containerStats(c: FakeContainer, timestamp: number): ContainerStats__Output {
+function memory(timestamp: number, u: FakeContainerUsage = {}) {
+  return {
+    timestamp,
+    workingSetBytes: v(u.workingSetBytes),
+    availableBytes: v(u.availableBytes),
+    usageBytes: v(u.usageBytes),
+    rssBytes: v(u.rssBytes),
+    pageFaults: v(u.pageFaults),
+    majorPageFaults: v(u.majorPageFaults),
+  };
+}
+
+/** Stats of one container at `timestamp` (nanoseconds), with the numbers `usage` sets. */
+export function containerStats(
+  c: FakeContainer,
+  timestamp: number,
+  usage: FakeContainerUsage = {},
+): ContainerStats__Output {
   return {
     attributes: {
       id: c.id,
@@ -38,13 +62,13 @@ export function containerStats(c: FakeContainer, timestamp: number): ContainerSt
       labels: copyMap(c.labels),
       annotations: copyMap(c.annotations),
     },
-    cpu: cpu(timestamp),
-    memory: memory(timestamp),
+    cpu: cpu(timestamp, usage),
+    memory: memory(timestamp, usage),
     writableLayer: {
       timestamp,
       fsId: { mountpoint: "/var/lib/fake-runtime/containers" },
-      usedBytes: zero(),
-      inodesUsed: zero(),
+      usedBytes: v(usage.writableLayerBytes),
+      inodesUsed: v(usage.writableLayerInodes),
     },
     swap: { timestamp, swapAvailableBytes: zero(), swapUsageBytes: zero() },
     io: { timestamp },

@@ -18,7 +18,7 @@ import { createLogFile } from "./container_log.ts";
 import type { FakeStreamingServer, StreamKind } from "./streaming_server.ts";
 import { defaultExecHandler, type ExecHandler, runExec } from "./exec_handler.ts";
 import type { SandboxStore } from "./sandbox_store.ts";
-import { containerStats, podSandboxStats } from "./_stats.ts";
+import { containerStats, type FakeContainerUsage, podSandboxStats } from "./_stats.ts";
 import { errText } from "../../util/err_text.ts";
 
 /** The RPCs {@linkcode FakeRuntimeExtras} answers, by uncapitalised RPC name. */
@@ -61,6 +61,7 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
   readonly #o: FakeRuntimeExtrasOptions;
   #exec: ExecHandler = defaultExecHandler;
   #podCidr = "";
+  #usage = new Map<string, FakeContainerUsage | null>();
   #conditions: Record<ConditionType, RuntimeCondition__Output> = {
     RuntimeReady: { type: "RuntimeReady", status: true, reason: "", message: "" },
     NetworkReady: { type: "NetworkReady", status: true, reason: "", message: "" },
@@ -73,6 +74,14 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
   /** Replaces the ExecSync handler (undefined restores the default). */
   setExecHandler(handler: ExecHandler | undefined): void {
     this.#exec = handler ?? defaultExecHandler;
+  }
+
+  /**
+   * Sets the numbers the stats RPCs report for container `id`; `null` leaves
+   * the container out of ListContainerStats (a runtime that has no stats for it).
+   */
+  setContainerStats(id: string, usage: FakeContainerUsage | null): void {
+    this.#usage.set(id, usage);
   }
 
   /** Sets a condition Status reports. */
@@ -209,7 +218,9 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
 
   containerStats(request: Req<"ContainerStats">): Promise<Res<"ContainerStats">> {
     const c = this.#o.containers.get(request.containerId);
-    return Promise.resolve({ stats: containerStats(c, this.#now()) });
+    return Promise.resolve({
+      stats: containerStats(c, this.#now(), this.#usage.get(c.id) ?? undefined),
+    });
   }
 
   listContainerStats(request: Req<"ListContainerStats">): Promise<Res<"ListContainerStats">> {
@@ -218,8 +229,10 @@ export class FakeRuntimeExtras implements RuntimeExtraHandlers {
       id: f?.id,
       podSandboxId: f?.podSandboxId,
       labelSelector: f?.labelSelector,
-    }).filter((c) => c.state === "CONTAINER_RUNNING");
-    return Promise.resolve({ stats: list.map((c) => containerStats(c, this.#now())) });
+    }).filter((c) => c.state === "CONTAINER_RUNNING" && this.#usage.get(c.id) !== null);
+    return Promise.resolve({
+      stats: list.map((c) => containerStats(c, this.#now(), this.#usage.get(c.id) ?? undefined)),
+    });
   }
 
   podSandboxStats(request: Req<"PodSandboxStats">): Promise<Res<"PodSandboxStats">> {

@@ -34,6 +34,7 @@ import type { ContainerScript } from "./container_script.ts";
 import type { LogStream } from "./container_log.ts";
 import type { ExecHandler } from "./exec_handler.ts";
 import { FakeRuntimeExtras } from "./fake_runtime_extras.ts";
+import type { FakeContainerUsage } from "./_stats.ts";
 import { FakeImageService } from "./fake_image_service.ts";
 import { type FakeSandbox, toPodSandbox, toPodSandboxStatus } from "./sandbox_store.ts";
 import { checkSandboxSecurity } from "./security_checks.ts";
@@ -122,6 +123,11 @@ export class FakeRuntimeService implements ServedHandlers<SandboxMethod> {
   /** Replaces the ExecSync handler (undefined restores the default). */
   setExecHandler(handler: ExecHandler | undefined): void {
     this.extras.setExecHandler(handler);
+  }
+
+  /** Sets the numbers the stats RPCs report for a container (`null`: none listed). */
+  setContainerStats(id: string, usage: FakeContainerUsage | null): void {
+    this.extras.setContainerStats(id, usage);
   }
 
   /** Sets the RuntimeReady condition Status reports. */

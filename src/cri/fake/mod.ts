@@ -28,4 +28,5 @@ export { containerArgv, type ProcessExit } from "./container_process.ts";
 export { isImageId, parseImageRef } from "./image_ref.ts";
 export type { ImageRefParts } from "./image_ref.ts";
 export type { FakeContainer } from "./container_store.ts";
+export type { FakeContainerUsage } from "./_stats.ts";
 export type { FakeSandbox } from "./sandbox_store.ts";

@@ -62,7 +62,7 @@ function startAgent(
     ...clusterSide?.attach(pods),
     ...objects.loops(() => pods.kubelet.pods(), (uid) => pods.kubelet.podWorkers.wake(uid)),
     ...buildHousekeeping(deps, open.cri, rt, pods),
-    ...buildServers(deps, rt, pods, () => supervisor.healthCheck()),
+    ...buildServers(deps, rt, pods, () => supervisor.healthCheck(), cluster),
   };
   for (const [name, run] of Object.entries(loops)) supervisor.start(name, run);
 }

@@ -1,13 +1,16 @@
 /**
  * Builds the local HTTP endpoints: `/healthz` on the healthz port, and
  * `/healthz`, `/pods` and `/metrics` on the read-only port; their health
- * checks are the runtime's errors and the supervisor's dead loops.
+ * checks are the runtime's errors and the supervisor's dead loops. In a
+ * cluster also the kubelet API on `--port` (src/agent/kubelet_server.ts).
  *
  * @module
  */
 
 import { createHandler, type HealthCheck, startServer } from "../server/mod.ts";
+import type { ApiClient } from "../client/mod.ts";
 import type { AgentDeps, AgentLoops } from "./_deps.ts";
+import { buildKubeletServer, kubeletApiHandler } from "./kubelet_server.ts";
 import type { PodPipeline } from "./pod_pipeline.ts";
 import type { RuntimeSide } from "./runtime_side.ts";
 
@@ -17,6 +20,7 @@ export function buildServers(
   rt: RuntimeSide,
   pods: PodPipeline,
   loopsHealth: () => string | undefined,
+  cluster?: { api: ApiClient; nodeIps: readonly string[] },
 ): AgentLoops {
   const { options, clock, logger, registry, metrics } = deps;
   registry.onCollect(() => {
@@ -46,7 +50,14 @@ export function buildServers(
     { name: "healthz" as const, port: options.healthzPort, hostname: options.healthzBindAddress },
     { name: "read-only" as const, port: options.readOnlyPort, hostname: options.address },
   ];
-  const loops: AgentLoops = {};
+  const loops: AgentLoops = cluster
+    ? buildKubeletServer(
+      deps,
+      cluster.api,
+      cluster.nodeIps,
+      kubeletApiHandler(deps, rt, pods, handlers["read-only"]),
+    )
+    : {};
   for (const s of servers) {
     if (s.port <= 0) continue;
     loops[s.name] = async (signal) => {

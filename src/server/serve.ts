@@ -57,7 +57,8 @@ export interface RunningServer {
   finished: Promise<void>;
 }
 
-function toRequest(req: IncomingMessage, host: string): Request {
+/** The fetch `Request` of a node:http request (`http://<host><path>`, no body, headers fetch refuses dropped). */
+export function toRequest(req: IncomingMessage, host: string): Request {
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {

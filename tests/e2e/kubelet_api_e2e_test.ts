@@ -20,7 +20,7 @@ const NODE = "e2e-kubelet-api-node";
 const OTHER = "e2e-kubelet-api-other";
 const NAME =
   "the kubelet API through a real kube-apiserver: kubectl logs (--tail, -f, --previous), " +
-  "stats/summary by the proxy, 401 without credentials, 403 without nodes/proxy";
+  "stats/summary by the proxy, 401 without credentials, 403 without nodes/pods or nodes/proxy";
 
 const containerd = await startContainerd({ podNetwork: true });
 const apiserver = typeof containerd === "string"
@@ -188,7 +188,7 @@ if (typeof containerd === "string") {
             assert.equal(other.code, 403, other.body);
             assert.match(
               other.body,
-              /Forbidden \(user=system:node:e2e-kubelet-api-other, verb=get, resource=nodes, subresource\(s\)=\[proxy\]\)/,
+              /Forbidden \(user=system:node:e2e-kubelet-api-other, verb=get, resource=nodes, subresource\(s\)=\[pods proxy\]\)/,
             );
             const admin = await curl("/pods", await tokenOf(api.adminKubeconfig));
             assert.equal(admin.code, 200, admin.body);

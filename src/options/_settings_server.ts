@@ -68,8 +68,9 @@ export const SERVER_SETTINGS: readonly Setting[] = [
     kind: "strings",
     group: GROUP,
     placeholder: "name[,name]",
-    helpDefault: "Node's defaults",
-    help: "TLS 1.2 cipher suites, by their Go names (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, ...).",
+    helpDefault: "the suites Deno's TLS offers",
+    help: "TLS 1.2 cipher suites, by their Go names; Deno cannot limit TLS to a list, so one " +
+      "is accepted only when it holds the suites always offered for the key (or with TLS 1.3).",
   },
   {
     key: "clientCAFile",

@@ -132,6 +132,8 @@ class Run {
       `--container-runtime-endpoint=${endpoint}`,
       `--pod-manifest-path=${this.manifests}`,
       "--node-ip=127.0.0.1",
+      // The kubelet API on a free port, never a real kubelet's 10250.
+      `--port=${freePort()}`,
     ];
   }
 

@@ -120,6 +120,8 @@ if (typeof containerd === "string") {
           `--container-runtime-endpoint=${h.endpoint}`,
           "--node-labels=node.kubernetes.io/e2e=yes",
           "--node-ip=127.0.0.1",
+          // The kubelet API on a free port, never a real kubelet's 10250.
+          `--port=${freePort()}`,
         ];
         agent = await startAgent(args);
         const a = agent;
@@ -410,6 +412,7 @@ if (typeof containerd === "string") {
               `--root-dir=${dir}/bad-root`,
               `--healthz-port=${healthzPort}`,
               "--read-only-port=0",
+              `--port=${freePort()}`,
             ]);
             try {
               await other.waitForLog(/did not accept the agent's credentials/, 30_000);

@@ -278,6 +278,8 @@ if (typeof containerd === "string") {
             `--root-dir=${dir}/root`,
             `--container-runtime-endpoint=${h.endpoint}`,
             "--node-ip=127.0.0.1",
+            // The kubelet API on a free port, never a real kubelet's 10250.
+            `--port=${freePort()}`,
           ]);
           const a = agent;
           await api.kubectl(["create", "configmap", "app-config", "--from-literal=GREETING=hello"]);

@@ -427,7 +427,13 @@ if (typeof containerd === "string") {
                 `each request named once: ${lines.join("\n")}`,
               );
               assert.match(lines[0], /identity="user/);
-              assert.equal((await other.get("/healthz")).status, 200, "the agent runs on");
+              const health = await other.get("/healthz").catch((e) => e as Error);
+              assert.ok(
+                !(health instanceof Error) && health.status === 200,
+                `the agent runs on: ${health instanceof Error ? health.message : health.status}\n${
+                  other.logTail(30)
+                }`,
+              );
             } finally {
               await other.stop();
             }

@@ -111,14 +111,32 @@ export async function portAnswers(port: number, timeoutMs = 1000): Promise<boole
   }
 }
 
-/** A free TCP port on 127.0.0.1 (listens on port 0, reads the port, closes). Needs `--allow-net`. */
+/** Ports below Linux's default ephemeral range (32768-60999), where {@linkcode freePort} picks. */
+const TEST_PORTS = { first: 20_000, last: 32_000 };
+/** Ports handed out in this process: never twice. */
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on 127.0.0.1 for a daemon a test starts. Picked at random
+ * BELOW the kernel's ephemeral range and checked by a listen: a port from
+ * `listen(0)` is an ephemeral one, which the kernel may give to any outgoing
+ * connection (kubectl's, the agent's) before the daemon binds it — that made
+ * etcd fail now and then with "address already in use". Needs `--allow-net`.
+ */
 export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  try {
-    return (listener.addr as Deno.NetAddr).port;
-  } finally {
-    listener.close();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = TEST_PORTS.first +
+      Math.floor(Math.random() * (TEST_PORTS.last - TEST_PORTS.first + 1));
+    if (handedOut.has(port)) continue;
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+    } catch {
+      continue;
+    }
+    handedOut.add(port);
+    return port;
   }
+  throw new Error("No free test port between 20000 and 32000 on 127.0.0.1");
 }
 
 /** Options for {@linkcode waitFor}. */

@@ -38,9 +38,15 @@ import {
   DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
-  type RunningServer,
   toRequest,
 } from "../server/serve.ts";
+import {
+  listenUntilAborted,
+  requireListenPermission,
+  type RunningServer,
+  type ServingState,
+  urlHost,
+} from "../server/listen.ts";
 import type { Clock } from "../util/clock.ts";
 import { RealClock } from "../util/clock.ts";
 import { errText } from "../util/err_text.ts";
@@ -142,27 +148,19 @@ export async function startSecureServer(
     options.tlsCipherSuites,
     keyTypeOfCert(options.cert),
   );
-  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-  const netHost = options.port === 0 ? host : `${host}:${options.port}`;
-  const state = await Deno.permissions.query({ name: "net", host: netHost });
-  if (state.state !== "granted") {
-    throw new Deno.errors.NotCapable(
-      `Requires net access to "${netHost}" to serve the kubelet API, run again with the --allow-net flag`,
-    );
-  }
+  await requireListenPermission(hostname, options.port, "the kubelet API");
 
   const throttle = new LogThrottle({ burst: 1, windowMs: 60_000 });
   const streams = new Set<() => void>();
-  let stopping = false;
+  const state: ServingState = { stopping: false, authority: urlHost(hostname) };
   const register = (stop: () => void) => {
-    if (stopping) {
+    if (state.stopping) {
       stop(); // a response that starts after the stop began ends at once
       return () => {};
     }
     streams.add(stop);
     return () => streams.delete(stop);
   };
-  let authority = host;
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? "GET";
@@ -222,7 +220,7 @@ export async function startSecureServer(
       if (!res.writableFinished) ac.abort(new DOMException("client went away", "AbortError"));
     };
     res.once("close", onClose);
-    const base = toRequest(req, authority);
+    const base = toRequest(req, state.authority);
     const headers = new Headers(base.headers);
     headers.delete("authorization");
     const request = new Request(base.url, { method: base.method, headers, signal: ac.signal });
@@ -255,7 +253,7 @@ export async function startSecureServer(
     keepAliveTimeout: idleTimeout,
     connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(headersTimeout / 4))),
   }, (req, res) => {
-    if (stopping) res.setHeader("connection", "close");
+    if (state.stopping) res.setHeader("connection", "close");
     serve(req, res).catch((err) => {
       logger.error("HTTP request failed", { server: "kubelet", err: errText(err) });
       if (!res.headersSent) plain(res, 500, "500 internal server error\n");
@@ -264,40 +262,19 @@ export async function startSecureServer(
   });
   server.timeout = idleTimeout;
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error & { code?: string }) => {
-      reject(
-        err.code === "EADDRINUSE"
-          ? new Deno.errors.AddrInUse(
-            `Cannot serve the kubelet API on ${host}:${options.port}: address already in use`,
-          )
-          : err,
-      );
-    };
-    server.once("error", onError);
-    server.listen(options.port, hostname, () => {
-      server.off("error", onError);
-      resolve();
-    });
-  });
-  server.on("error", (err) => logger.error("HTTP server error", { server: "kubelet", err }));
   server.on("tlsClientError", (err: Error) => {
     logger.debug(4, "TLS handshake failed", { server: "kubelet", err: errText(err) });
   });
-
-  const bound = server.address() as { address: string; port: number };
-  authority = `${host}:${bound.port}`;
-  const finished = new Promise<void>((resolve) => server.once("close", () => resolve()));
-  const stop = () => {
-    stopping = true;
-    server.close();
-    server.closeIdleConnections();
-    for (const s of [...streams]) s();
-  };
-  if (options.signal.aborted) stop();
-  else options.signal.addEventListener("abort", stop, { once: true });
-  const a = { hostname: bound.address, port: bound.port };
-  if (options.onListen) options.onListen(a);
-  else logger.info("Starting to listen", { server: "kubelet", address: `${host}:${a.port}` });
-  return { ...a, finished };
+  return await listenUntilAborted(server, state, {
+    hostname,
+    port: options.port,
+    what: "the kubelet API",
+    name: "kubelet",
+    signal: options.signal,
+    logger,
+    onListen: options.onListen,
+    onStop: () => {
+      for (const s of [...streams]) s();
+    },
+  });
 }

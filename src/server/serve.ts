@@ -19,6 +19,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { Buffer } from "node:buffer";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import type { Handler } from "./handler.ts";
+import {
+  listenUntilAborted,
+  requireListenPermission,
+  type RunningServer,
+  type ServingState,
+  urlHost,
+} from "./listen.ts";
+
+export type { RunningServer } from "./listen.ts";
 
 /** Default of {@linkcode ServeOptions.headersTimeoutMs}. */
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
@@ -47,14 +56,6 @@ export interface ServeOptions {
   idleTimeoutMs?: number;
   /** Most time to receive a whole request. @default 30 s */
   requestTimeoutMs?: number;
-}
-
-/** A running server. */
-export interface RunningServer {
-  hostname: string;
-  port: number;
-  /** Settles when the server has shut down after the signal aborted. */
-  finished: Promise<void>;
 }
 
 /** The fetch `Request` of a node:http request (`http://<host><path>`, no body, headers fetch refuses dropped). */
@@ -100,19 +101,9 @@ export async function startServer(
     options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     headersTimeout,
   );
-  // node:http throws the missing permission from a later tick, out of reach
-  // of any handler: ask first.
-  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-  const netHost = options.port === 0 ? host : `${host}:${options.port}`;
-  const state = await Deno.permissions.query({ name: "net", host: netHost });
-  if (state.state !== "granted") {
-    throw new Deno.errors.NotCapable(
-      `Requires net access to "${netHost}" to serve ${name}, run again with the --allow-net flag`,
-    );
-  }
+  await requireListenPermission(hostname, options.port, name);
 
-  let stopping = false;
-  let authority = host;
+  const state: ServingState = { stopping: false, authority: urlHost(hostname) };
   const server = createServer({
     headersTimeout,
     requestTimeout,
@@ -122,10 +113,10 @@ export async function startServer(
   }, (req, res) => {
     // Once stopping, every answer closes its connection, so `finished` never
     // waits for a client's keep-alive.
-    if (stopping) res.setHeader("connection", "close");
+    if (state.stopping) res.setHeader("connection", "close");
     void (async () => {
       try {
-        await writeResponse(res, await handler(toRequest(req, authority)));
+        await writeResponse(res, await handler(toRequest(req, state.authority)));
       } catch (err) {
         logger.error("HTTP request failed", { server: name, err });
         if (!res.headersSent) {
@@ -142,37 +133,13 @@ export async function startServer(
   // requests get node's own 400, 408 or 431 and a close.
   server.timeout = idleTimeout;
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error & { code?: string }) => {
-      reject(
-        err.code === "EADDRINUSE"
-          ? new Deno.errors.AddrInUse(
-            `Cannot serve ${name} on ${host}:${options.port}: address already in use`,
-          )
-          : err,
-      );
-    };
-    server.once("error", onError);
-    server.listen(options.port, hostname, () => {
-      server.off("error", onError);
-      resolve();
-    });
+  return await listenUntilAborted(server, state, {
+    hostname,
+    port: options.port,
+    what: name,
+    name,
+    signal: options.signal,
+    logger,
+    onListen: options.onListen,
   });
-  // Errors after listening (e.g. out of file descriptors on accept) are logged; the server goes on.
-  server.on("error", (err) => logger.error("HTTP server error", { server: name, err }));
-
-  const bound = server.address() as { address: string; port: number };
-  authority = `${host}:${bound.port}`;
-  const finished = new Promise<void>((resolve) => server.once("close", () => resolve()));
-  const stop = () => {
-    stopping = true;
-    server.close();
-    server.closeIdleConnections();
-  };
-  if (options.signal.aborted) stop();
-  else options.signal.addEventListener("abort", stop, { once: true });
-  const a = { hostname: bound.address, port: bound.port };
-  if (options.onListen) options.onListen(a);
-  else logger.info("Starting to listen", { server: name, address: `${host}:${a.port}` });
-  return { ...a, finished };
 }

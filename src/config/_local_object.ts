@@ -15,6 +15,7 @@
  * @module
  */
 
+import { MAX_OBJECT_DATA_BYTES } from "../objects/types.ts";
 import { createHash } from "node:crypto";
 import type { ConfigMap, Secret } from "kubernetes-types/core/v1.d.ts";
 import type { ObjectMeta } from "kubernetes-types/meta/v1.d.ts";
@@ -42,8 +43,7 @@ const encoder = new TextEncoder();
 /** A ConfigMap or Secret of the static pod directory, deeply frozen. */
 export type LocalObject = ConfigMap | Secret;
 
-/** The API server's limit on the data of one ConfigMap or Secret: 1 MiB. */
-export const MAX_OBJECT_DATA_BYTES = 1024 * 1024;
+export { MAX_OBJECT_DATA_BYTES };
 
 /** The outcome of {@linkcode decodeLocalObject}. */
 export type DecodeObjectResult =

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { decodeStdBase64 } from "../util/base64.ts";
 import type { ObjectMeta } from "kubernetes-types/meta/v1.d.ts";
 import { type FieldErrors, truncate } from "../api/_field_errors.ts";
 import { isPlainObject } from "../api/decode_pod.ts";
@@ -41,7 +42,6 @@ const META_FIELDS = new Set([
   "managedFields",
 ]);
 const KEY = /^[-._a-zA-Z0-9]+$/;
-const STD_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const encoder = new TextEncoder();
 
 /** "a number", "a list", ...: the type of a bad value, never the value itself. */
@@ -69,14 +69,7 @@ export function objectKeyProblem(key: string): string | undefined {
 }
 
 /** Standard base64 (padding required; CR and LF ignored, as Go's decoder does), or undefined. */
-export function decodeBase64(text: string): Uint8Array | undefined {
-  const t = text.replace(/[\r\n]/g, "");
-  if (t.length % 4 !== 0 || !STD_BASE64.test(t)) return undefined;
-  const binary = atob(t);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
+export const decodeBase64 = decodeStdBase64;
 
 /** Standard base64 of `bytes`, with padding. */
 export function encodeBase64(bytes: Uint8Array): string {

@@ -20,6 +20,7 @@
  * @module
  */
 
+import { decodeStdBase64 } from "../util/base64.ts";
 import type {
   ConfigMap,
   ConfigMapKeySelector,
@@ -67,7 +68,6 @@ function notFoundText(kind: ObjectKind, name: string): string {
   return `${kind === "ConfigMap" ? "configmap" : "secret"} "${name}" not found`;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
@@ -76,15 +76,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * naming the Secret and key, never the value.
  */
 export function decodeSecretValue(encoded: unknown, key: string, where: string): string {
-  const text = typeof encoded === "string" ? encoded.replace(/[\r\n]/g, "") : undefined;
-  let bytes: Uint8Array | undefined;
-  if (text !== undefined && text.length % 4 === 0 && BASE64.test(text)) {
-    try {
-      bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-    } catch {
-      bytes = undefined;
-    }
-  }
+  const bytes = typeof encoded === "string" ? decodeStdBase64(encoded) : undefined;
   if (!bytes) throw new ContainerConfigError(`couldn't decode key ${key} in ${where}: not base64`);
   try {
     return utf8.decode(bytes);

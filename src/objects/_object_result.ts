@@ -6,6 +6,7 @@
  * @module
  */
 
+import { MAX_OBJECT_DATA_BYTES } from "./types.ts";
 import type { ConfigMap, Secret } from "kubernetes-types/core/v1.d.ts";
 import { ApiStatusError } from "../client/mod.ts";
 import { errText } from "../util/err_text.ts";
@@ -26,8 +27,7 @@ export type ObjectResult =
   | { state: "absent" }
   | { state: "unavailable"; reason: string };
 
-/** The API server's limit on the data of one ConfigMap or Secret (`MaxSecretSize`): 1 MiB. */
-export const MAX_OBJECT_DATA_BYTES = 1024 * 1024;
+export { MAX_OBJECT_DATA_BYTES };
 
 /** The size of base64 text once decoded, without decoding it. */
 function base64Bytes(s: string): number {

@@ -11,6 +11,9 @@
 
 import type { ConfigMap, Pod, Secret } from "kubernetes-types/core/v1.d.ts";
 
+/** The API server's limit on the data of one ConfigMap or Secret (`MaxSecretSize`): 1 MiB. */
+export const MAX_OBJECT_DATA_BYTES = 1024 * 1024;
+
 /** The two kinds of objects a pod's env and volumes read. */
 export type ObjectKind = "ConfigMap" | "Secret";
 

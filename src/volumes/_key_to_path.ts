@@ -7,12 +7,10 @@
  * @module
  */
 
+import { decodeStdBase64 } from "../util/base64.ts";
 import type { KeyToPath } from "kubernetes-types/core/v1.d.ts";
-import { formatObjectRef, type ObjectRef } from "../objects/types.ts";
+import { formatObjectRef, MAX_OBJECT_DATA_BYTES, type ObjectRef } from "../objects/types.ts";
 import type { FileProjection, Payload } from "./atomic_writer.ts";
-
-/** The API server's limit on the data of one ConfigMap or Secret (core/v1 MaxSecretSize). */
-export const MAX_OBJECT_BYTES = 1024 * 1024;
 
 /** The default mode of files of configMap, secret, downwardAPI and projected volumes. */
 export const DEFAULT_MODE = 0o644;
@@ -56,7 +54,7 @@ export function keyToPathPayload(
   }
   let size = 0;
   for (const data of entries.values()) size += data.length;
-  if (size > MAX_OBJECT_BYTES) {
+  if (size > MAX_OBJECT_DATA_BYTES) {
     throw new RangeError(`${name} is ${size} bytes, over the 1 MiB limit of an object`);
   }
   checkMode(defaultMode, "defaultMode");
@@ -124,7 +122,7 @@ export function base64Entries(
   into = new Map<string, Uint8Array>(),
 ): Map<string, Uint8Array> {
   for (const [key, value] of Object.entries(data ?? {})) {
-    const bytes = decodeBase64(value);
+    const bytes = decodeStdBase64(value);
     if (bytes === undefined) {
       throw new TypeError(`${name} ${field} key ${JSON.stringify(key)} is not valid base64`);
     }
@@ -134,15 +132,4 @@ export function base64Entries(
     into.set(key, bytes);
   }
   return into;
-}
-
-/** Standard base64, whitespace ignored (Go's decoder skips newlines); undefined if invalid. */
-function decodeBase64(value: string): Uint8Array | undefined {
-  const text = value.replace(/[\r\n\t ]+/g, "");
-  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
-  try {
-    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
 }

@@ -38,7 +38,7 @@ export async function unmount(path: string): Promise<void> {
 /**
  * Whether `path` is a mount point: its filesystem (`stat().dev`) differs from
  * its parent's, which is true of every tmpfs denolet mounts. (Deno 2.9.6 opens
- * /proc/self/mountinfo only with --allow-all, so the agent cannot read it: a
+ * /proc/self/mountinfo only when every permission is granted, so the agent cannot read it: a
  * check through it would always say "no" and stack a new tmpfs at every sync.)
  *
  * Requires `--allow-read` on `path` and its parent.

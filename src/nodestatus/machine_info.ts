@@ -10,7 +10,7 @@
  * field empty (or the value undefined) and is warned about once; nothing
  * here throws.
  *
- * Deno lets a program read /proc and /sys only with `--allow-all` (a
+ * Deno lets a program read /proc and /sys only when every permission is granted (a
  * sandbox rule; `--allow-read=/proc/...` is not enough), so under the
  * agent's scoped permissions memory comes from `Deno.systemMemoryInfo()`
  * (the same MemTotal / MemAvailable), and boot_id, the PID files and
@@ -300,7 +300,7 @@ export class MachineInfoReader {
       if (sandboxed && !this.#warned.has("/proc")) {
         this.#warned.add("/proc");
         this.#logger.info(
-          "Machine info: Deno reads /proc and /sys only with --allow-all; nodeInfo.bootID, " +
+          "Machine info: Deno reads /proc and /sys only with every permission granted; nodeInfo.bootID, " +
             "the PID counts and the default route are left out",
         );
       }

@@ -146,7 +146,7 @@ export function computePermissions(
     options.configDir ?? "",
     options.kubeconfig ?? "",
     ...(options.apiServer?.files ?? []),
-    // The Node's nodeInfo (machineID, osImage); /proc and /sys would need --allow-all.
+    // The Node's nodeInfo (machineID, osImage); /proc and /sys would need every permission.
     ...(options.apiServer ? NODE_INFO_FILES : []),
     // The kubelet API server's certificate, key and client CA (with --kubeconfig).
     ...(options.apiServer && options.server.enabled

@@ -1,7 +1,7 @@
 /**
  * What the node itself uses, read with what Deno offers under the agent's
  * scoped permissions (it cannot open /proc or /sys, which Deno grants only
- * with --allow-all, so there is no cgroup to read as cAdvisor does):
+ * when every permission is granted, so there is no cgroup to read as cAdvisor does):
  * - CPU: the sum of user, nice, system and irq time of every CPU from
  *   `node:os` `cpus()` (`--allow-sys=cpus`);
  * - memory: `Deno.systemMemoryInfo()` (`--allow-sys=systemMemoryInfo`);

@@ -147,6 +147,7 @@ Deno.test("makeMounts() maps volumeMounts and keeps subPath inside the volume", 
       {
         containerPath: "/data",
         hostPath: dir,
+        // `readonly` is the CRI Mount field (the volumeMount's readOnly), not a test switch.
         readonly: true,
         selinuxRelabel: false,
         propagation: "PROPAGATION_PRIVATE",

@@ -193,7 +193,7 @@ Deno.test("MachineInfoReader: /proc and /sys refused by Deno's sandbox give one 
   assert.equal(await r.hostIP(), "192.168.0.7"); // eth0 is no bridge: docker0 is skipped
   assert.deepEqual(warnings, []);
   assert.equal(infos.length, 1);
-  assert.match(infos[0], /Deno reads \/proc and \/sys only with --allow-all/);
+  assert.match(infos[0], /Deno reads \/proc and \/sys only with every permission granted/);
 });
 
 Deno.test("MachineInfoReader.hostIP() asks the probe when the route table is unreadable, and keeps its answer for the TTL", async () => {
@@ -240,7 +240,7 @@ Deno.test("MachineInfoReader with the real Deno readers reads this machine", asy
   const info = await r.machineInfo();
   assert.ok(info.numCores >= 1);
   assert.ok(info.memoryCapacityBytes > 0);
-  // Deno opens /proc files only with --allow-all: under `deno task test`'s
+  // Deno opens /proc files only when every permission is granted: under `deno task test`'s
   // scoped flags (as under the agent's) the boot ID stays empty.
   const procReadable = await Deno.readTextFile("/proc/sys/kernel/random/boot_id").then(
     () => true,

@@ -179,7 +179,7 @@ function killQuietly(pid: number): void {
 
 /**
  * PIDs of containerd shims whose command line names our socket. Uses `ps`,
- * since Deno reads /proc only with --allow-all.
+ * since Deno reads /proc only when every permission is granted.
  */
 function shimPids(socketPath: string): number[] {
   const { out } = runSync("ps", ["-eww", "-o", "pid=,args="]);

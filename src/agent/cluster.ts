@@ -249,8 +249,9 @@ function buildCluster(deps: AgentDeps, c: Connected, rt: RuntimeSide): ClusterSi
         mirrorPods: async (signal) => {
           const follow = (async () => {
             mirror.setStaticPods(staticPods());
-            for await (const _ of pods.podConfig.updates(signal)) {
-              mirror.setStaticPods(staticPods());
+            for await (const update of pods.podConfig.updates(signal)) {
+              // API pods' updates (every watch event) change no static pod: no copy of all pods.
+              if (update.source !== API_SERVER_SOURCE) mirror.setStaticPods(staticPods());
             }
           })();
           await Promise.all([mirror.run(signal), follow]);

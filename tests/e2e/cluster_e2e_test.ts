@@ -320,7 +320,11 @@ if (typeof containerd === "string") {
             timeoutMs: 60_000,
             what: "api-steady's port",
           });
-          const before = await containerState();
+          // The container may answer before the agent has published its status.
+          const before = await waitFor(async () => {
+            const state = await containerState();
+            return state["api-steady/app"]?.startsWith("containerd://") ? state : undefined;
+          }, { timeoutMs: 30_000, what: "api-steady's container in /pods" });
           await api.stopApiServer();
           await new Promise((r) => setTimeout(r, 30_000));
           assert.ok(await portAnswers(apiPort), "api-steady answers during the outage");

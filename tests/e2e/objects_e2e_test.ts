@@ -195,16 +195,20 @@ if (typeof containerd === "string") {
         });
 
         await t.step("an edit of the ConfigMap reaches the running container's files", async () => {
-          const before = await a.getJson<PodList>("/pods");
           const id = (p: PodList) =>
             p.items.find((x) => x.metadata?.name?.startsWith("configured"))?.status
               ?.containerStatuses?.[0]?.containerID;
+          // The container may serve before the agent has published its status: wait for its ID.
+          const before = await waitFor(async () => id(await a.getJson<PodList>("/pods")), {
+            timeoutMs: 30_000,
+            what: "the container's ID in /pods",
+          });
           await write("app.yaml", staticDocs(port, "bonjour"));
           await waitFor(
             async () => (await httpText(port, "/config/settings.ini")) === "greeting=bonjour\n",
             { timeoutMs: 60_000, what: "the updated file", details: () => a.logTail(40) },
           );
-          assert.equal(id(await a.getJson<PodList>("/pods")), id(before), "no restart");
+          assert.equal(id(await a.getJson<PodList>("/pods")), before, "no restart");
         });
 
         await t.step(

@@ -15,6 +15,7 @@
 
 import { copyContainerLogs, readContainerLogs } from "../src/logs/read_logs.ts";
 import { RealClock } from "../src/util/clock.ts";
+import { reportFigure } from "./_figures.ts";
 
 const LINES = 100_000;
 const clock = new RealClock();
@@ -78,6 +79,11 @@ try {
   console.log(
     `read whole:            ${rate(LINES, whole.ms)}, ${(whole.bytes / 1e6).toFixed(1)} MB out`,
   );
+  reportFigure({
+    figure: "container log read (CRI format, 10% partial lines)",
+    now: LINES / (whole.ms / 1000),
+    unit: "lines/s",
+  });
   const ts = await timeCopy(path, { timestamps: true });
   console.log(`read with timestamps:  ${rate(LINES, ts.ms)}`);
   const t0 = performance.now();
@@ -102,9 +108,17 @@ try {
       await Deno.writeTextFile(live, entries(i, 1000), { append: true });
     }
     const delivered = await got;
+    const followMs = performance.now() - f0;
+    if (pollIntervalMs === 250) {
+      reportFigure({
+        figure: "logs -f throughput (follow, default 250 ms poll)",
+        now: delivered / (followMs / 1000),
+        unit: "lines/s",
+      });
+    }
     console.log(
       `follow (poll ${pollIntervalMs} ms), appended in 1,000-line batches: ${
-        rate(delivered, performance.now() - f0)
+        rate(delivered, followMs)
       }`,
     );
 
@@ -123,6 +137,14 @@ try {
     await reader.cancel();
     abort.abort();
     lat.sort((a, b) => a - b);
+    if (pollIntervalMs === 250) {
+      reportFigure({
+        figure: "logs -f idle line → delivery p50 (250 ms poll)",
+        now: lat[10],
+        unit: "ms",
+        note: `max ${lat[19].toFixed(0)} ms`,
+      });
+    }
     console.log(
       `  append → delivery latency: p50 ${lat[10].toFixed(1)} ms, max ${lat[19].toFixed(1)} ms`,
     );

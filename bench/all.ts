@@ -39,6 +39,7 @@ export const BENCHES: readonly Bench[] = [
   { name: "reaction" },
   { name: "pods" },
   { name: "exec" },
+  { name: "kubectl-logs" },
   { name: "cluster" },
 ];
 

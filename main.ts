@@ -13,12 +13,8 @@
  * @module
  */
 
-import {
-  loadKubeletOptions,
-  maskedConfigForLog,
-  OptionsError,
-  versionText,
-} from "./src/options/mod.ts";
+// The agent's modules are loaded by main() (below), so that `denolet pods|logs|exec`
+// (src/cli) loads none of them: no gRPC, no YAML. Only light ones are static.
 import { createLogger } from "./src/util/logger.ts";
 import { maskUrl } from "./src/util/mask_url.ts";
 import { RealClock } from "./src/util/clock.ts";
@@ -27,25 +23,33 @@ import { registerKubeletMetrics } from "./src/metrics/kubelet_metrics.ts";
 import { LoopSupervisor } from "./src/util/loop_supervisor.ts";
 import { watchParent } from "./src/util/parent_watch.ts";
 import type { AgentDeps, AgentLoops } from "./src/agent/_deps.ts";
-import { type OpenRuntime, openRuntime } from "./src/agent/connect.ts";
-import { buildRuntimeSide } from "./src/agent/runtime_side.ts";
-import { buildPodPipeline } from "./src/agent/pod_pipeline.ts";
-import { buildHousekeeping } from "./src/agent/housekeeping.ts";
-import { buildServers } from "./src/agent/servers.ts";
-import { type ClusterConnection, connectCluster } from "./src/agent/cluster.ts";
-import { buildObjects } from "./src/agent/objects.ts";
+import type { OpenRuntime } from "./src/agent/connect.ts";
+import type { ClusterConnection } from "./src/agent/cluster.ts";
 import { errText } from "./src/util/err_text.ts";
 
 /** The signals that stop the agent gracefully (SIGHUP too: a closed terminal or a launcher's stop). */
 const STOP_SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /** Builds the whole agent on an open runtime and starts its loops under `supervisor`. */
-function startAgent(
+async function startAgent(
   deps: AgentDeps,
   open: OpenRuntime,
   cluster: ClusterConnection | undefined,
   supervisor: LoopSupervisor,
-): void {
+): Promise<void> {
+  const [
+    { buildObjects },
+    { buildRuntimeSide },
+    { buildPodPipeline },
+    { buildHousekeeping },
+    { buildServers },
+  ] = await Promise.all([
+    import("./src/agent/objects.ts"),
+    import("./src/agent/runtime_side.ts"),
+    import("./src/agent/pod_pipeline.ts"),
+    import("./src/agent/housekeeping.ts"),
+    import("./src/agent/servers.ts"),
+  ]);
   const objects = buildObjects(deps, cluster?.api);
   const rt = buildRuntimeSide(deps, open.cri, cluster?.nodeIps, {
     tokens: cluster ? (pod, source) => cluster.tokens.token(pod, source) : undefined,
@@ -69,6 +73,9 @@ function startAgent(
 
 /** Runs the agent with `args`; resolves with the process exit code. */
 export async function main(args: readonly string[]): Promise<number> {
+  const { loadKubeletOptions, maskedConfigForLog, OptionsError, versionText } = await import(
+    "./src/options/mod.ts"
+  );
   let loaded;
   try {
     loaded = await loadKubeletOptions(args, { hostname: Deno.hostname });
@@ -114,10 +121,13 @@ export async function main(args: readonly string[]): Promise<number> {
   try {
     await Deno.mkdir(options.rootDir, { recursive: true });
     await Deno.mkdir(options.podLogsDir, { recursive: true });
-    cluster = options.standalone ? undefined : await connectCluster(deps);
-    open = await openRuntime(deps);
+    // The API client, watches, mirror pods, leases and tokens are loaded only with --kubeconfig.
+    cluster = options.standalone
+      ? undefined
+      : await (await import("./src/agent/cluster.ts")).connectCluster(deps);
+    open = await (await import("./src/agent/connect.ts")).openRuntime(deps);
     const supervisor = new LoopSupervisor({ clock, logger, signal: stop.signal });
-    startAgent(deps, open, cluster, supervisor);
+    await startAgent(deps, open, cluster, supervisor);
     supervisor.start("parentWatch", (signal) =>
       watchParent({
         clock,
@@ -147,5 +157,9 @@ export async function main(args: readonly string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // `denolet pods|logs|exec`: the CLI (src/cli), which loads nothing of the agent.
+  if (["pods", "logs", "exec"].includes(Deno.args[0])) {
+    Deno.exit(await (await import("./src/cli/cli.ts")).runCli(Deno.args));
+  }
   Deno.exit(await main(Deno.args));
 }

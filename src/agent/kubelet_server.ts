@@ -6,7 +6,8 @@
  * anonymous when enabled) and authorization (SubjectAccessReview or
  * AlwaysAllow), in front of `/containerLogs/...`, `/stats/summary`,
  * `/metrics/resource`, and the local handler's `/healthz`, `/pods`,
- * `/metrics`. exec, attach and portForward are not served yet (404).
+ * `/metrics`; with the debugging handlers also `/exec`, `/attach` and
+ * `/portForward` (src/streaming: the runtime's streaming URL, proxied).
  *
  * @module
  */
@@ -19,25 +20,19 @@ import {
   readClientCaFile,
   startSecureServer,
 } from "../kubeletserver/mod.ts";
-import { CONTAINER_LOGS_PREFIX, createContainerLogsHandler } from "../logs/mod.ts";
 import type { Handler } from "../server/mod.ts";
-import { createStatsHandler, isStatsPath, SummaryProvider } from "../stats/mod.ts";
+import { createStreamingHandler, type StreamingHandler } from "../streaming/mod.ts";
 import type { AgentDeps, AgentLoops } from "./_deps.ts";
 import type { PodPipeline } from "./pod_pipeline.ts";
 import type { RuntimeSide } from "./runtime_side.ts";
 
-/** The kubelet API's routes, on top of the local handler (healthz, pods, metrics). */
-export function kubeletApiHandler(
-  deps: AgentDeps,
-  rt: RuntimeSide,
-  pods: PodPipeline,
-  local: Handler,
-): Handler {
-  const { options, clock, logger } = deps;
-  const logs = createContainerLogsHandler({
-    podLogsDir: options.podLogsDir,
-    clock,
-    logger,
+/**
+ * `/exec`, `/attach` and `/portForward` on the pods the status manager
+ * knows, with their cached runtime status (the container must be running).
+ */
+function streamingHandler(deps: AgentDeps, rt: RuntimeSide, pods: PodPipeline): StreamingHandler {
+  return createStreamingHandler({
+    runtime: rt.runtime,
     findPod: (namespace, name) => {
       const pod = pods.statusManager.pods().find((p) =>
         p.metadata?.namespace === namespace && p.metadata?.name === name
@@ -45,36 +40,34 @@ export function kubeletApiHandler(
       const uid = pod?.metadata?.uid;
       return pod && uid ? { pod, podStatus: rt.cache.get(uid).status } : undefined;
     },
+    clock: deps.clock,
+    logger: deps.logger,
+    idleTimeoutMs: deps.options.server.streamingConnectionIdleTimeout,
   });
-  const stats = createStatsHandler({
-    summary: new SummaryProvider({
-      nodeName: options.nodeName,
-      runtime: rt.runtime,
-      clock,
-      rootDir: options.rootDir,
-      podLogsDir: options.podLogsDir,
-      logger,
-    }),
-    logger,
-  });
-  return (request) => {
-    const path = new URL(request.url).pathname;
-    if (path.startsWith(CONTAINER_LOGS_PREFIX)) return logs(request);
-    if (isStatsPath(path)) return stats(request);
-    return local(request);
-  };
 }
 
-/** The kubelet API server loop (none when disabled or standalone). */
+/**
+ * The kubelet API server loop (none when disabled or standalone). With
+ * `sides` and the debugging handlers on, it also serves the streaming
+ * endpoints, upgrades included.
+ */
 export function buildKubeletServer(
   deps: AgentDeps,
   api: ApiClient | undefined,
   nodeIps: readonly string[],
   handler: Handler,
+  sides?: { rt: RuntimeSide; pods: PodPipeline },
 ): AgentLoops {
   const { options, clock, logger } = deps;
   const s = options.server;
   if (!api || !s.enabled) return {};
+  const streaming = sides && s.debuggingHandlers
+    ? streamingHandler(deps, sides.rt, sides.pods)
+    : undefined;
+  const served: Handler = streaming
+    ? (request) =>
+      streaming.handles(new URL(request.url).pathname) ? streaming.serve(request) : handler(request)
+    : handler;
   return {
     kubeletApi: async (signal) => {
       const serving = await loadServingCert({
@@ -87,7 +80,7 @@ export function buildKubeletServer(
         logger,
       });
       const clientCa = s.clientCAFile ? await readClientCaFile(s.clientCAFile) : undefined;
-      const server = await startSecureServer(handler, {
+      const server = await startSecureServer(served, {
         hostname: options.address,
         port: s.port,
         cert: serving.cert,
@@ -111,6 +104,8 @@ export function buildKubeletServer(
         }),
         tlsMinVersion: s.tlsMinVersion || undefined,
         tlsCipherSuites: s.tlsCipherSuites,
+        streamingIdleTimeoutMs: s.streamingConnectionIdleTimeout,
+        upgrade: streaming && { handles: streaming.handles, serve: streaming.upgrade },
         signal,
         logger,
         clock,

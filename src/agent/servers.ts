@@ -1,8 +1,11 @@
 /**
  * Builds the local HTTP endpoints: `/healthz` on the healthz port, and
- * `/healthz`, `/pods` and `/metrics` on the read-only port; their health
- * checks are the runtime's errors and the supervisor's dead loops. In a
- * cluster also the kubelet API on `--port` (src/agent/kubelet_server.ts).
+ * `/healthz`, `/pods` and `/metrics` on the read-only port (with
+ * `localDebuggingHandlers` also the debugging handlers and stats of
+ * debug_handlers.ts, streamed with the kubelet's 4 h streaming idle
+ * timeout); their health checks are the runtime's errors and the
+ * supervisor's dead loops. In a cluster also the kubelet API on `--port`
+ * (src/agent/kubelet_server.ts).
  *
  * @module
  */
@@ -10,7 +13,8 @@
 import { createHandler, type HealthCheck, startServer } from "../server/mod.ts";
 import type { ApiClient } from "../client/mod.ts";
 import type { AgentDeps, AgentLoops } from "./_deps.ts";
-import { buildKubeletServer, kubeletApiHandler } from "./kubelet_server.ts";
+import { createDebugRoutes, kubeletApiHandler, readOnlyRouting } from "./debug_handlers.ts";
+import { buildKubeletServer } from "./kubelet_server.ts";
 import type { PodPipeline } from "./pod_pipeline.ts";
 import type { RuntimeSide } from "./runtime_side.ts";
 
@@ -37,25 +41,39 @@ export function buildServers(
       return errors.length > 0 ? errors.join("; ") : undefined;
     },
   }, { name: "loops", check: loopsHealth }];
+  const routes = createDebugRoutes(deps, rt, pods);
+  const readOnly = createHandler({
+    healthChecks,
+    podList: () => pods.statusManager.pods(),
+    metrics: registry,
+    logger,
+  });
   const handlers = {
     healthz: createHandler({ healthChecks, logger }),
-    "read-only": createHandler({
-      healthChecks,
-      podList: () => pods.statusManager.pods(),
-      metrics: registry,
-      logger,
-    }),
+    "read-only": routes.handler(readOnlyRouting(deps), readOnly),
   };
+  const local = readOnlyRouting(deps).debugging;
+  if (local && options.readOnlyPort > 0) {
+    logger.info("Adding debug handlers to the read-only server (loopback, no authentication)", {
+      address: `${options.address}:${options.readOnlyPort}`,
+    });
+  }
   const servers = [
     { name: "healthz" as const, port: options.healthzPort, hostname: options.healthzBindAddress },
-    { name: "read-only" as const, port: options.readOnlyPort, hostname: options.address },
+    {
+      name: "read-only" as const,
+      port: options.readOnlyPort,
+      hostname: options.address,
+      streamingIdleTimeoutMs: local ? options.server.streamingConnectionIdleTimeout : undefined,
+    },
   ];
   const loops: AgentLoops = cluster
     ? buildKubeletServer(
       deps,
       cluster.api,
       cluster.nodeIps,
-      kubeletApiHandler(deps, rt, pods, handlers["read-only"]),
+      kubeletApiHandler(routes, deps, readOnly),
+      { rt, pods },
     )
     : {};
   for (const s of servers) {

@@ -288,6 +288,18 @@ export interface ProbeVerdicts {
   get(containerId: string): ProbeVerdict | undefined;
 }
 
+/**
+ * Which streams an exec or attach session carries (kubelet's
+ * remotecommand Options): at least one of stdin, stdout and stderr; with
+ * `tty` stderr is merged into stdout.
+ */
+export interface StreamOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
 /** Per-call inputs of {@linkcode Runtime.syncPod}. */
 export interface SyncPodOptions {
   /** Crash-loop back-off, keyed per container (see kuberuntime). */
@@ -352,6 +364,25 @@ export interface Runtime {
     cmd: string[],
     options?: { timeoutSeconds?: number; signal?: AbortSignal },
   ): Promise<ExecResult>;
+  /**
+   * The runtime's streaming URL for an interactive `cmd` in a running
+   * container (kubelet's StreamingRuntime.GetExec); the client's upgraded
+   * connection is proxied there. Rejects with the runtime's error (a CRI
+   * error keeps its gRPC `code`).
+   */
+  getExec(containerId: string, cmd: string[], streams: StreamOptions): Promise<URL>;
+  /** The streaming URL to attach to a running container's main process (GetAttach). */
+  getAttach(containerId: string, streams: StreamOptions): Promise<URL>;
+  /**
+   * The streaming URL to forward `ports` of the pod's newest sandbox
+   * (GetPortForward); `ports` may be empty (SPDY names them per stream).
+   */
+  getPortForward(
+    podName: string,
+    podNamespace: string,
+    podUid: string,
+    ports: number[],
+  ): Promise<URL>;
   /**
    * The runtime's container events until `signal` aborts; rejects with
    * `EventStreamUnsupportedError` when the runtime has no event stream.

@@ -22,6 +22,13 @@
  * bodies stream with back-pressure; a client that goes away cancels the
  * body and aborts the request's signal. Stopping ends open streams.
  *
+ * Upgrades (`Connection: Upgrade`: SPDY/3.1 or WebSocket, for exec, attach
+ * and portForward) pass the same authentication and authorization, their
+ * refusals written on the socket as ordinary HTTP answers; then the
+ * `upgrade` handler takes the socket for its paths (it keeps its own idle
+ * timeout), and any other path gets the plain handler's answer, after
+ * which the connection closes.
+ *
  * Every request is logged at --v=4 with method, path (no query), user,
  * authentication method, verdict and status — never a token.
  *
@@ -30,9 +37,9 @@
 
 import { createServer } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { TLSSocket } from "node:tls";
 import { X509Certificate } from "node:crypto";
 import { Buffer } from "node:buffer";
+import type { Socket } from "node:net";
 import type { Handler } from "../server/handler.ts";
 import {
   DEFAULT_HEADERS_TIMEOUT_MS,
@@ -50,11 +57,20 @@ import {
 import type { Clock } from "../util/clock.ts";
 import { RealClock } from "../util/clock.ts";
 import { errText } from "../util/err_text.ts";
-import { LogThrottle } from "../util/log_throttle.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import type { Authenticator } from "./authn.ts";
 import type { Authorizer } from "./authz.ts";
-import { pipeResponse } from "./_pipe_response.ts";
+import { pipeResponse } from "../server/pipe_response.ts";
+import { pathOf, requestCheck } from "./_request_check.ts";
+import { socketConn } from "./_socket_conn.ts";
+import {
+  answerAndClose,
+  rawTextAnswer,
+  type StreamConn,
+  type UpgradeOutcome,
+  type UpgradeRequest,
+  writeResponse,
+} from "../streaming/mod.ts";
 import { type ServingKeyType, tlsServerSettings } from "./tls_settings.ts";
 
 /** Default of {@linkcode SecureServerOptions.streamingIdleTimeoutMs}: 4 hours. */
@@ -94,6 +110,18 @@ export interface SecureServerOptions {
   requestTimeoutMs?: number;
   /** Most time a streaming response may go without traffic. @default 4 h */
   streamingIdleTimeoutMs?: number;
+  /** Serves upgrade requests (exec, attach, portForward). @default none: upgrades get the plain handler's answer */
+  upgrade?: UpgradeHandler;
+}
+
+/**
+ * Upgrade requests (`Connection: Upgrade`) to the paths `handles` claims,
+ * after authentication and authorization (src/streaming's handler).
+ */
+export interface UpgradeHandler {
+  handles(path: string): boolean;
+  /** Answers on `conn`; resolves once the status is known. `signal` aborts when the server stops. */
+  serve(request: UpgradeRequest, conn: StreamConn, signal: AbortSignal): Promise<UpgradeOutcome>;
 }
 
 const TEXT = { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" };
@@ -111,13 +139,6 @@ function plain(res: ServerResponse, status: number, body: string): void {
   for (const [k, v] of Object.entries(TEXT)) res.setHeader(k, v);
   res.setHeader("content-length", Buffer.byteLength(body));
   res.end(body);
-}
-
-function pathOf(url: string | undefined): string {
-  const raw = url ?? "/";
-  const q = raw.indexOf("?");
-  const path = q < 0 ? raw : raw.slice(0, q);
-  return path.startsWith("/") ? path : `/${path}`;
 }
 
 /**
@@ -150,7 +171,7 @@ export async function startSecureServer(
   );
   await requireListenPermission(hostname, options.port, "the kubelet API");
 
-  const throttle = new LogThrottle({ burst: 1, windowMs: 60_000 });
+  const check = requestCheck({ authn: options.authn, authz: options.authz, logger, clock });
   const streams = new Set<() => void>();
   const state: ServingState = { stopping: false, authority: urlHost(hostname) };
   const register = (stop: () => void) => {
@@ -162,57 +183,18 @@ export async function startSecureServer(
     return () => streams.delete(stop);
   };
 
+  /** The request for `handler`: no `Authorization` header, aborted by `signal`. */
+  function handlerRequest(req: IncomingMessage, signal: AbortSignal): Request {
+    const base = toRequest(req, state.authority);
+    const headers = new Headers(base.headers);
+    headers.delete("authorization");
+    return new Request(base.url, { method: base.method, headers, signal });
+  }
+
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = req.method ?? "GET";
-    const path = pathOf(req.url);
-    const line = { method, path };
-    const peer = (req.socket as TLSSocket).getPeerX509Certificate?.();
-    const authn = await options.authn.authenticate({
-      authorization: req.headers.authorization ?? null,
-      peerCertificate: peer ? new Uint8Array(peer.raw) : undefined,
-    });
-    if (!authn.authenticated) {
-      if (authn.webhookError && throttle.admit("tokenreview", clock.now()).show) {
-        logger.error("Unable to authenticate the request due to an error", {
-          ...line,
-          err: authn.reason,
-        });
-      }
-      logger.debug(4, "Kubelet API request", {
-        ...line,
-        verdict: "unauthorized",
-        reason: authn.reason,
-        status: 401,
-      });
-      plain(res, 401, "Unauthorized");
-      return;
-    }
-    const who = { ...line, user: authn.user.name, authn: authn.method };
-    const authz = await options.authz.authorize(authn.user, method, path);
-    if (authz.verdict === "error") {
-      if (throttle.admit("subjectaccessreview", clock.now()).show) {
-        logger.error("Authorization error", {
-          ...who,
-          verb: authz.attributes.verb,
-          subresource: authz.attributes.subresource,
-          err: authz.error,
-        });
-      }
-      logger.debug(4, "Kubelet API request", { ...who, verdict: "error", status: 500 });
-      plain(res, 500, authz.message);
-      return;
-    }
-    if (authz.verdict === "forbidden") {
-      const a = authz.attributes[0];
-      logger.debug(2, "Forbidden", {
-        user: a.user.name,
-        verb: a.verb,
-        resource: a.resource,
-        subresources: authz.attributes.map((x) => x.subresource).join(","),
-        reason: authz.reason,
-      });
-      logger.debug(4, "Kubelet API request", { ...who, verdict: "forbidden", status: 403 });
-      plain(res, 403, authz.message);
+    const checked = await check(req);
+    if (!checked.ok) {
+      plain(res, checked.status, checked.body);
       return;
     }
     const ac = new AbortController();
@@ -220,22 +202,68 @@ export async function startSecureServer(
       if (!res.writableFinished) ac.abort(new DOMException("client went away", "AbortError"));
     };
     res.once("close", onClose);
-    const base = toRequest(req, state.authority);
-    const headers = new Headers(base.headers);
-    headers.delete("authorization");
-    const request = new Request(base.url, { method: base.method, headers, signal: ac.signal });
-    const response = await handler(request);
-    logger.debug(4, "Kubelet API request", {
-      ...who,
-      verdict: "allowed",
-      subresource: authz.attributes.subresource,
-      status: response.status,
-    });
+    const response = await handler(handlerRequest(req, ac.signal));
+    logger.debug(4, "Kubelet API request", { ...checked.who, status: response.status });
     req.socket.setTimeout(streamingIdle);
     try {
       await pipeResponse(res, response, register);
     } finally {
       if (!req.socket.destroyed) req.socket.setTimeout(idleTimeout);
+    }
+  }
+
+  /**
+   * A request with upgrade headers: the same checks, then the upgrade
+   * handler for its paths (exec, attach, portForward), else the plain
+   * handler's answer written on the socket, which is then closed.
+   */
+  async function serveUpgrade(req: IncomingMessage, socket: Socket, head: Uint8Array) {
+    // The node server's idle timeout no longer applies: the stream keeps its own.
+    socket.setTimeout(0);
+    // Interactive frames go out at once (Go's TCP default), not after the peer's delayed ACK.
+    socket.setNoDelay(true);
+    const conn = socketConn(socket);
+    const checked = await check(req);
+    if (!checked.ok) {
+      await answerAndClose(conn, rawTextAnswer(checked.status, checked.body));
+      return;
+    }
+    const ac = new AbortController();
+    const unregister = register(() => ac.abort());
+    socket.once("close", () => ac.abort());
+    try {
+      const path = pathOf(req.url);
+      if (!options.upgrade?.handles(path)) {
+        const response = await handler(handlerRequest(req, ac.signal));
+        logger.debug(4, "Kubelet API request", { ...checked.who, status: response.status });
+        await writeResponse(conn, response);
+        return;
+      }
+      const headers: [string, string][] = [];
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+        if (req.rawHeaders[i].toLowerCase() === "authorization") continue;
+        headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
+      }
+      const outcome = await options.upgrade.serve(
+        {
+          method: req.method ?? "GET",
+          url: req.url ?? "/",
+          headers,
+          head,
+          remoteAddress: socket.remoteAddress,
+        },
+        conn,
+        ac.signal,
+      );
+      logger.debug(4, "Kubelet API request", {
+        ...checked.who,
+        upgrade: req.headers.upgrade,
+        status: outcome.status,
+      });
+      await outcome.finished;
+    } finally {
+      unregister();
+      conn.close();
     }
   }
 
@@ -261,6 +289,12 @@ export async function startSecureServer(
     });
   });
   server.timeout = idleTimeout;
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Uint8Array) => {
+    serveUpgrade(req, socket, head).catch((err) => {
+      logger.error("HTTP request failed", { server: "kubelet", err: errText(err) });
+      socket.destroy();
+    });
+  });
 
   server.on("tlsClientError", (err: Error) => {
     logger.debug(4, "TLS handshake failed", { server: "kubelet", err: errText(err) });

@@ -52,6 +52,10 @@ export function timedRuntime(runtime: Runtime, metrics: SyncMetrics, clock: Cloc
     removePodSandbox: (id) => runtime.removePodSandbox(id),
     removeContainer: (id) => runtime.removeContainer(id),
     execSync: (id, cmd, options) => runtime.execSync(id, cmd, options),
+    getExec: (id, cmd, streams) => runtime.getExec(id, cmd, streams),
+    getAttach: (id, streams) => runtime.getAttach(id, streams),
+    getPortForward: (name, namespace, uid, ports) =>
+      runtime.getPortForward(name, namespace, uid, ports),
     containerEvents: (signal) => runtime.containerEvents(signal),
     syncPod: (pod, status, options) =>
       timed("sync", async () => {

@@ -126,6 +126,17 @@ export const NODE_SETTINGS: readonly Setting[] = [
     help: "Timeout for CRI calls other than pull, logs, exec and attach.",
   },
   {
+    key: "plegRelistPeriod",
+    flag: "pleg-relist-period",
+    kind: "duration",
+    group: "Container runtime",
+    helpDefault: "1s, the kubelet's",
+    help: "denolet only: how often the generic PLEG relists when the runtime has no CRI event " +
+      "stream (containerd 1.6, which also makes it relist at once on each task exit); " +
+      "shorter notices changes sooner where nothing else tells, at about 2 ms of CPU per " +
+      "relist for 30 pods.",
+  },
+  {
     key: "podInfraContainerImage",
     flag: "pod-infra-container-image",
     kind: "string",

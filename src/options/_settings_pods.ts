@@ -65,6 +65,26 @@ export const POD_SETTINGS: readonly Setting[] = [
     help: "Most time between syncs of a running pod.",
   },
   {
+    key: "parallelContainerStarts",
+    flag: "parallel-container-starts",
+    field: "parallelContainerStarts",
+    kind: "bool",
+    group: "Pod sources",
+    help: "denolet only: start a pod's regular containers at once; a container with a " +
+      "postStart hook still holds back the ones after it, and init containers start in " +
+      "order. false starts them one by one, as the kubelet.",
+  },
+  {
+    key: "maxConcurrentPodStarts",
+    field: "maxConcurrentPodStarts",
+    kind: "int",
+    group: "Pod sources",
+    helpDefault: "0: no limit, as the kubelet",
+    help: "denolet only: most pod sandboxes created at once, in arrival order: the first of " +
+      "many new pods starts sooner, the last later; a creation holds its slot 1 s at most " +
+      "(config file only).",
+  },
+  {
     key: "podLogsDir",
     field: "podLogsDir",
     kind: "path",

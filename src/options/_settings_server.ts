@@ -134,6 +134,47 @@ export const SERVER_SETTINGS: readonly Setting[] = [
     group: GROUP,
     help: "How long a denied SubjectAccessReview is cached.",
   },
+  {
+    key: "streamingConnectionIdleTimeout",
+    flag: "streaming-connection-idle-timeout",
+    field: "streamingConnectionIdleTimeout",
+    kind: "duration",
+    group: GROUP,
+    help: "Most time a streaming connection (logs -f, exec, attach, port-forward) may go " +
+      "without traffic before it is closed; 0 means no limit. The read-only port's " +
+      "debugging handlers use it too.",
+  },
+  {
+    key: "enableDebuggingHandlers",
+    flag: "enable-debugging-handlers",
+    field: "enableDebuggingHandlers",
+    kind: "bool",
+    group: GROUP,
+    helpDefault: "true",
+    help: "Serve /containerLogs, /run, /exec, /attach, /portForward and /configz; when false " +
+      'they answer 405 "Debug endpoints are disabled." (so does /logs/).',
+  },
+  {
+    key: "enableSystemLogHandler",
+    field: "enableSystemLogHandler",
+    kind: "bool",
+    group: GROUP,
+    helpDefault: "false; the kubelet's is true",
+    help: "Serve the node's log dir /var/log under /logs/ (listing and " +
+      "download, nothing outside it); needs enableDebuggingHandlers.",
+  },
+  {
+    key: "localDebuggingHandlers",
+    flag: "local-debugging-handlers",
+    field: "localDebuggingHandlers",
+    kind: "bool",
+    group: "Local server",
+    helpDefault: "false",
+    help: "denolet only: serve /containerLogs, /run, /configz, /stats/summary and " +
+      "/metrics/resource (and /logs/ with enableSystemLogHandler) on the read-only port too, " +
+      "for `denolet pods|logs|exec`; it has no authentication, so --address must be " +
+      "127.0.0.1 or ::1.",
+  },
 ];
 
 /** Keys of the `authentication` and `authorization` blocks denolet knows, as dotted paths. */

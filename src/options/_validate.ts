@@ -86,7 +86,14 @@ export function validateValues(
     problem = endpointProblem(values.imageServiceEndpoint as string);
     if (problem) fail("imageServiceEndpoint", problem);
   }
-  for (const key of ["runtimeRequestTimeout", "fileCheckFrequency", "httpCheckFrequency"]) {
+  for (
+    const key of [
+      "runtimeRequestTimeout",
+      "fileCheckFrequency",
+      "httpCheckFrequency",
+      "plegRelistPeriod",
+    ]
+  ) {
     if (num(key) <= 0) fail(key, "must be greater than 0");
   }
   if (num("syncFrequency") <= 0) fail("syncFrequency", "must be greater than 0");
@@ -114,6 +121,7 @@ export function validateValues(
   }
   if (num("registryPullQPS") < 0) fail("registryPullQPS", "must not be negative");
   if (num("registryBurst") < 0) fail("registryBurst", "must not be negative");
+  if (num("maxConcurrentPodStarts") < 0) fail("maxConcurrentPodStarts", "must not be negative");
   if (num("kubeAPIQPS") < 0) fail("kubeAPIQPS", "must not be negative");
   if (num("kubeAPIBurst") < 0) fail("kubeAPIBurst", "must not be negative");
   const parallel = values.maxParallelImagePulls as number | null;
@@ -174,7 +182,35 @@ export function validateValues(
   }
   if (values.rootDir === "") fail("rootDir", "must not be empty");
   validateClusterValues(values, fail);
+  if (num("streamingConnectionIdleTimeout") < 0) {
+    fail("streamingConnectionIdleTimeout", "must not be negative");
+  }
+  const local = localDebuggingProblem(values, labelOf);
+  if (local) fail("localDebuggingHandlers", local);
   if (values.podLogsDir === "") fail("podLogsDir", "must not be empty");
+}
+
+/**
+ * Why `localDebuggingHandlers` cannot be on: the read-only port has no
+ * authentication, so it must be on and bound to loopback.
+ */
+function localDebuggingProblem(
+  values: Record<string, unknown>,
+  labelOf: (key: string) => string,
+): string | undefined {
+  if (values.localDebuggingHandlers !== true) return undefined;
+  if ((values.readOnlyPort as number) <= 0) {
+    return `they are served on the read-only port, which is off (readOnlyPort 0, ${
+      labelOf("readOnlyPort")
+    })`;
+  }
+  const address = values.address as string;
+  if (address !== "127.0.0.1" && address !== "::1") {
+    return `the read-only port has no authentication: address must be 127.0.0.1 or ::1, not ${
+      describeValue(address)
+    } (${labelOf("address")})`;
+  }
+  return undefined;
 }
 
 /** The checks of the Cluster settings (labels, taints, reserved, thresholds, timing). */

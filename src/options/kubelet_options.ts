@@ -23,6 +23,7 @@ import { mergeValues } from "./_merge_values.ts";
 import { resolveNodeName } from "./_node_name.ts";
 import { podNetworkCIDRs } from "./_pod_network.ts";
 import { validateValues } from "./_validate.ts";
+import { effectiveKubeletConfiguration } from "./_effective_configuration.ts";
 
 export { DEFAULT_POD_NETWORK_CIDR } from "./_pod_network.ts";
 export type { ApiServerAccess } from "./_api_server.ts";
@@ -96,6 +97,8 @@ export interface KubeletOptions {
   imageSocketPath: string;
   /** `runtimeRequestTimeout`, ms. */
   runtimeRequestTimeout: number;
+  /** `--pleg-relist-period` (denolet only), ms: the generic PLEG's period without an event stream. */
+  plegRelistPeriod: number;
   /** `staticPodPath` / `--pod-manifest-path`, absolute; "" means none. */
   staticPodPath: string;
   /** `fileCheckFrequency`, ms. */
@@ -108,6 +111,10 @@ export interface KubeletOptions {
   httpCheckFrequency: number;
   /** `syncFrequency`, ms. */
   syncFrequency: number;
+  /** `parallelContainerStarts` / `--parallel-container-starts` (denolet only). */
+  parallelContainerStarts: boolean;
+  /** `maxConcurrentPodStarts` (denolet only); 0 means no limit. */
+  maxConcurrentPodStarts: number;
   /** `podLogsDir`, absolute. */
   podLogsDir: string;
   /** `serializeImagePulls`. */
@@ -141,6 +148,17 @@ export interface KubeletOptions {
   healthzPort: number;
   /** `healthzBindAddress`. */
   healthzBindAddress: string;
+  /**
+   * `localDebuggingHandlers` / `--local-debugging-handlers` (denolet only): the
+   * debugging handlers on the read-only port too (loopback `address` only).
+   */
+  localDebuggingHandlers: boolean;
+  /**
+   * The effective KubeletConfiguration v1beta1 fields (what `/configz` shows):
+   * every setting with a config field, durations as Go text, secret-bearing
+   * values masked.
+   */
+  kubeletConfiguration: Record<string, unknown>;
   /**
    * The pod network probes and hooks may reach: `--pod-network-cidr`, else
    * `podCIDR`, else {@linkcode DEFAULT_POD_NETWORK_CIDR}; [] grants none. IPv6
@@ -178,6 +196,12 @@ export interface KubeletServerOptions {
   /** `authorization.webhook.cacheAuthorizedTTL` / `cacheUnauthorizedTTL`. */
   authorizedTTL: number;
   unauthorizedTTL: number;
+  /** `streamingConnectionIdleTimeout`, ms; 0 means no limit. */
+  streamingConnectionIdleTimeout: number;
+  /** `enableDebuggingHandlers`: containerLogs, run, exec, attach, portForward, configz, logs. */
+  debuggingHandlers: boolean;
+  /** `enableSystemLogHandler`: `/logs/` (the node's log dir), with the debugging handlers. */
+  systemLogHandler: boolean;
 }
 
 /** What {@linkcode loadKubeletOptions} decided: run, or print and exit 0. */
@@ -280,6 +304,9 @@ export async function loadKubeletOptions(
       authorizationMode: values.authorizationMode as "Webhook" | "AlwaysAllow",
       authorizedTTL: values.authorizationWebhookCacheAuthorizedTTL as number,
       unauthorizedTTL: values.authorizationWebhookCacheUnauthorizedTTL as number,
+      streamingConnectionIdleTimeout: values.streamingConnectionIdleTimeout as number,
+      debuggingHandlers: values.enableDebuggingHandlers as boolean,
+      systemLogHandler: values.enableSystemLogHandler as boolean,
     },
     containerRuntimeEndpoint: runtimeEndpoint,
     imageServiceEndpoint: imageEndpoint,
@@ -287,12 +314,15 @@ export async function loadKubeletOptions(
     runtimeSocketPath: endpointSocketPath(runtimeEndpoint) ?? embeddedSocket,
     imageSocketPath: endpointSocketPath(imageEndpoint) ?? embeddedSocket,
     runtimeRequestTimeout: values.runtimeRequestTimeout as number,
+    plegRelistPeriod: values.plegRelistPeriod as number,
     staticPodPath: values.staticPodPath as string,
     fileCheckFrequency: values.fileCheckFrequency as number,
     staticPodURL: values.staticPodURL as string,
     staticPodURLHeader: values.staticPodURLHeader as Record<string, string[]>,
     httpCheckFrequency: values.httpCheckFrequency as number,
     syncFrequency: values.syncFrequency as number,
+    parallelContainerStarts: values.parallelContainerStarts as boolean,
+    maxConcurrentPodStarts: values.maxConcurrentPodStarts as number,
     podLogsDir: values.podLogsDir as string,
     serializeImagePulls: values.serializeImagePulls as boolean,
     maxParallelImagePulls: values.maxParallelImagePulls as number | null,
@@ -308,6 +338,8 @@ export async function loadKubeletOptions(
     readOnlyPort: values.readOnlyPort as number,
     healthzPort: values.healthzPort as number,
     healthzBindAddress: values.healthzBindAddress as string,
+    localDebuggingHandlers: values.localDebuggingHandlers as boolean,
+    kubeletConfiguration: effectiveKubeletConfiguration(values),
     podNetworkCIDRs: podNetwork.cidrs,
     allowHostPaths: values.allowHostPaths as string[],
     logging: {

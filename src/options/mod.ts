@@ -37,6 +37,8 @@ export {
   type Permissions,
   type PermissionsExtra,
   podHostPaths,
+  servesSystemLogs,
+  SYSTEM_LOG_DIR,
   TLS_ENV_VARS,
   YAML_ENV_VARS,
 } from "./permissions.ts";

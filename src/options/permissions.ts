@@ -93,6 +93,22 @@ function isUnder(path: string, dir: string): boolean {
   return path === dir || path.startsWith(base);
 }
 
+/** The node's log dir the kubelet's `/logs/` serves (enableSystemLogHandler). */
+export const SYSTEM_LOG_DIR = "/var/log";
+
+/**
+ * Whether `/logs/` is served anywhere: with enableSystemLogHandler and
+ * enableDebuggingHandlers, on the kubelet API (with --kubeconfig) or on the
+ * read-only port (localDebuggingHandlers).
+ */
+export function servesSystemLogs(options: KubeletOptions): boolean {
+  const s = options.server;
+  if (!s.systemLogHandler || !s.debuggingHandlers) return false;
+  const secure = options.apiServer !== undefined && s.enabled;
+  const local = options.localDebuggingHandlers && options.readOnlyPort > 0;
+  return secure || local;
+}
+
 /** Host commands the agent runs (by name, found on PATH): the volumes' `ln`, `mount`, `umount`. */
 export const HOST_COMMANDS = ["ln", "mount", "umount"] as const;
 
@@ -159,6 +175,8 @@ export function computePermissions(
     options.staticPodPath,
     options.rootDir,
     options.podLogsDir,
+    // `/logs/` (enableSystemLogHandler) reads the node's log dir, only where it is served.
+    ...(servesSystemLogs(options) ? [SYSTEM_LOG_DIR] : []),
     ...sockets,
     ...(extra.read ?? []),
     ...(extra.hostPaths?.read ?? []),

@@ -12,13 +12,20 @@
  * whose parser enforces them, with the handler's `Request`/`Response`
  * adapted at the edge (request bodies are not read: the handler refuses them).
  *
+ * Response bodies stream with back-pressure (pipe_response.ts), so a
+ * `containerLogs?follow=true` answer goes on while the client reads; while a
+ * request is being answered its connection may go `streamingIdleTimeoutMs`
+ * without traffic (the kubelet's `streamingConnectionIdleTimeout`), then
+ * `idleTimeoutMs` again. A client that goes away aborts the request's signal
+ * and cancels the body; stopping the server ends open streams.
+ *
  * @module
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { Buffer } from "node:buffer";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import type { Handler } from "./handler.ts";
+import { pipeResponse } from "./pipe_response.ts";
 import {
   listenUntilAborted,
   requireListenPermission,
@@ -56,6 +63,11 @@ export interface ServeOptions {
   idleTimeoutMs?: number;
   /** Most time to receive a whole request. @default 30 s */
   requestTimeoutMs?: number;
+  /**
+   * Most time a connection may go without traffic while its request is being
+   * answered (a streaming body, a long `/run`). @default idleTimeoutMs
+   */
+  streamingIdleTimeoutMs?: number;
 }
 
 /** The fetch `Request` of a node:http request (`http://<host><path>`, no body, headers fetch refuses dropped). */
@@ -71,14 +83,6 @@ export function toRequest(req: IncomingMessage, host: string): Request {
   }
   const path = req.url?.startsWith("/") ? req.url : `/${req.url ?? ""}`;
   return new Request(`http://${host}${path}`, { method: req.method ?? "GET", headers });
-}
-
-async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
-  const body = Buffer.from(await response.arrayBuffer());
-  res.statusCode = response.status;
-  for (const [name, value] of response.headers) res.setHeader(name, value);
-  res.setHeader("content-length", body.byteLength);
-  res.end(body);
 }
 
 /**
@@ -101,9 +105,32 @@ export async function startServer(
     options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     headersTimeout,
   );
+  const streamingIdle = options.streamingIdleTimeoutMs ?? idleTimeout;
   await requireListenPermission(hostname, options.port, name);
 
   const state: ServingState = { stopping: false, authority: urlHost(hostname) };
+  const streams = new Set<() => void>();
+  const register = (stop: () => void) => {
+    if (state.stopping) {
+      stop(); // a response that starts after the stop began ends at once
+      return () => {};
+    }
+    streams.add(stop);
+    return () => streams.delete(stop);
+  };
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
+    const ac = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) ac.abort(new DOMException("client went away", "AbortError"));
+    });
+    req.socket.setTimeout(streamingIdle);
+    try {
+      const request = new Request(toRequest(req, state.authority), { signal: ac.signal });
+      await pipeResponse(res, await handler(request), register);
+    } finally {
+      if (!req.socket.destroyed) req.socket.setTimeout(idleTimeout);
+    }
+  };
   const server = createServer({
     headersTimeout,
     requestTimeout,
@@ -116,7 +143,7 @@ export async function startServer(
     if (state.stopping) res.setHeader("connection", "close");
     void (async () => {
       try {
-        await writeResponse(res, await handler(toRequest(req, state.authority)));
+        await serve(req, res);
       } catch (err) {
         logger.error("HTTP request failed", { server: name, err });
         if (!res.headersSent) {
@@ -141,5 +168,8 @@ export async function startServer(
     signal: options.signal,
     logger,
     onListen: options.onListen,
+    onStop: () => {
+      for (const s of [...streams]) s();
+    },
   });
 }

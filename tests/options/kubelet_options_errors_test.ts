@@ -93,6 +93,11 @@ Deno.test("loadKubeletOptions() reports bad values as one line naming flag or fi
       { "/k.yaml": HEAD + "kubeAPIBurst: -5\n" },
       "invalid value -5 for field kubeAPIBurst in '/k.yaml': must not be negative",
     ],
+    [
+      ["--config=/k.yaml"],
+      { "/k.yaml": HEAD + "maxConcurrentPodStarts: -1\n" },
+      "invalid value -1 for field maxConcurrentPodStarts in '/k.yaml': must not be negative",
+    ],
     [["--kubeconfig=/etc/kc"], {}, "Cannot load kubeconfig '/etc/kc': file not found"],
     [
       ["--kubeconfig=/etc/kc"],

@@ -3,7 +3,8 @@ import { loadKubeletOptions } from "../../src/options/kubelet_options.ts";
 import { fakeIO, HEAD, load } from "./_helpers.ts";
 
 Deno.test("loadKubeletOptions() without flags gives the kubelet defaults (legacy mode)", async () => {
-  const o = await load([]);
+  // kubeletConfiguration (the /configz view) has its own tests (tests/kubeletserver/configz_test.ts).
+  const { kubeletConfiguration: _, ...o } = await load([]);
   assert.deepEqual(o, {
     configFile: undefined,
     configDir: undefined,
@@ -50,6 +51,9 @@ Deno.test("loadKubeletOptions() without flags gives the kubelet defaults (legacy
       authorizationMode: "Webhook",
       authorizedTTL: 300_000,
       unauthorizedTTL: 30_000,
+      streamingConnectionIdleTimeout: 14_400_000,
+      debuggingHandlers: true,
+      systemLogHandler: false, // the kubelet's default is true
     },
     containerRuntimeEndpoint: "unix:///run/containerd/containerd.sock",
     imageServiceEndpoint: "unix:///run/containerd/containerd.sock",
@@ -57,12 +61,15 @@ Deno.test("loadKubeletOptions() without flags gives the kubelet defaults (legacy
     runtimeSocketPath: "/run/containerd/containerd.sock",
     imageSocketPath: "/run/containerd/containerd.sock",
     runtimeRequestTimeout: 120_000,
+    plegRelistPeriod: 1000,
     staticPodPath: "",
     fileCheckFrequency: 20_000,
     staticPodURL: "",
     staticPodURLHeader: {},
     httpCheckFrequency: 20_000,
     syncFrequency: 60_000,
+    parallelContainerStarts: true,
+    maxConcurrentPodStarts: 0,
     podLogsDir: "/var/log/pods",
     serializeImagePulls: true,
     maxParallelImagePulls: null,
@@ -78,6 +85,7 @@ Deno.test("loadKubeletOptions() without flags gives the kubelet defaults (legacy
     readOnlyPort: 10255,
     healthzPort: 10248,
     healthzBindAddress: "127.0.0.1",
+    localDebuggingHandlers: false,
     podNetworkCIDRs: ["10.88.0.0/16"],
     allowHostPaths: [],
     logging: { format: "text", verbosity: 0 },
@@ -112,6 +120,21 @@ Deno.test("loadKubeletOptions() applies defaults < config < drop-ins < flags", a
   assert.equal(o.syncFrequency, 10_000); // config file
   assert.equal(o.imageGCHighThresholdPercent, 85); // default
   assert.deepEqual(o.logging, { format: "json", verbosity: 5 });
+});
+
+Deno.test("loadKubeletOptions() reads parallelContainerStarts and maxConcurrentPodStarts (denolet only)", async () => {
+  const files = {
+    "/etc/k.yaml": HEAD + "parallelContainerStarts: false\nmaxConcurrentPodStarts: 4\n",
+  };
+  const fromConfig = await load(["--config=/etc/k.yaml"], files);
+  assert.equal(fromConfig.parallelContainerStarts, false);
+  assert.equal(fromConfig.maxConcurrentPodStarts, 4);
+  const flag = await load(["--config=/etc/k.yaml", "--parallel-container-starts=true"], files);
+  assert.equal(flag.parallelContainerStarts, true, "the flag wins");
+  assert.equal(
+    (await load(["--parallel-container-starts=false"], {})).parallelContainerStarts,
+    false,
+  );
 });
 
 Deno.test("loadKubeletOptions() reads every supported config field", async () => {
@@ -230,6 +253,14 @@ Deno.test("loadKubeletOptions() names the node from --hostname-override or the O
     },
   });
   assert.equal(asked, false, "the OS hostname is not read when overridden");
+});
+
+Deno.test("loadKubeletOptions() takes --pleg-relist-period (denolet only) and rejects 0", async () => {
+  assert.equal((await load(["--pleg-relist-period=250ms"])).plegRelistPeriod, 250);
+  await assert.rejects(
+    () => load(["--pleg-relist-period=0s"]),
+    /plegRelistPeriod|pleg-relist-period/,
+  );
 });
 
 Deno.test("loadKubeletOptions() uses the embedded runtime socket in the root dir", async () => {

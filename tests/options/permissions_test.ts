@@ -330,3 +330,27 @@ Deno.test("a fetch to a pod IP inside --pod-network-cidr is permitted, and one o
     await server.finished;
   }
 });
+
+Deno.test("computePermissions() grants read of /var/log only where /logs/ is served", async () => {
+  const reads = async (args: string[], config = "") =>
+    computePermissions(await load(["--config=/k.yaml", ...args], { "/k.yaml": HEAD + config }))
+      .read.includes("/var/log");
+  assert.equal(await reads([]), false, "enableSystemLogHandler is off by default");
+  assert.equal(await reads(["--read-only-port=10255"], "enableSystemLogHandler: true\n"), false);
+  assert.equal(
+    await reads(
+      ["--read-only-port=10255", "--local-debugging-handlers"],
+      "enableSystemLogHandler: true\n",
+    ),
+    true,
+    "served on the read-only port",
+  );
+  assert.equal(
+    await reads(
+      ["--read-only-port=10255", "--local-debugging-handlers"],
+      "enableSystemLogHandler: true\nenableDebuggingHandlers: false\n",
+    ),
+    false,
+    "not without the debugging handlers",
+  );
+});

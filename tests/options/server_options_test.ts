@@ -10,7 +10,9 @@ Deno.test("the authentication and authorization blocks, with relative paths agai
       "tlsMinVersion: VersionTLS13\ntlsCipherSuites: [TLS_AES_128_GCM_SHA256]\n" +
       "authentication:\n  x509: {clientCAFile: ca.crt}\n  webhook: {enabled: false, cacheTTL: 1m}\n" +
       "  anonymous: {enabled: true}\n" +
-      "authorization:\n  mode: AlwaysAllow\n  webhook: {cacheAuthorizedTTL: 1m, cacheUnauthorizedTTL: 5s}\n",
+      "authorization:\n  mode: AlwaysAllow\n  webhook: {cacheAuthorizedTTL: 1m, cacheUnauthorizedTTL: 5s}\n" +
+      "enableDebuggingHandlers: false\nenableSystemLogHandler: true\n" +
+      "streamingConnectionIdleTimeout: 30m\n",
   });
   assert.deepEqual(o.server, {
     enabled: true,
@@ -26,6 +28,9 @@ Deno.test("the authentication and authorization blocks, with relative paths agai
     authorizationMode: "AlwaysAllow",
     authorizedTTL: 60_000,
     unauthorizedTTL: 5_000,
+    streamingConnectionIdleTimeout: 1_800_000,
+    debuggingHandlers: false,
+    systemLogHandler: true,
   });
   const flags = await load([
     "--client-ca-file=/ca.pem",
@@ -65,4 +70,35 @@ Deno.test("server settings: bad values and unknown block fields are one line", a
       });
     });
   }
+});
+
+Deno.test("localDebuggingHandlers is allowed only on a read-only port bound to loopback", async (t) => {
+  await t.step("off by default; on with the flag on 127.0.0.1 or ::1", async () => {
+    assert.equal((await load([])).localDebuggingHandlers, false);
+    assert.equal((await load(["--local-debugging-handlers"])).localDebuggingHandlers, true);
+    const v6 = await load(["--local-debugging-handlers", "--address=::1"]);
+    assert.equal(v6.localDebuggingHandlers, true);
+    const field = await load(["--config=/k.yaml"], {
+      "/k.yaml": HEAD + "readOnlyPort: 10255\nlocalDebuggingHandlers: true\n",
+    });
+    assert.equal(field.localDebuggingHandlers, true);
+  });
+  await t.step("refused with one line naming the fields on a non-loopback address", async () => {
+    await assert.rejects(
+      () => load(["--local-debugging-handlers", "--address=0.0.0.0"]),
+      (e: unknown) =>
+        e instanceof OptionsError &&
+        e.message ===
+          "invalid value true for flag --local-debugging-handlers: the read-only port has no " +
+            'authentication: address must be 127.0.0.1 or ::1, not "0.0.0.0" (--address)',
+    );
+  });
+  await t.step("refused when the read-only port is off", async () => {
+    await assert.rejects(
+      () => load(["--config=/k.yaml"], { "/k.yaml": HEAD + "localDebuggingHandlers: true\n" }),
+      (e: unknown) =>
+        e instanceof OptionsError && /localDebuggingHandlers/.test(e.message) &&
+        /readOnlyPort 0, default/.test(e.message),
+    );
+  });
 });

@@ -102,7 +102,8 @@ async function output(cmd: string, args: string[]): Promise<string> {
 
 /**
  * The PID of the agent itself: the process (`launcher` or one of its
- * descendants) whose command line runs main.ts with `--root-dir=<rootDir>`.
+ * descendants) whose command line runs main.ts (or the bundle's main.js) with
+ * `--root-dir=<rootDir>`.
  * `startAgent` spawns `deno run ... main.ts` directly, but a launcher in
  * between (scripts/run.ts) would be skipped. Needs `--allow-run=cat,ps`.
  */
@@ -111,7 +112,8 @@ export async function agentPid(launcher: number, rootDir: string): Promise<numbe
   while (queue.length > 0) {
     const pid = queue.shift()!;
     const args = (await output("cat", [`/proc/${pid}/cmdline`])).split("\0");
-    if (args.some((a) => a.endsWith("main.ts")) && args.includes(`--root-dir=${rootDir}`)) {
+    // main.ts from source, main.js from the agent's bundle (scripts/bundle.ts).
+    if (args.some((a) => /\/main\.(ts|js)$/.test(a)) && args.includes(`--root-dir=${rootDir}`)) {
       return pid;
     }
     const children = await output("ps", ["-o", "pid=", "--ppid", String(pid)]);

@@ -4,12 +4,17 @@
  *
  * ```sh
  * deno run --no-prompt --allow-read --allow-run="$(command -v deno)" --allow-sys=hostname \
- *   --allow-env=DENORT_BIN,LOG_TOKENS,LOG_STREAM \
+ *   --allow-write="$HOME/.cache/denolet/bundle" \
+ *   --allow-env=DENORT_BIN,LOG_TOKENS,LOG_STREAM,DENOLET_BUNDLE_CACHE,XDG_CACHE_HOME,HOME \
  *   scripts/compile.ts [--output dist/denolet] [--target triple] [-- kubelet flags...]
  * ```
  *
- * It runs only the Deno binary and writes nothing itself (`deno compile`
- * writes the output). The hostPath paths granted are those of the manifests
+ * It compiles the agent's bundle (scripts/bundle.ts: built into the bundle
+ * cache when the sources changed), the same main.js scripts/run.ts runs, so
+ * the binary loads a few modules instead of ~500; when the bundle cannot be
+ * built, one line says why and it compiles main.ts. It runs only the Deno
+ * binary and writes only to the bundle cache (`deno compile` writes the
+ * output). The hostPath paths granted are those of the manifests
  * in `--pod-manifest-path` when the binary is built (plus `--allow-host-path`).
  *
  * The kubelet flags (e.g. `--config /etc/denolet/config.yaml` or
@@ -28,6 +33,8 @@ import {
   permissionFlags,
   type Permissions,
 } from "../src/options/mod.ts";
+import { AGENT_V8_FLAGS } from "./run.ts";
+import { ensureBundle } from "./bundle.ts";
 
 /** Printed when `deno compile` cannot get its base binary. */
 export const DENORT_MESSAGE =
@@ -49,7 +56,9 @@ export interface CompileCommandOptions {
 
 /**
  * The `deno compile` command line (program first):
- * `deno compile [--target T] --output dist/denolet <permission flags> main.ts`.
+ * `deno compile [--target T] --output dist/denolet --v8-flags=<AGENT_V8_FLAGS>
+ * <permission flags> main.ts`: the binary runs with the same V8 flags as the
+ * agent started from source (scripts/run.ts).
  * No `--include` is needed: the CRI descriptor is imported as JSON.
  */
 export function buildCompileCommand(options: CompileCommandOptions): string[] {
@@ -59,6 +68,7 @@ export function buildCompileCommand(options: CompileCommandOptions): string[] {
     ...(options.target !== undefined ? ["--target", options.target] : []),
     "--output",
     options.output ?? "dist/denolet",
+    `--v8-flags=${AGENT_V8_FLAGS.join(",")}`,
     ...permissionFlags(options.permissions),
     options.entry ?? "main.ts",
   ];
@@ -104,6 +114,20 @@ function parseScriptArgs(args: string[]): ScriptArgs {
   return out;
 }
 
+/** The bundle's main.js, or main.ts (with one line saying why) when it cannot be built. */
+async function compileEntry(): Promise<string> {
+  try {
+    return await ensureBundle();
+  } catch (e) {
+    console.error(
+      `compiling main.ts from source: cannot bundle the agent: ${
+        e instanceof Error ? e.message : e
+      }`,
+    );
+    return "main.ts";
+  }
+}
+
 async function main(args: string[]): Promise<number> {
   const script = parseScriptArgs(args);
   const loaded = await loadKubeletOptions(script.kubeletArgs, { hostname: () => "localhost" });
@@ -124,6 +148,7 @@ async function main(args: string[]): Promise<number> {
     deno: Deno.execPath(),
     output: script.output,
     target: script.target,
+    entry: await compileEntry(),
   });
   console.error(`$ deno ${rest.join(" ")}`);
   const child = new Deno.Command(program, {

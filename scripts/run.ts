@@ -1,21 +1,38 @@
 /**
- * Runs the agent from source with the permissions its configuration needs:
- * reads the same flags and config file the agent will (and the static pod
- * manifests, for their hostPath volumes), computes the scoped `--allow-*`
- * lists with {@linkcode computeAgentPermissions}, and starts
- * `deno run <those flags> main.ts <args>`. The agent never runs with -A.
+ * Runs the agent with the permissions its configuration needs: reads the same
+ * flags and config file the agent will (and the static pod manifests, for
+ * their hostPath volumes), computes the scoped `--allow-*` lists with
+ * {@linkcode computeAgentPermissions}, and starts
+ * `deno run --v8-flags=<AGENT_V8_FLAGS> <those flags> <bundle>/main.js <args>`.
+ * The agent never runs with -A.
+ *
+ * The agent runs from its bundle (scripts/bundle.ts: `deno bundle` of main.ts,
+ * cached outside the repository under a hash of the sources, built at the
+ * first start after an edit): it loads in a few files instead of ~500 modules,
+ * which costs less memory and start time. `DENOLET_FROM_SOURCE=1` runs main.ts
+ * from source instead; when the bundle cannot be built, one line on stderr
+ * says why and the agent runs from source. `--help`, `--version` and the CLI
+ * (`pods`, `logs`, `exec`) run from source.
+ *
+ * Two ways to use it. scripts/start.sh (what `deno task start` runs) calls
+ * `run.ts --print-command <args>`, which only prints that command line,
+ * shell-quoted, and exits; the shell then `exec`s it, so nothing but the
+ * agent stays resident. Run directly, it stays as the agent's parent:
  *
  * ```sh
  * deno run --no-prompt --allow-read --allow-run="$(command -v deno)" --allow-sys=hostname \
- *   --allow-env=LOG_TOKENS,LOG_STREAM scripts/run.ts --pod-manifest-path=/etc/kubernetes/manifests
+ *   --allow-write="$HOME/.cache/denolet/bundle" \
+ *   --allow-env=LOG_TOKENS,LOG_STREAM,DENOLET_FROM_SOURCE,DENOLET_BUNDLE_CACHE,XDG_CACHE_HOME,HOME \
+ *   scripts/run.ts --pod-manifest-path=/etc/kubernetes/manifests
  * ```
  *
  * The launcher's own permissions: `--allow-run` for the Deno binary only
- * (deno.json computes its path), and reads only during start-up: what it reads
+ * (deno.json computes its path; it runs `deno bundle` and the agent), writes
+ * only to the bundle cache, and reads only during start-up: what it reads
  * (the config file, the drop-in dir, the manifests) is named by the flags and
  * the config file, so it cannot be listed before it starts; once the command is
- * built it revokes read, env and sys, and for the rest of its life it can only
- * run Deno and signal the agent.
+ * built it revokes read, write, env and sys, and for the rest of its life it
+ * can only run Deno and signal the agent.
  *
  * It forwards SIGINT, SIGTERM and SIGHUP to the agent, waits for it, and exits
  * with the agent's exit code (128 + the signal number when a signal killed it).
@@ -33,38 +50,136 @@ import {
   OptionsError,
   permissionFlags,
 } from "../src/options/mod.ts";
+import { CliUsageError, isCliCommand, parseCliArgs } from "../src/cli/cli_args.ts";
+import { cliPermissions } from "../src/cli/agent_endpoint.ts";
+import { type BundleOptions, ensureBundle } from "./bundle.ts";
+
+/**
+ * The V8 flags the agent runs with, from source (here) and compiled
+ * (scripts/compile.ts). `--max-semi-space-size=1` (MiB) caps the young
+ * generation: V8 grows each of its two semi-spaces to 8 MiB under allocation
+ * and keeps them, which an idle agent never needs (measured: ≈ 6–9 MiB less
+ * RSS, same start time; see bench/memory_bench.ts).
+ */
+export const AGENT_V8_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
+
+/** The first argument that makes run.ts print the command instead of running it. */
+export const PRINT_COMMAND_FLAG = "--print-command";
+
+/** Set to `1`, the agent runs from main.ts instead of its bundle. */
+export const FROM_SOURCE_ENV = "DENOLET_FROM_SOURCE";
 
 /** The signals the launcher passes on to the agent. */
 export const FORWARDED_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
+/** Options of {@linkcode buildRunCommand}. */
+export interface RunCommandOptions {
+  /** Run main.ts instead of the bundle. @default `DENOLET_FROM_SOURCE=1` in the environment */
+  fromSource?: boolean;
+  /** Where the bundle is built and kept (scripts/bundle.ts). @default the bundle defaults */
+  bundle?: BundleOptions;
+  /** Where the line saying the bundle could not be built goes. @default console.error */
+  warn?: (line: string) => void;
+}
+
 /**
  * The `deno run` command line for `args`, with the permissions computed from
- * them; `--help` and `--version` need none.
+ * them, running the agent's bundle (built first when the sources changed;
+ * {@linkcode ensureBundle}) or, with `fromSource` or when bundling fails,
+ * main.ts. `--help` and `--version` need no permissions and run main.ts. For
+ * the CLI (`pods`, `logs`, `exec` first: src/cli) main.ts with only
+ * `--allow-net=127.0.0.1:<read-only port>`, and with `--config` read of that
+ * file and the YAML parser's env names (`cliPermissions`); no V8 flags.
  *
- * Requires `--allow-read` on the config file, drop-in dir and manifest path.
+ * Requires `--allow-read` on the config file, drop-in dir and manifest path,
+ * and for the bundle `--allow-read` on the repository, `--allow-write` on the
+ * bundle cache and `--allow-run` for the running Deno binary.
  *
  * @throws {OptionsError} for bad flags or config (one line naming what is wrong).
  */
 export async function buildRunCommand(
   args: readonly string[],
   denoPath: string,
+  options: RunCommandOptions = {},
 ): Promise<string[]> {
   const mainPath = fileURLToPath(new URL("../main.ts", import.meta.url));
+  if (isCliCommand(args[0])) {
+    // `denolet pods|logs|exec`: only the agent's loopback port (and --config); bad CLI
+    // arguments get no permission at all, the CLI says what is wrong.
+    const cli = await cliCommandPermissions(args);
+    return [denoPath, "run", "--no-prompt", ...permissionFlags(cli), mainPath, ...args];
+  }
   const result = await loadKubeletOptions(args, { hostname: Deno.hostname });
   // --help/--version only print, but loading main.ts needs the env names the
   // gRPC and YAML libraries read at import.
   const flags = result.kind === "run"
     ? permissionFlags(await computeAgentPermissions(result.options))
     : permissionFlags({ read: [], write: [], net: [], env: [...DEFAULT_ENV_VARS] });
-  return [denoPath, "run", "--no-prompt", ...flags, mainPath, ...args];
+  const entry = result.kind === "run" ? await agentEntry(mainPath, options) : mainPath;
+  return [
+    denoPath,
+    "run",
+    `--v8-flags=${AGENT_V8_FLAGS.join(",")}`,
+    "--no-prompt",
+    ...flags,
+    entry,
+    ...args,
+  ];
+}
+
+/** The bundle's main.js, or `mainPath` from source (asked for, or the bundle failed). */
+async function agentEntry(mainPath: string, options: RunCommandOptions): Promise<string> {
+  if (options.fromSource ?? envIfGranted(FROM_SOURCE_ENV) === "1") return mainPath;
+  try {
+    return await ensureBundle(options.bundle);
+  } catch (e) {
+    (options.warn ?? console.error)(
+      `denolet: running main.ts from source: cannot bundle the agent: ${
+        e instanceof Error ? e.message : e
+      }`,
+    );
+    return mainPath;
+  }
+}
+
+/** `name` from the environment, or undefined when unset or not granted (never prompts). */
+function envIfGranted(name: string): string | undefined {
+  const granted = Deno.permissions.querySync({ name: "env", variable: name }).state === "granted";
+  return granted ? Deno.env.get(name) : undefined;
+}
+
+/** The CLI's permissions for `args` (src/cli), none when they do not parse. */
+async function cliCommandPermissions(args: readonly string[]) {
+  const none = { read: [], write: [], net: [], env: [] };
+  let parsed;
+  try {
+    parsed = parseCliArgs(args);
+  } catch (e) {
+    if (e instanceof CliUsageError) return none;
+    throw e;
+  }
+  try {
+    return await cliPermissions(parsed);
+  } catch (e) {
+    if (e instanceof CliUsageError) return { ...none, read: parsed.config ? [parsed.config] : [] };
+    throw e;
+  }
 }
 
 /**
- * Gives up the permissions only start-up needed: read, env and sys. What is
- * left is `--allow-run` (the Deno binary) and signals.
+ * `args` as one POSIX shell line: every word in single quotes (a `'` inside
+ * becomes `'\''`), so `eval "exec $line"` runs exactly these words.
+ */
+export function shellQuote(args: readonly string[]): string {
+  return args.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+}
+
+/**
+ * Gives up the permissions only start-up needed: read, write, env and sys.
+ * What is left is `--allow-run` (the Deno binary) and signals.
  */
 export async function dropStartupPermissions(): Promise<void> {
-  for (const name of ["read", "env", "sys"] as const) {
+  for (const name of ["read", "write", "env", "sys"] as const) {
     await Deno.permissions.revoke({ name });
   }
 }
@@ -123,14 +238,20 @@ export async function launch(cmd: readonly string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  const printOnly = Deno.args[0] === PRINT_COMMAND_FLAG;
+  const args = printOnly ? Deno.args.slice(1) : Deno.args;
   let cmd: string[];
   try {
-    cmd = await buildRunCommand(Deno.args, Deno.execPath());
+    cmd = await buildRunCommand(args, Deno.execPath());
   } catch (err) {
     if (!(err instanceof OptionsError)) throw err;
     // The same one line the agent prints for bad input.
     console.error(`denolet: ${err.message}`);
     Deno.exit(1);
+  }
+  if (printOnly) {
+    console.log(shellQuote(cmd));
+    Deno.exit(0);
   }
   try {
     Deno.exit(await launch(cmd));

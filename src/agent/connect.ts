@@ -7,7 +7,7 @@
  */
 
 import { connectRuntime, type CriConnection } from "../cri/connect_runtime.ts";
-import { type FakeRuntimeServer, startFakeRuntime } from "../cri/fake/mod.ts";
+import type { FakeRuntimeServer } from "../cri/fake/mod.ts";
 import type { AgentDeps } from "./_deps.ts";
 import { errText } from "../util/err_text.ts";
 
@@ -28,10 +28,14 @@ export interface OpenRuntime {
 async function startEmbeddedRuntime(deps: AgentDeps): Promise<FakeRuntimeServer | undefined> {
   const { options, clock, logger } = deps;
   if (!options.embeddedRuntime) return undefined;
+  // Loaded only when configured: an agent on a real runtime never holds the fake's code.
+  const { startFakeRuntime } = await import("../cri/fake/mod.ts");
   const fake = await startFakeRuntime({
     socketPath: options.runtimeSocketPath,
     clock,
     images: EMBEDDED_IMAGES,
+    // A long-running agent must not keep every request it made (tests read them).
+    recordCalls: false,
   });
   logger.info("Started the embedded fake CRI runtime (containers are simulated, nothing runs)", {
     endpoint: fake.endpoint,

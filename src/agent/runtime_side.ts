@@ -1,7 +1,8 @@
 /**
  * Builds what watches and drives the container runtime: the Runtime on the
  * CRI (timed for metrics), the prober, the pod status cache with the generic
- * and evented PLEGs, the event recorder, and the runtime's health.
+ * and evented PLEGs (and, on containerd, its task exits as relist cues), the
+ * event recorder, and the runtime's health.
  *
  * @module
  */
@@ -12,12 +13,15 @@ import { EventRecorder, type RecordEvent, toRecordEvent } from "../container/eve
 import type { Runtime } from "../container/runtime.ts";
 import { EventStreamUnsupportedError } from "../container/runtime_errors.ts";
 import type { CriConnection } from "../cri/connect_runtime.ts";
+import { containerdTaskExits, isTaskEventsUnsupported } from "../cri/containerd_task_exits.ts";
 import { RuntimeState } from "../kubelet/runtime_state.ts";
 import { KubeRuntimeManager } from "../kuberuntime/kuberuntime_manager.ts";
 import { eventCounter, timedRuntime } from "../metrics/agent_observers.ts";
 import { EventedPLEG } from "../pleg/evented.ts";
 import { GenericPLEG } from "../pleg/generic.ts";
 import { EventChannel } from "../pleg/pleg.ts";
+import { reuseRelistListing } from "../pleg/listing_reuse.ts";
+import { followRelistCues } from "../pleg/relist_cues.ts";
 import { ProberManager } from "../prober/prober_manager.ts";
 import { runtimeStatusSource } from "../prober/status_source.ts";
 import type { TokenSource } from "../volumes/projected_payload.ts";
@@ -86,6 +90,8 @@ export function buildRuntimeSide(
     registryPullQPS: options.registryPullQPS,
     registryBurst: options.registryBurst,
     env: { nodeName: options.nodeName, hostIps: nodeIps },
+    parallelContainerStarts: options.parallelContainerStarts,
+    maxConcurrentPodStarts: options.maxConcurrentPodStarts,
     tokens: extras.tokens,
     onTmpfsUnavailable: (message) => {
       // Once: every secret volume falls back the same way.
@@ -96,8 +102,10 @@ export function buildRuntimeSide(
   });
   const channel = new EventChannel({ onDiscard: () => metrics.plegDiscardEvents.inc() });
   // With the evented PLEG the generic one only relists every 5 minutes (the
-  // kubelet's settings); the evented PLEG sets it back to 1 s / 3 min when the
-  // runtime has no event stream (containerd 1.6) or the stream keeps failing.
+  // kubelet's settings); the evented PLEG sets it to --pleg-relist-period
+  // (1 s, the kubelet's) / 3 min when the runtime has no event stream
+  // (containerd 1.6) or the stream keeps failing. A relist is two List calls
+  // and inspects only the pods that changed.
   const pleg = new GenericPLEG(manager, {
     clock,
     cache,
@@ -117,16 +125,30 @@ export function buildRuntimeSide(
     generic: pleg,
     channel,
     logger,
+    relistPeriodMs: options.plegRelistPeriod,
     onStreamError: (err) => {
       if (!(err instanceof EventStreamUnsupportedError)) {
         logger.warn("Container event stream failed", { err });
       }
     },
   });
+  // containerd (1.6 has no CRI event stream) tells of task exits on its own
+  // event API: each one makes the generic PLEG relist at once.
+  const endpoint = options.containerRuntimeEndpoint;
+  const relistCues = cri.version.runtimeName === "containerd" && !options.embeddedRuntime
+    ? (signal: AbortSignal) =>
+      followRelistCues((s) => containerdTaskExits(endpoint, s), pleg, signal, {
+        clock,
+        logger,
+        isUnsupported: isTaskEventsUnsupported,
+      })
+    : undefined;
   const runtimeState = new RuntimeState(manager, { clock, logger });
   runtimeState.addHealthCheck("PLEG", (now) => pleg.healthy(now));
   return {
-    runtime: timedRuntime(manager, metrics, clock),
+    // Housekeeping's listing comes from the last relist when it is recent
+    // and nothing the agent changed since can be missing from it.
+    runtime: reuseRelistListing(timedRuntime(manager, metrics, clock), pleg, { clock }),
     manager,
     cache,
     pleg,
@@ -138,6 +160,7 @@ export function buildRuntimeSide(
     loops: {
       pleg: (signal) => pleg.run(signal),
       eventedPleg: (signal) => evented.run(signal),
+      ...(relistCues ? { relistCues } : {}),
       runtimeState: (signal) => runtimeState.run(signal),
       prober: async (signal) => {
         await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));

@@ -164,43 +164,72 @@ export class ManifestFiles {
    * Re-stats one watched path and re-parses just that file. A path that is gone is
    * removed only after the grace period, unless `confirmRemoval` (the period is over).
    */
-  async handle(eventPath: string, confirmRemoval = false): Promise<void> {
-    const name = basename(eventPath);
-    if (name.startsWith("..")) {
-      await this.list();
-      return;
+  handle(eventPath: string, confirmRemoval = false): Promise<void> {
+    return this.handleAll([eventPath], confirmRemoval);
+  }
+
+  /**
+   * {@linkcode handle} for a burst of watched paths at once: each file is re-read
+   * once however many events named it, and the pod set is rebuilt once, so a burst
+   * of n new files costs O(n), not n rebuilds of the whole set. A `..`-prefixed
+   * name (an atomic symlink swap) relists the whole path instead.
+   */
+  async handleAll(eventPaths: readonly string[], confirmRemoval = false): Promise<void> {
+    const paths = new Set<string>();
+    for (const eventPath of eventPaths) {
+      const name = basename(eventPath);
+      if (name.startsWith("..")) {
+        await this.list();
+        return;
+      }
+      if (name.startsWith(".") || name === "") continue;
+      const path = this.#singleFile
+        ? (name === basename(this.#path) ? this.#path : undefined)
+        : join(this.#path, name);
+      if (path === undefined) continue;
+      if (!this.#singleFile && !MANIFEST_EXTENSION.test(name)) {
+        await this.#reporter.noteIgnored(path);
+        continue;
+      }
+      paths.add(path);
     }
-    if (name.startsWith(".") || name === "") return;
-    const path = this.#singleFile
-      ? (name === basename(this.#path) ? this.#path : undefined)
-      : join(this.#path, name);
-    if (path === undefined) return;
-    if (!this.#singleFile && !MANIFEST_EXTENSION.test(name)) {
-      await this.#reporter.noteIgnored(path);
-      return;
+    const list = [...paths];
+    let changed = false;
+    for (let i = 0; i < list.length; i += READ_CONCURRENCY) {
+      const batch = list.slice(i, i + READ_CONCURRENCY);
+      const outcomes = await Promise.all(batch.map((p) => this.#load(p)));
+      batch.forEach((path, j) => {
+        if (this.#take(path, outcomes[j], confirmRemoval)) changed = true;
+      });
     }
-    const outcome = await this.#load(path);
+    if (changed) this.#recompute();
+  }
+
+  /** Applies one watched file's outcome; false when it changes nothing yet. */
+  #take(path: string, outcome: LoadOutcome, confirmRemoval: boolean): boolean {
     const grace = this.#o.graceMs;
     if (outcome.kind === "gone" && this.#entries.has(path) && !confirmRemoval && grace > 0) {
       if (!this.#pendingRemovals.has(path)) {
         this.#pendingRemovals.set(path, this.#o.clock.now() + grace);
       }
-      return;
+      return false;
     }
-    if (outcome.kind === "empty") return; // a write in progress; the relist judges
+    if (outcome.kind === "empty") return false; // a write in progress; the relist judges
     this.#pendingRemovals.delete(path);
     this.#apply(path, outcome);
-    this.#recompute();
+    return true;
   }
 
   /** Removes the pods of vanished files whose grace period is over and that are still gone. */
   async removeExpired(): Promise<void> {
     const now = this.#o.clock.now();
+    const due: string[] = [];
     for (const [path, deadline] of [...this.#pendingRemovals]) {
       if (deadline > now) continue;
       this.#pendingRemovals.delete(path);
-      await this.handle(path, true);
+      due.push(path);
     }
+    if (due.length > 0) await this.handleAll(due, true);
   }
 
   /** Loads one file; never rejects (an unexpected error is that file's problem). */

@@ -26,6 +26,12 @@ import type { WatchFs } from "./watch_fs.ts";
 
 /** How often a missing path is checked again (the kubelet's 1s retry). */
 const MISSING_RECHECK_MS = 1_000;
+/**
+ * Deno's watcher holds this many unread events and drops the ones after
+ * (deno_runtime ops/fs_events.rs: a bounded channel, `try_send`). A burst of
+ * that many events or more may have lost some, so it ends with a relist.
+ */
+const WATCH_QUEUE_CAPACITY = 16;
 /** The watch back-off: 1s doubling to 20s, as the kubelet retries its watcher. */
 const WATCH_BACKOFF = { initialMs: 1_000, maxMs: 20_000 };
 
@@ -41,8 +47,8 @@ export interface FileSourceSteps {
   nextRemovalAt(): number | undefined;
   /** The relist: the pods the path holds now. */
   listOnce(): Promise<Pod[]>;
-  /** One watched path: the new pod set if it changed. */
-  handleEvent(path: string): Promise<Pod[] | undefined>;
+  /** A burst of watched paths (each named once): the new pod set if it changed. */
+  handleEvents(paths: readonly string[]): Promise<Pod[] | undefined>;
   /** Vanished files past their grace period: the new pod set if it changed. */
   removeExpired(): Promise<Pod[] | undefined>;
 }
@@ -91,6 +97,13 @@ class FileSourceRun {
   #watchWaitMs = 0;
   #missing = false;
   #removalTimer: CancelTimer | undefined;
+  /** Watched paths not handled yet (a burst of events names each once). */
+  #pending = new Set<string>();
+  /** Whether pending paths are being handled, and the promise of that. */
+  #drainRunning = false;
+  #draining: Promise<void> = Promise.resolve();
+  /** Watch events read since the handling was last idle. */
+  #eventsRead = 0;
 
   constructor(source: FileSourceSteps, send: (pods: Pod[]) => void, options: RunFileSourceOptions) {
     this.#source = source;
@@ -208,8 +221,11 @@ class FileSourceRun {
       next.catch(() => {}); // handled when awaited below
       // Catch changes made between the last relist and the watch start.
       await this.#relist();
+      // Events are only queued here, never awaited: Deno's watcher drops events
+      // while its reader lags (a burst of 1,000 new files lost two thirds of them
+      // to a reader that handled each before reading the next).
       for (let r = await next; !r.done; r = await next) {
-        if (r.value.kind !== "access") await this.#handleEvent(r.value.paths);
+        if (r.value.kind !== "access") this.#queueEvent(r.value.paths);
         if (singleFile && (r.value.kind === "remove" || r.value.kind === "rename")) {
           // The watched inode is gone: watch the path again (the new file, if any).
           ac.abort();
@@ -222,18 +238,52 @@ class FileSourceRun {
     } finally {
       signal.removeEventListener("abort", onAbort);
       this.#watchedIdentity = undefined;
+      await this.#draining;
     }
   }
 
-  async #handleEvent(paths: string[]): Promise<void> {
-    for (const path of paths) {
-      try {
-        this.#publish(await this.#source.handleEvent(path));
-      } catch (err) {
+  /** Adds watched paths to the pending set and starts handling them unless that runs. */
+  #queueEvent(paths: readonly string[]): void {
+    this.#eventsRead++;
+    for (const path of paths) this.#pending.add(path);
+    if (!this.#drainRunning) this.#draining = this.#drain();
+  }
+
+  /**
+   * Handles the pending paths in bursts, each one send at most, until none are
+   * left: what arrives meanwhile makes the next burst. After as many events as
+   * the watcher can hold, a relist picks up what it may have dropped.
+   */
+  async #drain(): Promise<void> {
+    this.#drainRunning = true;
+    try {
+      while (this.#pending.size > 0 && !this.#o.signal.aborted) {
+        const paths = [...this.#pending];
+        this.#pending.clear();
+        await this.#handle(paths);
+        this.#scheduleRemovals();
+      }
+      this.#pending.clear();
+      const burst = this.#eventsRead;
+      this.#eventsRead = 0;
+      if (burst >= WATCH_QUEUE_CAPACITY && !this.#o.signal.aborted) await this.#relist();
+    } finally {
+      this.#drainRunning = false;
+    }
+  }
+
+  /** One burst; when it throws, each path again on its own, so one bad path costs only itself. */
+  async #handle(paths: string[]): Promise<void> {
+    try {
+      this.#publish(await this.#source.handleEvents(paths));
+      return;
+    } catch (err) {
+      if (paths.length === 1) {
         this.#defects.report("Static pod manifest event failed", err);
+        return;
       }
     }
-    this.#scheduleRemovals();
+    for (const path of paths) await this.#handle([path]);
   }
 }
 

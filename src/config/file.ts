@@ -64,7 +64,12 @@ export interface FileSourceOptions {
   watchFs?: WatchFs;
   /** Largest manifest file read, in bytes. @default 10 MiB */
   maxFileBytes?: number;
-  /** How long a vanished file's pod is kept in case the file comes back. @default 1_000 */
+  /**
+   * How long a vanished file's pod is kept in case the file comes back. An
+   * editor writes the new file microseconds after moving the old one away;
+   * the kubelet keeps nothing, so a longer wait only delays every removal.
+   * @default 50
+   */
   removalGraceMs?: number;
   /**
    * Receives the full current set of valid ConfigMaps and Secrets of the path (in
@@ -123,7 +128,7 @@ export class FileSource implements PodSource, FileSourceSteps {
     this.#watchFs = options.watchFs ?? denoWatchFs;
     this.#onObjects = options.onObjects;
     const maxBytes = options.maxFileBytes ?? MAX_CONFIG_LENGTH;
-    const graceMs = options.removalGraceMs ?? 1_000;
+    const graceMs = options.removalGraceMs ?? 50;
     if (!(this.#period > 0)) {
       throw new RangeError(
         `Cannot create file source: checkFrequencyMs ${this.#period} must be > 0`,
@@ -191,6 +196,14 @@ export class FileSource implements PodSource, FileSourceSteps {
    */
   handleEvent(path: string): Promise<Pod[] | undefined> {
     return this.#changes(() => this.#files.handle(path));
+  }
+
+  /**
+   * {@linkcode handleEvent} for a burst of watched paths: each file re-read once and
+   * the pod set rebuilt once. Returns the new pod set if it changed, otherwise undefined.
+   */
+  handleEvents(paths: readonly string[]): Promise<Pod[] | undefined> {
+    return this.#changes(() => this.#files.handleAll(paths));
   }
 
   /**

@@ -178,6 +178,20 @@ export class Kubelet {
   }
 
   /**
+   * A probe verdict of a syncing pod changed: its status is published with
+   * the verdict at once (the kubelet's SetContainerReadiness), not after the
+   * next relist lets its worker sync, and the worker is woken.
+   */
+  handleProbeUpdate(uid: string): void {
+    const pod = this.#states.desired(uid);
+    if (!pod) return;
+    if (!this.#states.termination(uid)) {
+      publishPodStatus(pod, this.#o.cache.get(uid).status, this.#statusOptions);
+    }
+    this.#workers.wake(uid);
+  }
+
+  /**
    * One worker pass of a pod (the pod worker calls it; tests call it when the
    * worker is idle). Waits for state newer than the previous pass, then
    * syncs a desired pod or kills a terminating one, publishes the status and
@@ -271,9 +285,7 @@ export class Kubelet {
           handlePodUpdate: (u) => this.handlePodUpdate(u),
           handlePlegEvent: (e) => this.handlePlegEvent(e),
           housekeeping: () => this.housekeeping(),
-          handleProbeUpdate: (uid) => {
-            if (this.#states.desired(uid)) this.#workers.wake(uid);
-          },
+          handleProbeUpdate: (uid) => this.handleProbeUpdate(uid),
         },
         { ...pickLoopInputs(this.#o), clock: this.#clock, logger: this.#logger },
         signal,

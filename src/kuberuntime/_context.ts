@@ -13,6 +13,7 @@ import type { ImageManager } from "../images/image_manager.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { EnvOptions } from "./container_env.ts";
+import type { PodStartGate } from "./pod_start_gate.ts";
 import type { SandboxConfigOptions } from "./sandbox_config.ts";
 import type { VolumeOptions } from "./volumes.ts";
 
@@ -46,6 +47,13 @@ export interface RuntimeContext {
   runtimeHandler: string;
   /** Last known IPs per pod UID, for hooks of pods killed without a status at hand. */
   podIps: Map<string, string[]>;
+  /**
+   * Start a pod's regular containers concurrently (a postStart hook still
+   * holds back the ones after it); false = one by one, as the kubelet.
+   */
+  parallelContainerStarts: boolean;
+  /** New sandboxes are created through it: a few at a time, in arrival order. */
+  podStarts: PodStartGate;
 }
 
 /** The IPs a pod's env and hooks see: the node's with host networking, else the pod's. */

@@ -20,7 +20,7 @@ import type {
 } from "../container/runtime.ts";
 import { findContainerStatus } from "../container/runtime.ts";
 import { hashContainer } from "./container_hash.ts";
-import { shouldContainerBeRestarted } from "../container/helpers.ts";
+import { isRestartableInitContainer, shouldContainerBeRestarted } from "../container/helpers.ts";
 
 /** Why and how one running container is killed. */
 export interface ContainerToKill {
@@ -111,27 +111,49 @@ export interface NextInitContainer {
   done: boolean;
 }
 
-/** Kubelet's findNextInitContainerToRun. */
-export function findNextInitContainerToRun(pod: Pod, podStatus: PodStatus): NextInitContainer {
+/**
+ * Kubelet's findNextInitContainerToRun, with sidecars (restartable init
+ * containers, `restartPolicy: Always`) as the kubelet's
+ * computeInitContainerActions treats them: init containers run in spec
+ * order, one at a time; a regular one must exit 0 before the next starts, a
+ * sidecar must be running (and, with a startup probe, started: `startup`
+ * verdict success) and then keeps running beside the ones after it. A
+ * sidecar that is not running is the one to (re)start, whatever the pod's
+ * restartPolicy. Once a regular container runs the pod is initialized.
+ */
+export function findNextInitContainerToRun(
+  pod: Pod,
+  podStatus: PodStatus,
+  startup?: ProbeVerdicts,
+): NextInitContainer {
   const inits = pod.spec?.initContainers ?? [];
   if (inits.length === 0) return { done: true };
   for (const c of pod.spec?.containers ?? []) {
     if (findContainerStatus(podStatus, c.name)?.state === "running") return { done: true };
   }
-  for (let i = inits.length - 1; i >= 0; i--) {
-    const s = findContainerStatus(podStatus, inits[i].name);
-    if (s && isInitContainerFailed(s)) return { lastStatus: s, next: inits[i], done: false };
-  }
-  for (let i = inits.length - 1; i >= 0; i--) {
-    const s = findContainerStatus(podStatus, inits[i].name);
-    if (!s) continue;
-    if (s.state === "running") return { done: false };
-    if (s.state === "exited") {
-      if (i === inits.length - 1) return { done: true };
-      return { next: inits[i + 1], done: false };
+  for (const init of inits) {
+    const s = findContainerStatus(podStatus, init.name);
+    if (isRestartableInitContainer(init)) {
+      if (s?.state !== "running") return { next: init, done: false };
+      if (init.startupProbe && startup?.get(s.id) !== "success") return { done: false };
+      continue;
     }
+    if (!s) return { next: init, done: false };
+    if (isInitContainerFailed(s)) return { lastStatus: s, next: init, done: false };
+    if (s.state === "running") return { done: false };
+    if (s.state !== "exited") return { next: init, done: false };
   }
-  return { next: inits[0], done: false };
+  return { done: true };
+}
+
+/**
+ * The first sidecar of an initialized pod that is not running (it died
+ * after the regular containers started): the kubelet restarts it.
+ */
+export function sidecarToRestart(pod: Pod, podStatus: PodStatus): Container | undefined {
+  return pod.spec?.initContainers?.find((c) =>
+    isRestartableInitContainer(c) && findContainerStatus(podStatus, c.name)?.state !== "running"
+  );
 }
 
 /** Decides the actions of one sync for `pod` given what the runtime reports. */
@@ -180,7 +202,7 @@ export function computePodActions(
     return actions;
   }
 
-  const init = findNextInitContainerToRun(pod, podStatus);
+  const init = findNextInitContainerToRun(pod, podStatus, options.startupResults);
   if (!init.done) {
     if (init.next) {
       const failed = init.lastStatus !== undefined && isInitContainerFailed(init.lastStatus);
@@ -200,6 +222,9 @@ export function computePodActions(
     return actions;
   }
 
+  if (!pod.metadata?.deletionTimestamp) {
+    actions.nextInitContainerToStart = sidecarToRestart(pod, podStatus)?.name;
+  }
   let keepCount = 0;
   containers.forEach((container, idx) => {
     const status = findContainerStatus(podStatus, container.name);

@@ -19,6 +19,7 @@ import type {
   RuntimePod,
   RuntimeStatus,
   RuntimeVersion,
+  StreamOptions,
   SyncPodOptions,
 } from "../container/runtime.ts";
 import type { PodSyncResult } from "../container/sync_result.ts";
@@ -40,7 +41,9 @@ import { killPod } from "./kill_pod.ts";
 import { criImagePullService } from "./image_pull_service.ts";
 import { fetchGet } from "./lifecycle_hooks.ts";
 import { generatePodSandboxConfig, type PodDnsOptions } from "./sandbox_config.ts";
+import { PodStartGate } from "./pod_start_gate.ts";
 import { syncPod } from "./sync_pod.ts";
+import * as streamingUrls from "./streaming_urls.ts";
 import type { MountOps } from "./volumes.ts";
 import type { TokenSource } from "../volumes/projected_payload.ts";
 
@@ -97,6 +100,17 @@ export interface KubeRuntimeManagerOptions {
   tokens?: TokenSource;
   /** Told once per volume when a secret volume cannot be on a tmpfs (0600 files instead). @default none */
   onTmpfsUnavailable?: (message: string) => void;
+  /**
+   * `parallelContainerStarts`: start a pod's regular containers at once,
+   * a postStart hook holding back the ones after it. @default true
+   */
+  parallelContainerStarts?: boolean;
+  /**
+   * `maxConcurrentPodStarts`: most new pod sandboxes created at once, in
+   * arrival order; each creation holds its slot 1 s at most. 0 = no limit,
+   * as the kubelet. @default 0
+   */
+  maxConcurrentPodStarts?: number;
 }
 
 /** The Runtime on the CRI. */
@@ -144,6 +158,8 @@ export class KubeRuntimeManager implements Runtime {
       },
       runtimeHandler: options.runtimeHandler ?? "",
       podIps: new Map(),
+      parallelContainerStarts: options.parallelContainerStarts ?? true,
+      podStarts: new PodStartGate(options.maxConcurrentPodStarts ?? 0, { clock: options.clock }),
     };
     this.#liveness = options.livenessResults;
     this.#startup = options.startupResults;
@@ -268,6 +284,32 @@ export class KubeRuntimeManager implements Runtime {
       }
       throw err;
     }
+  }
+
+  /** CRI Exec: the runtime's streaming URL for `cmd`. */
+  async getExec(containerId: string, cmd: string[], streams: StreamOptions): Promise<URL> {
+    return await streamingUrls.getExec(this.#ctx.runtime, containerId, cmd, streams);
+  }
+
+  /** CRI Attach: the runtime's streaming URL for the container's main process. */
+  async getAttach(containerId: string, streams: StreamOptions): Promise<URL> {
+    return await streamingUrls.getAttach(this.#ctx.runtime, containerId, streams);
+  }
+
+  /** CRI PortForward on the pod's newest sandbox. */
+  async getPortForward(
+    podName: string,
+    podNamespace: string,
+    podUid: string,
+    ports: number[],
+  ): Promise<URL> {
+    return await streamingUrls.getPortForward(
+      this.#ctx.runtime,
+      podName,
+      podNamespace,
+      podUid,
+      ports,
+    );
   }
 
   async *containerEvents(signal: AbortSignal): AsyncIterable<ContainerEvent> {

@@ -4,8 +4,9 @@
  * containers when the sandbox is re-created) or only the unwanted
  * containers; set up volumes; create the sandbox (while the first image is
  * checked); start the next init container; start the regular containers,
- * each behind the crash-loop back-off. A step that fails records its result
- * and ends the sync.
+ * each behind the crash-loop back-off, concurrently unless
+ * `parallelContainerStarts` is off (start_containers.ts). A step that fails
+ * records its result and ends the sync; a failed container start does not.
  *
  * @module
  */
@@ -19,19 +20,20 @@ import {
 } from "../container/runtime.ts";
 import { failResult, PodSyncResult, syncResult } from "../container/sync_result.ts";
 import type { PodSandboxConfig } from "../cri/types.ts";
-import type { EnsureImageResult } from "../images/image_manager.ts";
 import type { ObjectLookup } from "../objects/types.ts";
-import type { Backoff } from "../util/backoff.ts";
 import { errText } from "../util/err_text.ts";
-import { containerEvent, formatPod, hookIps, podEvent, type RuntimeContext } from "./_context.ts";
+import { formatPod, hookIps, podEvent, type RuntimeContext } from "./_context.ts";
 import { computePodActions, type PodActions } from "./compute_pod_actions.ts";
-import { hashContainer } from "./container_hash.ts";
 import { toSandboxStatus } from "./convert.ts";
-import { doBackOff } from "./crash_loop_back_off.ts";
 import { killContainer } from "./kill_container.ts";
 import { killPod, removeInitContainers, runningPodOf } from "./kill_pod.ts";
 import { generatePodSandboxConfig, podLogsDirectory } from "./sandbox_config.ts";
-import { startContainer } from "./start_container.ts";
+import {
+  type Prefetch,
+  startOne,
+  type StartPlan,
+  startRegularContainers,
+} from "./start_containers.ts";
 import { setUpPodVolumes } from "./volumes.ts";
 
 /** Inputs of {@linkcode syncPod} besides the pod and its status. */
@@ -67,7 +69,7 @@ export async function syncPod(
     sandboxConfig,
     signal: options.signal,
   });
-  const sandbox = await ensureSandbox(ctx, pod, actions, sandboxConfig, result);
+  const sandbox = await ensureSandbox(ctx, pod, actions, sandboxConfig, result, options.signal);
   if (!sandbox) return result;
 
   const plan: StartPlan = {
@@ -82,11 +84,13 @@ export async function syncPod(
     volumePaths,
     objects: options.objects,
   };
-  if (init && !(await startOne(ctx, plan, init, result))) return result;
-  for (const idx of actions.containersToStart) {
-    const container = pod.spec?.containers?.[idx];
-    if (container) await startOne(ctx, plan, container, result);
-  }
+  // Before initialization nothing else is to start; after it, a sidecar
+  // restarted here (in back-off or failing) holds back no regular container.
+  if (init) await startOne(ctx, plan, init, result);
+  const containers = actions.containersToStart
+    .map((idx) => pod.spec?.containers?.[idx])
+    .filter((c): c is Container => c !== undefined);
+  await startRegularContainers(ctx, plan, containers, result);
   return result;
 }
 
@@ -175,12 +179,6 @@ async function setUpVolumes(
   }
 }
 
-/** The image check of one container, started before it is needed. */
-interface Prefetch {
-  name: string;
-  image: Promise<EnsureImageResult>;
-}
-
 /**
  * Step 4, better than the kubelet: the image of the first container to start
  * (one that never ran, so no crash-loop back-off can apply) is checked — and
@@ -208,8 +206,8 @@ function prefetchFirstImage(
 
 /**
  * Step 5: the sandbox to start containers in — the existing one, or a new
- * one with its IPs (`podIps` undefined: keep the status's). Undefined, with
- * the failure in the result and a FailedCreatePodSandBox event where the
+ * one (created through the pod start gate) with its IPs (`podIps`
+ * undefined: keep the status's). Undefined, with the failure in the result and a FailedCreatePodSandBox event where the
  * kubelet records one, when creating or inspecting it failed.
  */
 async function ensureSandbox(
@@ -218,11 +216,14 @@ async function ensureSandbox(
   actions: PodActions,
   sandboxConfig: PodSandboxConfig,
   result: PodSyncResult,
+  signal?: AbortSignal,
 ): Promise<{ sandboxId: string; podIps?: string[] } | undefined> {
   if (!actions.createSandbox) return { sandboxId: actions.sandboxId };
   const fullName = `${pod.metadata?.name ?? ""}_${pod.metadata?.namespace ?? ""}`;
   const r = result.add(syncResult("CreatePodSandbox", fullName));
   let sandboxId: string;
+  // New sandboxes are created a few at a time, in arrival order (pod_start_gate.ts).
+  const release = await ctx.podStarts.acquire(signal);
   try {
     await Deno.mkdir(podLogsDirectory(ctx.podLogsDir, pod), { recursive: true, mode: 0o755 });
     sandboxId = await ctx.runtime.runPodSandbox(sandboxConfig, ctx.runtimeHandler);
@@ -231,6 +232,8 @@ async function ensureSandbox(
     failResult(r, "CreatePodSandboxError", message);
     podEvent(ctx, pod, "Warning", "FailedCreatePodSandBox", message);
     return undefined;
+  } finally {
+    release();
   }
   // A host-network sandbox has the node's IPs (hookIps): its status adds
   // nothing, so the agent saves that call on the pod's start path (the
@@ -246,60 +249,4 @@ async function ensureSandbox(
     failResult(c, "ConfigPodSandboxError", errText(e));
     return undefined;
   }
-}
-
-/** What every container start of one sync shares. */
-interface StartPlan {
-  pod: Pod;
-  podStatus: PodStatus;
-  backOff: Backoff;
-  signal?: AbortSignal;
-  prefetch?: Prefetch;
-  sandboxId: string;
-  sandboxConfig: PodSandboxConfig;
-  /** The IPs the containers' env and hooks see. */
-  podIps: string[];
-  volumePaths: Map<string, string>;
-  /** The pod's ConfigMaps and Secrets for env and envFrom. */
-  objects?: ObjectLookup;
-}
-
-/**
- * Step 6: starts one container unless it is in crash-loop back-off (a
- * BackOff event then). False when it did not start.
- */
-async function startOne(
-  ctx: RuntimeContext,
-  plan: StartPlan,
-  container: Container,
-  result: PodSyncResult,
-): Promise<boolean> {
-  const { pod, podStatus } = plan;
-  const r = result.add(syncResult("StartContainer", container.name));
-  const hash = hashContainer(container);
-  const bo = doBackOff(pod, container, podStatus, plan.backOff, hash, ctx.clock.now());
-  if (bo.inBackOff) {
-    const message = `Back-off restarting failed container ${container.name} in pod ${
-      formatPod(pod)
-    }`;
-    containerEvent(ctx, pod, container.name, "Warning", "BackOff", message);
-    failResult(r, "CrashLoopBackOff", bo.message, bo.backOffUntil);
-    return false;
-  }
-  const failure = await startContainer(ctx, pod, container, {
-    image: plan.prefetch?.name === container.name ? plan.prefetch.image : undefined,
-    podStatus,
-    sandboxId: plan.sandboxId,
-    sandboxConfig: plan.sandboxConfig,
-    podIps: plan.podIps,
-    hash,
-    volumePaths: plan.volumePaths,
-    objects: plan.objects,
-    signal: plan.signal,
-  });
-  if (failure) {
-    failResult(r, failure.error, failure.message, failure.backOffUntil);
-    return false;
-  }
-  return true;
 }

@@ -43,6 +43,28 @@ export function idsOf(...pods: (RuntimePod | undefined)[]): string[] {
   return [...ids];
 }
 
+/**
+ * Whether two listings of a pod hold the same sandboxes and containers in the
+ * same states, in the same order: then no event can come of them, and the
+ * relist skips the per-id diff (most pods, most relists).
+ */
+export function samePodStates(a: RuntimePod | undefined, b: RuntimePod | undefined): boolean {
+  if (!a || !b) return a === b;
+  if (a.containers.length !== b.containers.length) return false;
+  if (a.sandboxes.length !== b.sandboxes.length) return false;
+  for (let i = 0; i < a.containers.length; i++) {
+    const x = a.containers[i];
+    const y = b.containers[i];
+    if (x.id !== y.id || x.state !== y.state) return false;
+  }
+  for (let i = 0; i < a.sandboxes.length; i++) {
+    const x = a.sandboxes[i];
+    const y = b.sandboxes[i];
+    if (x.id !== y.id || x.state !== y.state) return false;
+  }
+  return true;
+}
+
 /** The events for one container whose state went from `oldState` to `newState`. */
 export function generateEvents(
   podUid: string,

@@ -15,7 +15,14 @@ import type { Clock } from "../util/clock.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { LoopWaker, runEvery } from "../util/run_every.ts";
 import { relistHealth } from "./_relist_health.ts";
-import { generateEvents, idsOf, keepPodIps, runtimePodOf, stateOf } from "./_relist_events.ts";
+import {
+  generateEvents,
+  idsOf,
+  keepPodIps,
+  runtimePodOf,
+  samePodStates,
+  stateOf,
+} from "./_relist_events.ts";
 import { EventChannel, type PlegHealth, type PodLifecycleEvent } from "./pleg.ts";
 
 export { generateEvents, keepPodIps, type PlegContainerState } from "./_relist_events.ts";
@@ -69,6 +76,8 @@ export class GenericPLEG {
   #lastStart?: number;
   #lock: Promise<unknown> = Promise.resolve();
   #waker = new LoopWaker();
+  /** The last successful listing and when it started; dropped by updateCache(). */
+  #listing?: { at: number; pods: RuntimePod[] };
 
   constructor(runtime: PlegRuntime, options: GenericPLEGOptions) {
     this.#runtime = runtime;
@@ -109,6 +118,28 @@ export class GenericPLEG {
     this.#periodMs = relistPeriodMs;
     this.#thresholdMs = relistThresholdMs;
     this.#waker.wake();
+  }
+
+  /**
+   * Makes the running loop relist now instead of at the end of its wait (a
+   * runtime's cue that something changed); several calls during one relist
+   * make one more relist after it.
+   */
+  requestRelist(): void {
+    this.#waker.wake();
+  }
+
+  /**
+   * The last relist's listing (`getPods(true)`) and when it started, when
+   * that was at most `maxAgeMs` before `now` and no pod was re-inspected
+   * after a sync since ({@linkcode GenericPLEG.updateCache}); else
+   * undefined. Lets housekeeping reuse the relist's listing instead of
+   * listing the runtime again (src/pleg/listing_reuse.ts).
+   */
+  recentListing(now: number, maxAgeMs: number): { at: number; pods: RuntimePod[] } | undefined {
+    const listing = this.#listing;
+    if (!listing || now - listing.at > maxAgeMs || now < listing.at) return undefined;
+    return listing;
   }
 
   /**
@@ -154,7 +185,9 @@ export class GenericPLEG {
     uid: string,
     options: { name?: string; namespace?: string } = {},
   ): Promise<PodLifecycleEvent[]> {
+    this.#listing = undefined;
     return this.#locked(async () => {
+      this.#listing = undefined;
       const record = this.#records.get(uid);
       const known = record?.current ?? record?.old;
       const name = options.name ?? known?.name ?? "";
@@ -192,6 +225,7 @@ export class GenericPLEG {
       return [];
     }
     this.#relistTime = start;
+    this.#listing = { at: start, pods };
 
     for (const r of this.#records.values()) r.current = undefined;
     for (const p of pods) {
@@ -203,9 +237,11 @@ export class GenericPLEG {
     const sent: PodLifecycleEvent[] = [];
     const needsReinspection = new Map<string, RuntimePod | undefined>();
     for (const [uid, record] of [...this.#records]) {
-      const events = idsOf(record.old, record.current).flatMap((id) =>
-        generateEvents(uid, id, stateOf(record.old, id), stateOf(record.current, id))
-      );
+      const events = samePodStates(record.old, record.current)
+        ? []
+        : idsOf(record.old, record.current).flatMap((id) =>
+          generateEvents(uid, id, stateOf(record.old, id), stateOf(record.current, id))
+        );
       if (events.length === 0 && !this.#toReinspect.has(uid)) {
         // Nothing changed; forget pods that are gone and had nothing to report.
         if (!record.current && !record.old) this.#records.delete(uid);

@@ -1,6 +1,6 @@
 /**
  * The standard gRPC health checking service (`grpc.health.v1.Health`), as
- * grpc-js definitions built with protobufjs from a small inline schema. The
+ * grpc-js definitions built with protobufjs (light) from a small inline schema. The
  * gRPC probe is a client of it; tests and fakes serve it.
  *
  * @module
@@ -8,7 +8,7 @@
 
 import { Buffer } from "node:buffer";
 import type { ServiceDefinition } from "@grpc/grpc-js";
-import protobuf from "protobufjs";
+import protobuf from "protobufjs/light";
 
 /** A health answer's status (HealthCheckResponse.ServingStatus). */
 export type ServingStatus = "UNKNOWN" | "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
@@ -26,32 +26,51 @@ export interface HealthCheckResponse {
 /** The method path of Health.Check. */
 export const HEALTH_CHECK_PATH = "/grpc.health.v1.Health/Check";
 
-// The schema in this project's words: the message, enum and field numbers are
+// The schema in this project's words, as protobufjs JSON (so its light build,
+// without the .proto parser, reads it): the message, enum and field numbers are
 // those of the standard service, so any server that implements it answers.
-const HEALTH_SCHEMA = `
-syntax = "proto3";
-package grpc.health.v1;
+//   message HealthCheckRequest { string service = 1; }
+//   message HealthCheckResponse {
+//     enum ServingStatus { UNKNOWN = 0; SERVING = 1; NOT_SERVING = 2; SERVICE_UNKNOWN = 3; }
+//     ServingStatus status = 1;
+//   }
+//   service Health { rpc Check(HealthCheckRequest) returns (HealthCheckResponse); }
+const HEALTH_SCHEMA = {
+  nested: {
+    grpc: {
+      nested: {
+        health: {
+          nested: {
+            v1: {
+              nested: {
+                HealthCheckRequest: { fields: { service: { type: "string", id: 1 } } },
+                HealthCheckResponse: {
+                  fields: { status: { type: "ServingStatus", id: 1 } },
+                  nested: {
+                    ServingStatus: {
+                      values: { UNKNOWN: 0, SERVING: 1, NOT_SERVING: 2, SERVICE_UNKNOWN: 3 },
+                    },
+                  },
+                },
+                Health: {
+                  methods: {
+                    Check: {
+                      requestType: "HealthCheckRequest",
+                      responseType: "HealthCheckResponse",
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
 
-message HealthCheckRequest {
-  string service = 1;
-}
-
-message HealthCheckResponse {
-  enum ServingStatus {
-    UNKNOWN = 0;
-    SERVING = 1;
-    NOT_SERVING = 2;
-    SERVICE_UNKNOWN = 3;
-  }
-  ServingStatus status = 1;
-}
-
-service Health {
-  rpc Check(HealthCheckRequest) returns (HealthCheckResponse);
-}
-`;
-
-const root = protobuf.parse(HEALTH_SCHEMA, { keepCase: true }).root;
+// protobufjs types every method with a `comment`, which JSON may leave out.
+const root = protobuf.Root.fromJSON(HEALTH_SCHEMA as unknown as protobuf.INamespace);
 const requestType = root.lookupType("grpc.health.v1.HealthCheckRequest");
 const responseType = root.lookupType("grpc.health.v1.HealthCheckResponse");
 const convert = { enums: String, defaults: true };

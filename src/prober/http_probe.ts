@@ -16,12 +16,8 @@
 import type { Clock } from "../util/clock.ts";
 import { errText } from "../util/err_text.ts";
 import type { HttpClientPool } from "./_http_client_pool.ts";
-import {
-  createFetchTransport,
-  fetchTransport,
-  type HttpTransport,
-  nodeHttpsTransport,
-} from "./_http_transport.ts";
+import { socketHttpTransport } from "./_http_socket_transport.ts";
+import { createFetchTransport, type HttpTransport, nodeHttpsTransport } from "./_http_transport.ts";
 import { errored, failure, type ProbeOutcome, success } from "./probe_result.ts";
 
 /** How much of a response body a probe reads (kubelet's maxRespBodyLength). */
@@ -59,15 +55,55 @@ export interface HttpProbeOptions {
   /** Aborts the probe; it then resolves with an error outcome. */
   signal?: AbortSignal;
   /**
-   * Reuses the `fetch` client of each http target across probes (connections
-   * are still not reused). @default a new client per request
+   * Probes `http:` through `fetch`, reusing the client of each target across
+   * probes (connections are still not reused). @default none: a plain TCP
+   * socket per probe (_http_socket_transport.ts), a fraction of fetch's CPU
    */
   clientPool?: HttpClientPool;
-  /** Transports by URL scheme, for tests. @default fetch for http, node:https for https */
+  /** Transports by URL scheme, for tests. @default a TCP socket for http, node:https for https */
   transports?: { http?: HttpTransport; https?: HttpTransport };
 }
 
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+const bodyDecoder = new TextDecoder();
+
+/** A probe's first request: its URL and headers (never changed once made). */
+interface RequestPlan {
+  url: URL;
+  /** The headers without `Host`. */
+  baseHeaders: [string, string][];
+  /** The probe's own `Host` header, if it sets one. */
+  hostOverride?: string;
+}
+
+/**
+ * Plans of probes without headers of their own, by target: a worker probes
+ * the same URL every period, and parsing it each time cost a tenth of a
+ * probe's JavaScript. Cleared when full.
+ */
+const plans = new Map<string, RequestPlan>();
+const MAX_PLANS = 4096;
+
+function requestPlan(target: HttpProbeTarget, userAgent: string): RequestPlan {
+  const path = target.path ?? "/";
+  const key = target.headers?.length || path.includes("\0") || userAgent.includes("\0")
+    ? undefined
+    : `${target.scheme ?? "http"}\0${target.host}\0${target.port}\0${path}\0${userAgent}`;
+  const known = key === undefined ? undefined : plans.get(key);
+  if (known) return known;
+  const url = probeUrl(target);
+  const headers = probeRequestHeaders(target.headers, userAgent);
+  const plan: RequestPlan = {
+    url,
+    baseHeaders: headers.filter(([n]) => n.toLowerCase() !== "host"),
+    hostOverride: headers.find(([n]) => n.toLowerCase() === "host")?.[1],
+  };
+  if (key !== undefined) {
+    if (plans.size >= MAX_PLANS) plans.clear();
+    plans.set(key, plan);
+  }
+  return plan;
+}
 
 class ProbeTimeoutError extends Error {
   constructor() {
@@ -135,15 +171,16 @@ export async function httpProbe(
   const timeoutMs = options.timeoutMs ?? 1000;
   const transports = {
     http: options.transports?.http ??
-      (options.clientPool ? createFetchTransport(options.clientPool) : fetchTransport),
+      (options.clientPool ? createFetchTransport(options.clientPool) : socketHttpTransport),
     https: options.transports?.https ?? nodeHttpsTransport,
   };
-  let url: URL;
+  let plan: RequestPlan;
   try {
-    url = probeUrl(target);
+    plan = requestPlan(target, options.userAgent ?? DEFAULT_PROBE_USER_AGENT);
   } catch (e) {
     return errored(e instanceof Error ? e : new TypeError(String(e)));
   }
+  let url = plan.url;
   const controller = new AbortController();
   const cancelTimer = clock.after(timeoutMs, () => controller.abort(new ProbeTimeoutError()));
   const outer = options.signal;
@@ -153,12 +190,8 @@ export async function httpProbe(
   const signal = controller.signal;
   const timedOut = () => signal.reason instanceof ProbeTimeoutError;
 
-  const headers = probeRequestHeaders(
-    target.headers,
-    options.userAgent ?? DEFAULT_PROBE_USER_AGENT,
-  );
-  let hostOverride = headers.find(([n]) => n.toLowerCase() === "host")?.[1];
-  const baseHeaders = headers.filter(([n]) => n.toLowerCase() !== "host");
+  let hostOverride = plan.hostOverride;
+  const baseHeaders = plan.baseHeaders;
   const originalHostname = url.hostname;
   try {
     for (let requests = 1;; requests++) {
@@ -207,7 +240,7 @@ export async function httpProbe(
           : errText(e);
         return errored(new Error(`Cannot read the body of ${url}: ${why}`));
       }
-      const text = new TextDecoder().decode(body);
+      const text = bodyDecoder.decode(body);
       const status = exchange.status;
       if (status >= 200 && status < 400) {
         if (status >= 300) {

@@ -184,10 +184,11 @@ export async function runProbe(
   options: RunProbeOptions,
 ): Promise<ProbeOutcome> {
   const attempts = Math.max(1, options.maxAttempts ?? MAX_PROBE_ATTEMPTS);
-  let outcome = errored(new Error("probe did not run"));
-  for (let i = 0; i < attempts; i++) {
+  // At least one attempt always runs: no placeholder outcome (an Error per
+  // probe, with its stack trace, was a tenth of a probe's JavaScript).
+  let outcome = await runAction(probe, target, options);
+  for (let i = 1; i < attempts && outcome.error; i++) {
     outcome = await runAction(probe, target, options);
-    if (!outcome.error) return outcome;
   }
   return outcome;
 }

@@ -15,7 +15,7 @@
 import type { Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
 import type { RecordEvent } from "../container/events.ts";
 import type { Clock } from "../util/clock.ts";
-import { HttpClientPool } from "./_http_client_pool.ts";
+import { SharedTimers } from "../util/shared_timers.ts";
 import { applyProbeVerdicts, observe, probedInstances } from "./_status_pass.ts";
 import type { ExecSyncRunner } from "./exec_probe.ts";
 import { runProbe } from "./prober.ts";
@@ -82,23 +82,24 @@ export class ProberManager {
   #observed = new Map<string, { ip?: string; containers: Map<string, ObservedContainerStatus> }>();
   #statusSource: ContainerStatusSource;
   #probe: ProbeFunction;
-  #httpClients: HttpClientPool;
 
   constructor(options: ProberManagerOptions) {
     this.#options = options;
-    this.#clock = options.clock;
+    // Workers wake on shared 10 ms boundaries and their probes' timeouts start
+    // together: timers due at the same ms share one timer of the clock.
+    this.#clock = options.clock instanceof SharedTimers
+      ? options.clock
+      : new SharedTimers(options.clock);
     this.#agentStartedAt = options.agentStartedAt ?? this.#clock.now();
     this.#statusSource = options.statusSource ?? {
       getContainerStatus: (uid, name) => this.#observed.get(uid)?.containers.get(name),
       getPodIP: (uid) => this.#observed.get(uid)?.ip,
     };
-    this.#httpClients = new HttpClientPool({ clock: this.#clock });
     this.#probe = options.probe ?? ((probe, target) =>
       runProbe(probe, target, {
         clock: this.#clock,
         runtimeService: options.runtimeService,
         userAgent: options.userAgent,
-        httpClients: this.#httpClients,
       }));
     for (const type of PROBE_TYPES) {
       this.#results(type).onUpdate((u) => this.#onResult(type, u));
@@ -245,7 +246,6 @@ export class ProberManager {
     for (const worker of this.#workers.values()) worker.stop();
     this.#workers.clear();
     await Promise.all([...this.#loops]);
-    this.#httpClients.close();
   }
 
   #triggerIfNew(uid: string, name: string, id: string): void {

@@ -13,6 +13,11 @@
  * - A worker waiting out `initialDelaySeconds` wakes when the delay ends,
  *   not at the next period tick.
  * - The run of identical results is reset for a new container instance.
+ * - A readiness or startup probe that has not yet succeeded for an instance
+ *   is retried soon (20 ms at first, see _startup_retry.ts) between the
+ *   period's probes; those retries never count a failure.
+ * - Workers wake on 10 ms boundaries of the clock (`TIMER_QUANTUM_MS`), so
+ *   a thousand of them share a hundred event-loop wake-ups a second.
  *
  * @module
  */
@@ -22,6 +27,7 @@ import type { RecordEvent } from "../container/events.ts";
 import type { ProbeVerdict, ProbeVerdicts } from "../container/runtime.ts";
 import type { Clock } from "../util/clock.ts";
 import { LoopWaker, runEvery } from "../util/run_every.ts";
+import { hasStartupRetries, startupRetryDelay } from "./_startup_retry.ts";
 import { type ProbeTarget, runProbe } from "./prober.ts";
 import type { ProbeOutcome, ProbeType } from "./probe_result.ts";
 import { type OnProbe, reportProbe } from "./probe_report.ts";
@@ -77,6 +83,23 @@ export function probeSpec(container: Container, type: ProbeType): Probe | undefi
   return container.startupProbe;
 }
 
+/**
+ * Workers wake on multiples of this many ms of the clock, so that a thousand
+ * workers wake in at most 100 event-loop turns a second rather than a
+ * thousand: each wake-up of the loop costs more CPU than the timers it
+ * serves (1,000 workers probing nothing: 66 µs of CPU per probe unaligned,
+ * 51 µs at 5 ms, 44 µs at 10 ms, 30 µs at 50 ms). A probe is at most this
+ * much later than its schedule.
+ */
+export const TIMER_QUANTUM_MS = 10;
+
+function alignUp(t: number): number {
+  return Math.ceil(t / TIMER_QUANTUM_MS) * TIMER_QUANTUM_MS;
+}
+
+/** A failed probe that took longer than this gets no start-up retry, ms. */
+const SLOW_FAILURE_MS = 250;
+
 /** One probe loop for one container and probe type. */
 export class ProbeWorker {
   readonly type: ProbeType;
@@ -94,6 +117,11 @@ export class ProbeWorker {
   #stop = new AbortController();
   #waker = new LoopWaker();
   #wakeHint: number | undefined;
+  /** When the instance was first probed, and whether it has succeeded (start-up retries). */
+  #firstProbeAt: number | undefined;
+  #succeeded = false;
+  /** When the next start-up retry is due, if one is. */
+  #retryAt: number | undefined;
 
   constructor(spec: ProbeWorkerSpec, options: ProbeWorkerOptions) {
     const probe = probeSpec(spec.container, spec.type);
@@ -153,10 +181,12 @@ export class ProbeWorker {
    * One step: reads the container's status, decides whether to probe, probes
    * and records a verdict once a threshold is met. Resolves false when the
    * worker should end (the container will not run again, or the pod is being
-   * deleted and this is a liveness or startup worker).
+   * deleted and this is a liveness or startup worker). A `retry` (a start-up
+   * retry between the period's probes) does not count a failure.
    */
-  async probeOnce(now: number = this.#options.clock.now()): Promise<boolean> {
+  async probeOnce(now: number = this.#options.clock.now(), retry = false): Promise<boolean> {
     this.#wakeHint = undefined;
+    this.#retryAt = undefined;
     const { results, statusSource } = this.#options;
     const pod = this.#pod;
     const uid = pod.metadata?.uid ?? "";
@@ -170,6 +200,8 @@ export class ProbeWorker {
       this.#onHold = false;
       this.#lastResult = undefined;
       this.#resultRun = 0;
+      this.#firstProbeAt = undefined;
+      this.#succeeded = false;
     }
     if (this.#onHold) return true;
     if (status.state !== "running") {
@@ -190,6 +222,7 @@ export class ProbeWorker {
     } else if (this.type !== "startup") {
       return true; // the startup probe gates the others
     }
+    this.#firstProbeAt ??= now;
     const outcome = await this.#probeFn(this.probe, {
       pod,
       container: this.container,
@@ -203,8 +236,12 @@ export class ProbeWorker {
       this.#options.onError?.(e);
     }
     if (this.#stopped || this.#containerId !== id) return !this.#stopped;
+    const succeeded = !outcome.error && outcome.result !== "unknown" &&
+      outcome.result !== "failure";
+    if (!succeeded) this.#scheduleRetry(now);
     if (outcome.error || outcome.result === "unknown") return true; // errors are thrown away
     const verdict: ProbeVerdict = outcome.result === "failure" ? "failure" : "success";
+    if (retry && verdict === "failure") return true; // start-up retries count no failure
     if (this.#lastResult === verdict) this.#resultRun++;
     else {
       this.#lastResult = verdict;
@@ -215,6 +252,7 @@ export class ProbeWorker {
       : this.probe.successThreshold ?? 1;
     if (this.#resultRun < threshold) return true;
     results.set(id, verdict, uid);
+    if (verdict === "success") this.#succeeded = true;
     if (verdict === "failure" && this.type !== "readiness") {
       // The container is going to be killed: wait for the next instance.
       this.#onHold = true;
@@ -243,8 +281,11 @@ export class ProbeWorker {
     let next: number | undefined;
     try {
       await runEvery(async (now) => {
-        next = nextProbeAt(next, now, period);
-        if (!(await this.probeOnce(now))) this.stop();
+        // A start-up retry between the period's probes leaves the grid alone.
+        const retry = next !== undefined && now < next && this.#retryAt !== undefined &&
+          now >= this.#retryAt;
+        if (!retry) next = nextProbeAt(next, now, period);
+        if (!(await this.probeOnce(now, retry))) this.stop();
       }, {
         clock,
         signal: this.#stop.signal,
@@ -252,20 +293,36 @@ export class ProbeWorker {
         waker: this.#waker,
         onError: this.#options.onError,
         periodMs: () => {
+          const now = clock.now();
           if (jitterMs !== undefined) {
             const first = jitterMs;
             jitterMs = undefined;
-            return first;
+            return Math.max(0, alignUp(now + first) - now);
           }
           const hint = this.#wakeHint;
           const wakeAt = hint !== undefined && hint < next! ? hint : next!;
-          return Math.max(0, wakeAt - clock.now());
+          return Math.max(0, alignUp(wakeAt) - now);
         },
       });
     } finally {
       signal?.removeEventListener("abort", onAbort);
       this.#stopped = true;
       if (this.#containerId !== undefined) this.#options.results.remove(this.#containerId);
+    }
+  }
+
+  /** Arms a start-up retry after a probe at `now` that did not succeed. */
+  #scheduleRetry(now: number): void {
+    if (this.#succeeded || !hasStartupRetries(this.type, this.probe)) return;
+    // A slow failure (a timeout, an overloaded target) waits for the period:
+    // quick retries would only add to the load.
+    const end = Math.max(now, this.#options.clock.now());
+    if (end - now > SLOW_FAILURE_MS) return;
+    const delay = startupRetryDelay(this.#firstProbeAt ?? now, end, this.#periodMs);
+    if (delay === undefined) return;
+    this.#retryAt = end + delay;
+    if (this.#wakeHint === undefined || this.#retryAt < this.#wakeHint) {
+      this.#wakeHint = this.#retryAt;
     }
   }
 

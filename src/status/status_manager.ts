@@ -37,9 +37,17 @@ function uidOf(pod: Pod): string {
   return uid;
 }
 
+/** A stored pod and status, and its `/pods` view once one was asked for. */
+interface Entry extends PodWithStatus {
+  /** `status` as JSON, to tell the next status apart with one stringify. */
+  json: string;
+  /** The v1 Pod with this status, deeply frozen; built on the first {@linkcode StatusManager.pods} after a change. */
+  view?: Pod;
+}
+
 /** Current status per pod UID, with change notification. */
 export class StatusManager {
-  #entries = new Map<string, PodWithStatus>();
+  #entries = new Map<string, Entry>();
   #listeners = new Set<PodStatusListener>();
 
   /**
@@ -50,9 +58,14 @@ export class StatusManager {
   setPodStatus(pod: Pod, status: V1PodStatus): boolean {
     const uid = uidOf(pod);
     const old = this.#entries.get(uid);
+    const json = JSON.stringify(status);
+    if (old && old.json === json) {
+      // The same status: keep the stored copy (and its /pods view, unless the pod changed).
+      if (old.pod !== pod) this.#entries.set(uid, { pod, status: old.status, json });
+      return false;
+    }
     const copy = structuredClone(status);
-    this.#entries.set(uid, { pod, status: copy });
-    if (old && JSON.stringify(old.status) === JSON.stringify(copy)) return false;
+    this.#entries.set(uid, { pod, status: copy, json });
     this.#emit({ uid, pod, status: copy, previous: old?.status });
     return true;
   }
@@ -84,12 +97,15 @@ export class StatusManager {
     }));
   }
 
-  /** The pods as v1 Pods with their current status filled in (for /pods). */
+  /**
+   * The pods as v1 Pods with their current status filled in (for /pods). Each is
+   * deeply frozen and shared by every call until its pod's status is set again, so
+   * a client polling `/pods` costs a copy per change, not one per pod per poll.
+   */
   pods(): Pod[] {
-    return [...this.#entries.values()].map((e) => ({
-      ...structuredClone(e.pod),
-      status: structuredClone(e.status),
-    }));
+    return [...this.#entries.values()].map((e) =>
+      e.view ??= deepFreeze({ ...structuredClone(e.pod), status: structuredClone(e.status) })
+    );
   }
 
   /** Calls `listener` on each change; returns the unsubscribe function. */
@@ -101,4 +117,13 @@ export class StatusManager {
   #emit(change: PodStatusChange): void {
     for (const l of this.#listeners) l(change);
   }
+}
+
+/** Freezes `value` and everything it holds; returns it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

@@ -52,7 +52,11 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
 }
 
-function sleepWith(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * `clock.sleep` built on `clock.after`: resolves after `ms`, rejects with the
+ * signal's reason when it aborts first. For Clock implementations.
+ */
+export function sleepWith(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise<void>((resolve, reject) => {
     const onAbort = () => {

@@ -49,22 +49,36 @@ export class LoopWaker {
     this.#pending = false;
   }
 
-  /** Sleeps `ms` on the clock unless woken; rejects only when `signal` aborts. */
-  async [SLEEP](clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-    signal.throwIfAborted();
-    if (this.#pending) return;
-    const woken = new AbortController();
-    const onAbort = () => woken.abort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    this.#interrupt = () => woken.abort();
-    try {
-      await clock.sleep(ms, woken.signal);
-    } catch (err) {
-      if (signal.aborted) throw err;
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-      this.#interrupt = undefined;
-    }
+  /**
+   * Sleeps `ms` on the clock unless woken; rejects only when `signal` aborts.
+   * One timer and one abort listener per wait, no controller: probe workers
+   * wait a thousand times a second.
+   */
+  [SLEEP](clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.#pending) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      let cancel: (() => void) | undefined;
+      const end = () => {
+        cancel?.();
+        signal.removeEventListener("abort", onAbort);
+        this.#interrupt = undefined;
+      };
+      const onAbort = () => {
+        end();
+        reject(signal.reason);
+      };
+      this.#interrupt = () => {
+        end();
+        resolve();
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      cancel = clock.after(ms, () => {
+        cancel = undefined;
+        end();
+        resolve();
+      });
+    });
   }
 }
 

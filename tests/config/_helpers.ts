@@ -88,8 +88,12 @@ export async function waitFor(
   }
 }
 
-/** A watcher the test drives: push events, make the next watches fail. */
-export function fakeWatch() {
+/**
+ * A watcher the test drives: push events, make the next watches fail. With a
+ * `capacity`, events pushed while that many are unread are dropped, as Deno's
+ * watcher drops them.
+ */
+export function fakeWatch(capacity = Infinity) {
   const queue: (FsWatchEvent | Error)[] = [];
   let wake: (() => void) | undefined;
   let failures = 0;
@@ -119,6 +123,7 @@ export function fakeWatch() {
     watchFs,
     calls,
     push(kind: string, ...paths: string[]) {
+      if (queue.length >= capacity) return;
       queue.push({ kind, paths });
       wake?.();
     },

@@ -73,7 +73,7 @@ function fakeSource(path: string, steps: Partial<FileSourceSteps> = {}) {
     version: 0,
     nextRemovalAt: () => undefined,
     listOnce: () => Promise.resolve([]),
-    handleEvent: () => Promise.resolve(undefined),
+    handleEvents: () => Promise.resolve(undefined),
     removeExpired: () => Promise.resolve(undefined),
     ...steps,
   } satisfies FileSourceSteps;
@@ -119,10 +119,10 @@ Deno.test("runFileSource() reports an unexpected throw once and goes on", async 
 Deno.test("runFileSource() goes on after an event whose handling throws, reporting it once", async () => {
   await withTempDir(async (dir) => {
     const source = fakeSource(dir, {
-      handleEvent: (path) => {
-        if (path.endsWith("bad")) return Promise.reject(new TypeError("boom"));
+      handleEvents: (paths) => {
+        if (paths.some((p) => p.endsWith("bad"))) return Promise.reject(new TypeError("boom"));
         source.version++;
-        return Promise.resolve([pod(path)]);
+        return Promise.resolve(paths.map(pod));
       },
     });
     const { logger, watch, sent, stop } = runFake(source, 1_000_000);

@@ -27,6 +27,23 @@ Deno.test("FileSource.handleEvent() follows create, modify and delete of one fil
   });
 });
 
+Deno.test("FileSource.removeExpired() removes a deleted file's pods 50 ms after, not a second later", async () => {
+  // The default grace used to be 1 s: every static pod removal came 1 s after
+  // the kubelet's (pod file removed → containers stopped 3.05 s, not 2.05 s).
+  await withTempDir(async (dir) => {
+    const file = join(dir, "web.yaml");
+    const { src, clock } = fileSource(dir);
+    await Deno.writeTextFile(file, podYaml("web", "nginx:1"));
+    assert.deepEqual(images(await src.listOnce()), ["nginx:1"]);
+    await Deno.remove(file);
+    assert.equal(await src.handleEvent(file), undefined, "kept for the grace period");
+    clock.step(49);
+    assert.equal(await src.removeExpired(), undefined, "grace not over");
+    clock.step(1);
+    assert.deepEqual(await src.removeExpired(), []);
+  });
+});
+
 Deno.test("FileSource never drops or duplicates a pod on atomic renames and editor temp files", async (t) => {
   await t.step("write to a temp file and rename it over the manifest", async () => {
     await withTempDir(async (dir) => {

@@ -7,7 +7,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FileSource } from "../../src/config/file.ts";
 import { FakeClock, flush } from "../../src/util/clock.ts";
-import { fileSource, images, names, podYaml, startRun, waitFor, withTempDir } from "./_helpers.ts";
+import {
+  fakeWatch,
+  fileSource,
+  images,
+  names,
+  podYaml,
+  startRun,
+  waitFor,
+  withTempDir,
+} from "./_helpers.ts";
 
 Deno.test("FileSource.run() sends the first state, then event and relist changes", async () => {
   await withTempDir(async (dir) => {
@@ -141,6 +150,29 @@ Deno.test("FileSource.run() with the real Deno.watchFs follows a '..data' symlin
     await Deno.remove(join(dir, "..2026_01"), { recursive: true });
     await waitFor(() => images(sent.at(-1)).join() === "nginx:2", "the swapped file");
     assert.ok(sent.every((pods) => pods.length === 1), "never a gap");
+    await stop();
+  });
+});
+
+Deno.test("FileSource.run() takes a burst of new files in a few sends and relists for events the watcher dropped", async () => {
+  await withTempDir(async (dir) => {
+    const clock = new FakeClock(1_700_000_000_000);
+    // Deno's watcher holds 16 unread events and drops the rest.
+    const watch = fakeWatch(16);
+    const src = new FileSource(dir, { nodeName: "Node-1", clock, watchFs: watch.watchFs });
+    const { sent, stop } = startRun(src);
+    await waitFor(() => sent.length === 1 && watch.calls.length === 1, "first state");
+    const count = 200;
+    const files = Array.from({ length: count }, (_, i) => join(dir, `p${i}.yaml`));
+    await Promise.all(files.map((f, i) => Deno.writeTextFile(f, podYaml(`p${i}`))));
+    // All at once: the watcher keeps the first 16 events only.
+    for (const file of files) {
+      watch.push("create", file);
+      watch.push("modify", file);
+    }
+    await waitFor(() => sent.at(-1)?.length === count, "every pod, long before the next relist");
+    assert.ok(sent.length - 1 < count / 4, `${sent.length - 1} sends for ${count} files`);
+    assert.equal(clock.now(), 1_700_000_000_000, "no relist period passed");
     await stop();
   });
 });

@@ -6,17 +6,16 @@
  * @module
  */
 
-import type { MessageTypeDefinition } from "@grpc/proto-loader";
 import type { ImageSpec__Output } from "../../src/cri/generated/runtime/v1/ImageSpec.ts";
 import type { Mount__Output } from "../../src/cri/generated/runtime/v1/Mount.ts";
 import type { NamespaceOption__Output } from "../../src/cri/generated/runtime/v1/NamespaceOption.ts";
-import { criPackageDefinition } from "../../src/cri/package_definition.ts";
+import { criMessageDefinition } from "../../src/cri/package_definition.ts";
 
 /** `runtime.v1.<name>` decoded from no bytes, with `fields` laid over it. */
 function decoded<T>(name: string, fields: Partial<T>): T {
-  const type = criPackageDefinition[`runtime.v1.${name}`] as MessageTypeDefinition<unknown, T>;
+  const type = criMessageDefinition<unknown, T>(name);
   return {
-    ...type.deserialize(new Uint8Array() as Parameters<typeof type.deserialize>[0]),
+    ...type.deserialize(new Uint8Array()),
     ...fields,
   };
 }

@@ -353,3 +353,52 @@ Deno.test("FakeRuntimeService answers the remaining RPCs", async () => {
     assert.deepEqual(await f.runtime.listPodSandboxMetrics(), []);
   });
 });
+
+Deno.test("FakeRuntimeService lists by pod UID label, sandbox id and id from its indexes, after removals too", async () => {
+  await withFake(async ({ runtime }) => {
+    const pods: { uid: string; sandbox: string; containers: string[] }[] = [];
+    for (const name of ["a", "b", "c"]) {
+      const config = podConfig(name);
+      config.labels = { ...config.labels, "io.kubernetes.pod.uid": `uid-${name}` };
+      const sandbox = await runtime.runPodSandbox(config);
+      const containers = [];
+      for (const c of ["x", "y"]) {
+        const cc = containerConfig(c);
+        cc.labels = { ...cc.labels, "io.kubernetes.pod.uid": `uid-${name}` };
+        containers.push(
+          await runtime.createContainer({
+            podSandboxId: sandbox,
+            config: cc,
+            sandboxConfig: config,
+          }),
+        );
+      }
+      pods.push({ uid: `uid-${name}`, sandbox, containers });
+    }
+    const ids = (xs: { id: string }[]) => xs.map((x) => x.id);
+    const byUid = (uid: string) => ({ labelSelector: { "io.kubernetes.pod.uid": uid } });
+    assert.deepEqual(ids(await runtime.listContainers(byUid("uid-b"))), pods[1].containers);
+    assert.deepEqual(ids(await runtime.listPodSandbox(byUid("uid-b"))), [pods[1].sandbox]);
+    assert.deepEqual(
+      ids(await runtime.listContainers({ podSandboxId: pods[2].sandbox })),
+      pods[2].containers,
+    );
+    assert.deepEqual(
+      ids(await runtime.listContainers({ ...byUid("uid-b"), podSandboxId: pods[2].sandbox })),
+      [],
+    );
+    assert.deepEqual(ids(await runtime.listContainers({ id: pods[0].containers[1] })), [
+      pods[0].containers[1],
+    ]);
+    await runtime.removeContainer(pods[1].containers[0]);
+    assert.deepEqual(ids(await runtime.listContainers(byUid("uid-b"))), [pods[1].containers[1]]);
+    await runtime.stopPodSandbox(pods[1].sandbox);
+    await runtime.removePodSandbox(pods[1].sandbox);
+    assert.deepEqual(ids(await runtime.listContainers(byUid("uid-b"))), []);
+    assert.deepEqual(ids(await runtime.listPodSandbox(byUid("uid-b"))), []);
+    assert.equal((await runtime.listContainers()).length, 4);
+    // The removed sandbox's name is free again.
+    const again = podConfig("b");
+    assert.ok(await runtime.runPodSandbox(again));
+  });
+});

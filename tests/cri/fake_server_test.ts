@@ -288,3 +288,24 @@ Deno.test("FakeRuntimeServer answers clients that send the socket path as :autho
     });
   });
 });
+
+Deno.test("startFakeRuntime({ recordCalls: false }) keeps no calls but still injects errors", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denolet-fake-norecord-" });
+  const fake = await startFakeRuntime({
+    socketPath: `${dir}/cri.sock`,
+    clock: new RealClock(),
+    recordCalls: false,
+  });
+  const runtime = new RemoteRuntimeService(fake.endpoint, { clock: new RealClock() });
+  try {
+    await runtime.version();
+    await runtime.listContainers();
+    fake.injectError("Status", grpcStatus.INTERNAL, "boom", { times: 1 });
+    await assert.rejects(runtime.status(), /boom/);
+    assert.deepEqual(fake.calls, []);
+  } finally {
+    runtime.close();
+    await fake.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import type { MessageTypeDefinition } from "@grpc/proto-loader";
 import { GEN_TYPES, generateTypes, genTypesFlags, TYPES_DIR } from "../../scripts/gen_proto.ts";
 import { CRI_LOADER_OPTIONS } from "../../src/cri/loader_options.ts";
-import { criPackageDefinition } from "../../src/cri/package_definition.ts";
+import { criMessageDefinition } from "../../src/cri/package_definition.ts";
 
 const root = decodeURIComponent(new URL("../../", import.meta.url).pathname).replace(/\/$/, "");
 
@@ -99,13 +98,13 @@ Deno.test("each generated __Output type names the fields, and kinds, the loader 
     const declared = Object.fromEntries(
       [...body.matchAll(/^ {2}'(\w+)': (.*);$/gm)].map(([, field, type]) => [field, type]),
     );
-    const definition = criPackageDefinition[`runtime.v1.${name}`] as
-      | MessageTypeDefinition<unknown, Record<string, unknown>>
-      | undefined;
-    assert.ok(definition, `${file}: runtime.v1.${name} is not in the descriptor`);
-    const decoded = definition.deserialize(
-      new Uint8Array() as Parameters<typeof definition.deserialize>[0],
-    );
+    let definition;
+    try {
+      definition = criMessageDefinition<unknown, Record<string, unknown>>(name);
+    } catch {
+      assert.fail(`${file}: runtime.v1.${name} is not in the descriptor`);
+    }
+    const decoded = definition.deserialize(new Uint8Array());
     assert.deepEqual(Object.keys(decoded).sort(), Object.keys(declared).sort(), name);
     for (const [field, type] of Object.entries(declared)) {
       assert.equal(kindOfValue(decoded[field]), kindOf(type, enums), `${name}.${field}: ${type}`);

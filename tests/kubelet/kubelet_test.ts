@@ -582,3 +582,26 @@ Deno.test("pods are registered with the object source when admitted or changed, 
   await a.converge();
   assert.deepEqual(calls, ["register web 1", "register web 2", "unregister web"]);
 });
+
+Deno.test("handleProbeUpdate() publishes a readiness change at once, before the worker syncs again", async () => {
+  let ready = false;
+  await using a = await fakeAgent({
+    probe: () => Promise.resolve({ result: ready ? "success" : "failure", output: "" }),
+  });
+  add(
+    a,
+    makePod("web", [
+      sleeper("a", { readinessProbe: { exec: { command: ["ready"] }, periodSeconds: 5 } }),
+    ]),
+  );
+  await a.converge();
+  assert.equal(a.statusManager.getPodStatus("uid-web")?.containerStatuses?.[0].ready, false);
+  const [c] = a.containers("a");
+  ready = true;
+  a.prober!.readinessResults.set(c.id, "success", "uid-web");
+  // What run() does on the prober's update; no relist, no worker pass.
+  a.kubelet.handleProbeUpdate("uid-web");
+  const status = a.statusManager.getPodStatus("uid-web");
+  assert.equal(status?.containerStatuses?.[0].ready, true);
+  assert.equal(status?.conditions?.find((x) => x.type === "Ready")?.status, "True");
+});

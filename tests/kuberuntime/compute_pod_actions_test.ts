@@ -262,6 +262,78 @@ Deno.test("computePodActions() runs init containers one at a time", async (t) =>
   });
 });
 
+Deno.test("computePodActions() runs sidecars (restartable init containers) in order and keeps them running", async (t) => {
+  const side: Container = { name: "side", image: "busybox:1", restartPolicy: "Always" };
+  const probed: Container = {
+    ...side,
+    name: "probed",
+    startupProbe: { exec: { command: ["true"] } },
+  };
+  const pod = makePod([a, b], { initContainers: [i1, side, i2] });
+  const verdicts = (m: Record<string, "success" | "failure">) => ({ get: (id: string) => m[id] });
+  await t.step("the sidecar is next after the first init container", () => {
+    const r = computePodActions(pod, podStatus([sandbox()], [cstatus(i1, "exited")]));
+    assert.equal(r.nextInitContainerToStart, "side");
+  });
+  await t.step("a running sidecar lets the next init container start", () => {
+    // Before: a running init container meant "wait", so the pod never got past it.
+    const st = podStatus([sandbox()], [cstatus(i1, "exited"), cstatus(side, "running")]);
+    assert.equal(computePodActions(pod, st).nextInitContainerToStart, "init2");
+  });
+  await t.step("all done with the sidecar running: the regular containers start", () => {
+    const st = podStatus([sandbox()], [
+      cstatus(i1, "exited"),
+      cstatus(side, "running"),
+      cstatus(i2, "exited"),
+    ]);
+    const r = computePodActions(pod, st);
+    assert.equal(r.nextInitContainerToStart, undefined);
+    assert.deepEqual(r.containersToStart, [0, 1]);
+    assert.equal(r.containersToKill.size, 0, "the sidecar keeps running");
+  });
+  await t.step("a sidecar with a startup probe is waited for until started", () => {
+    const p = makePod([a], { initContainers: [probed, i2] });
+    const running = cstatus(probed, "running");
+    const st = podStatus([sandbox()], [running]);
+    const waiting = computePodActions(p, st, { startupResults: verdicts({}) });
+    assert.equal(waiting.nextInitContainerToStart, undefined);
+    assert.deepEqual(waiting.containersToStart, []);
+    const started = computePodActions(p, st, {
+      startupResults: verdicts({ [running.id]: "success" }),
+    });
+    assert.equal(started.nextInitContainerToStart, "init2");
+  });
+  await t.step("a sidecar that died after initialization is restarted, even under Never", () => {
+    const never = makePod([a, b], { initContainers: [i1, side, i2], restartPolicy: "Never" });
+    const st = podStatus([sandbox()], [
+      cstatus(i1, "exited"),
+      cstatus(side, "exited", { exitCode: 1 }),
+      cstatus(i2, "exited"),
+      cstatus(a, "running"),
+      cstatus(b, "running"),
+    ]);
+    const r = computePodActions(never, st);
+    assert.equal(r.nextInitContainerToStart, "side");
+    assert.equal(r.killPod, false);
+    assert.deepEqual(r.containersToStart, []);
+  });
+  await t.step("a failed sidecar before initialization is restarted, not the pod killed", () => {
+    const never = makePod([a], { initContainers: [side, i2], restartPolicy: "Never" });
+    const st = podStatus([sandbox()], [cstatus(side, "exited", { exitCode: 1 })]);
+    const r = computePodActions(never, st);
+    assert.equal(r.nextInitContainerToStart, "side");
+    assert.equal(r.killPod, false);
+  });
+  await t.step("findNextInitContainerToRun() is done with every sidecar running", () => {
+    const st = podStatus([sandbox()], [
+      cstatus(i1, "exited"),
+      cstatus(side, "running"),
+      cstatus(i2, "exited"),
+    ]);
+    assert.equal(findNextInitContainerToRun(pod, st).done, true);
+  });
+});
+
 Deno.test("shouldContainerBeRestarted() returns false once the pod is being deleted", () => {
   const base = makePod([a]);
   const pod = {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PodStatusCache } from "../../src/container/cache.ts";
 import { generateEvents, GenericPLEG } from "../../src/pleg/generic.ts";
+import { samePodStates } from "../../src/pleg/_relist_events.ts";
 import { EventChannel, type PodLifecycleEvent } from "../../src/pleg/pleg.ts";
 import { FakeClock, flush } from "../../src/util/clock.ts";
 import { createMemoryLogger } from "../../src/util/logger.ts";
@@ -337,4 +338,67 @@ Deno.test("run() logs a relist that throws and keeps relisting", async () => {
   ac.abort();
   await done;
   assert.equal(clock.pendingTimers, 0);
+});
+
+Deno.test("requestRelist() makes a running loop relist now; calls during a relist make one more", async () => {
+  const { runtime, pleg, clock } = setup();
+  const ac = new AbortController();
+  const done = pleg.run(ac.signal);
+  await flush();
+  assert.equal(runtime.getPodsCalls.length, 1);
+  await clock.advance(300);
+  pleg.requestRelist();
+  await flush();
+  assert.equal(runtime.getPodsCalls.length, 2, "relisted before the period ended");
+  pleg.requestRelist();
+  pleg.requestRelist();
+  await flush();
+  assert.equal(runtime.getPodsCalls.length, 3);
+  await clock.advance(999);
+  assert.equal(runtime.getPodsCalls.length, 3, "the period counts from the last relist");
+  await clock.advance(1);
+  assert.equal(runtime.getPodsCalls.length, 4);
+  ac.abort();
+  await done;
+});
+
+Deno.test("samePodStates() is true only for the same ids in the same states and order", async (t) => {
+  const pod = (
+    containers: [string, "running" | "exited"][],
+    sandbox: "ready" | "notready" = "ready",
+  ) => ({
+    uid: "u",
+    name: "p",
+    namespace: "ns",
+    createdAt: 0,
+    sandboxes: [{ id: "s1", state: sandbox, createdAt: 0, attempt: 0 }],
+    containers: containers.map(([id, state]) => ({
+      id,
+      name: id,
+      image: "",
+      imageRef: "",
+      hash: "",
+      state,
+      createdAt: 0,
+      attempt: 0,
+    })),
+  });
+  const base = pod([["a", "running"], ["b", "running"]]);
+  for (
+    const [name, other, want] of [
+      ["identical listing", pod([["a", "running"], ["b", "running"]]), true],
+      ["a container exited", pod([["a", "running"], ["b", "exited"]]), false],
+      ["a container more", pod([["a", "running"], ["b", "running"], ["c", "running"]]), false],
+      [
+        "same ids, other order (the full diff decides)",
+        pod([["b", "running"], ["a", "running"]]),
+        false,
+      ],
+      ["the sandbox not ready", pod([["a", "running"], ["b", "running"]], "notready"), false],
+      ["gone", undefined, false],
+    ] as const
+  ) {
+    await t.step(name, () => assert.equal(samePodStates(base, other), want));
+  }
+  assert.equal(samePodStates(undefined, undefined), true);
 });

@@ -414,3 +414,35 @@ Deno.test("httpProbe() sends an origin-form request line, as servers like busybo
     await serving;
   }
 });
+
+Deno.test("httpProbe() sends each target its own request, also when a target's request is reused", async () => {
+  const seen: string[] = [];
+  const spy: HttpTransport = (url, headers) => {
+    seen.push(`${url.href} ${headers.map(([n, v]) => `${n}=${v}`).join(",")}`);
+    return Promise.resolve({
+      status: 200,
+      location: null,
+      readBody: () => Promise.resolve(new Uint8Array()),
+      discard: () => {},
+    });
+  };
+  const probe = (target: Parameters<typeof httpProbe>[0], userAgent?: string) =>
+    httpProbe(target, { clock: new FakeClock(0), userAgent, transports: { http: spy } });
+  await probe({ host: "127.0.0.1", port: 8080, path: "/a" });
+  await probe({ host: "127.0.0.1", port: 8080, path: "/a" });
+  await probe({ host: "127.0.0.1", port: 8081, path: "/a" });
+  await probe({ host: "127.0.0.1", port: 8080, path: "/b" });
+  await probe({ host: "127.0.0.2", port: 8080, path: "/a" });
+  await probe({ host: "127.0.0.1", port: 8080, path: "/a" }, "other/1");
+  await probe({ host: "127.0.0.1", port: 8080, path: "/a", headers: [{ name: "X", value: "1" }] });
+  const ua = "User-Agent=kube-probe/1.35,Accept=*/*,Accept-Encoding=";
+  assert.deepEqual(seen, [
+    `http://127.0.0.1:8080/a ${ua}`,
+    `http://127.0.0.1:8080/a ${ua}`,
+    `http://127.0.0.1:8081/a ${ua}`,
+    `http://127.0.0.1:8080/b ${ua}`,
+    `http://127.0.0.2:8080/a ${ua}`,
+    `http://127.0.0.1:8080/a User-Agent=other/1,Accept=*/*,Accept-Encoding=`,
+    `http://127.0.0.1:8080/a X=1,${ua}`,
+  ]);
+});

@@ -170,12 +170,13 @@ Deno.test("ProberManager runs liveness and readiness at once when the startup pr
   await clock.advance(0);
   assert.deepEqual(probes.map((p) => [p.type, p.at]), [["startup", 0]]);
   outcome.delete("web/startup");
-  await clock.advance(10_000);
+  // The startup probe's start-up retry (20 ms) succeeds, not the next period's probe.
+  await clock.advance(20);
   const after = probes.map((p) => [p.type, p.at]);
-  assert.deepEqual(after.slice(0, 2), [["startup", 0], ["startup", 10_000]]);
+  assert.deepEqual(after.slice(0, 2), [["startup", 0], ["startup", 20]]);
   assert.deepEqual(
     after.slice(2).sort(),
-    [["liveness", 10_000], ["readiness", 10_000]].sort(),
+    [["liveness", 20], ["readiness", 20]].sort(),
     "gated probes run right after the startup success, not a period later",
   );
   assert.equal(manager.startupResults.get("w1"), "success");
@@ -351,5 +352,44 @@ Deno.test("ProberManager.podStatusChanged() probes a new instance from the statu
   manager.podStatusChanged("u1"); // same instance: no extra probe
   await clock.advance(0);
   assert.deepEqual(probed, ["n1@5000"]);
+  await manager.stop();
+});
+
+Deno.test("ProberManager workers due at the same time share one timer of the clock", async () => {
+  const clock = new FakeClock(T0);
+  let armed = 0;
+  const counting = {
+    now: () => clock.now(),
+    sleep: (ms: number, signal?: AbortSignal) => clock.sleep(ms, signal),
+    after: (ms: number, fn: () => void) => {
+      armed++;
+      return clock.after(ms, fn);
+    },
+  };
+  let probed = 0;
+  const manager = new ProberManager({
+    clock: counting,
+    agentStartedAt: T0 - 3_600_000, // no jitter: every worker starts at once
+    statusSource: {
+      getContainerStatus: (uid) => ({ containerId: `c-${uid}`, state: "running", startedAt: 0 }),
+    },
+    probe: () => {
+      probed++;
+      return Promise.resolve(success());
+    },
+  });
+  for (let i = 0; i < 20; i++) {
+    manager.addPod(makePod(`u${i}`, [{
+      name: "web",
+      image: "busybox",
+      readinessProbe: { httpGet: { port: 80 }, periodSeconds: 1 },
+    }]));
+  }
+  await clock.advance(0);
+  assert.equal(probed, 20);
+  const before = armed;
+  await clock.advance(1000);
+  assert.equal(probed, 40, "every worker probed again one period later");
+  assert.ok(armed - before <= 2, `20 workers armed ${armed - before} timers for one period`);
   await manager.stop();
 });

@@ -7,6 +7,7 @@ import type { SimpleEvent } from "../../src/container/events.ts";
 import type { ProbeMetricLabels } from "../../src/prober/probe_report.ts";
 import type { ObservedContainerStatus } from "../../src/prober/status_source.ts";
 import { nextProbeAt, ProbeWorker } from "../../src/prober/worker.ts";
+import { startupRetryDelay } from "../../src/prober/_startup_retry.ts";
 import { type Clock, FakeClock, RealClock } from "../../src/util/clock.ts";
 import { VirtualTimers } from "../util/_virtual_timers.ts";
 
@@ -458,4 +459,118 @@ Deno.test("nextProbeAt() keeps the period's grid, restarts it after an early or 
   ) {
     await t.step(name, () => assert.equal(nextProbeAt(due, now, 5000), want));
   }
+});
+
+Deno.test("ProbeWorker.run() retries a readiness probe every 20 ms until its first success, then every period", async () => {
+  const fx = setup("readiness", { exec: { command: ["x"] }, periodSeconds: 10 });
+  fx.outcomes.push(failure("refused"), failure("refused"), failure("refused"));
+  const loop = fx.worker.run();
+  await fx.clock.advance(0);
+  for (let i = 0; i < 3; i++) await fx.clock.advance(20);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [0, 20, 40, 60]);
+  assert.equal(fx.results.get("c1"), "success", "Ready 20 ms after the port answers");
+  await fx.clock.advance(9000);
+  assert.equal(fx.probes.length, 4, "after the first success: no more retries");
+  await fx.clock.advance(1000);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [0, 20, 40, 60, 10_000], "the period's grid");
+  fx.worker.stop();
+  await loop;
+});
+
+Deno.test("ProbeWorker.run() start-up retries wait out initialDelaySeconds", async () => {
+  const fx = setup("readiness", {
+    exec: { command: ["x"] },
+    periodSeconds: 10,
+    initialDelaySeconds: 2,
+  });
+  fx.outcomes.push(failure("refused"));
+  const loop = fx.worker.run();
+  await fx.clock.advance(1990);
+  assert.equal(fx.probes.length, 0);
+  await fx.clock.advance(10);
+  await fx.clock.advance(20);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [2000, 2020]);
+  assert.equal(fx.results.get("c1"), "success");
+  fx.worker.stop();
+  await loop;
+});
+
+Deno.test("ProbeWorker.run() start-up retries count no failure: a startup probe still gets failureThreshold periods", async () => {
+  const fx = setup("startup", { exec: { command: ["x"] }, periodSeconds: 1, failureThreshold: 2 });
+  for (let i = 0; i < 1000; i++) fx.outcomes.push(failure("refused"));
+  const loop = fx.worker.run();
+  await fx.clock.advance(0);
+  await fx.clock.advance(999);
+  assert.ok(fx.probes.length > 20, `retried often: ${fx.probes.length}`);
+  assert.equal(fx.results.get("c1"), "unknown", "one grid failure so far");
+  await fx.clock.advance(1);
+  assert.equal(fx.results.get("c1"), "failure", "the second period's probe fails it");
+  fx.worker.stop();
+  await loop;
+});
+
+Deno.test("ProbeWorker.run() start-up retries slow down: a never-ready container costs few probes", async () => {
+  const fx = setup("readiness", { exec: { command: ["x"] }, periodSeconds: 10 });
+  for (let i = 0; i < 100_000; i++) fx.outcomes.push(failure("refused"));
+  const loop = fx.worker.run();
+  await fx.clock.advance(0);
+  for (let i = 0; i < 600; i++) await fx.clock.advance(1000);
+  const extra = fx.probes.length - 61; // the period's probes over 600 s
+  assert.ok(extra > 0 && extra < 100, `start-up retries: ${extra}`);
+  const last = fx.probes.slice(-3).map((t) => t - T0);
+  assert.deepEqual(last, [580_000, 590_000, 600_000], "back on the period's grid");
+  fx.worker.stop();
+  await loop;
+});
+
+Deno.test("ProbeWorker.run() makes no start-up retries for liveness or successThreshold above 1", async (t) => {
+  for (
+    const [type, probe] of [
+      ["liveness", { exec: { command: ["x"] }, periodSeconds: 10 }],
+      ["readiness", { exec: { command: ["x"] }, periodSeconds: 10, successThreshold: 2 }],
+    ] as [ProbeType, Probe][]
+  ) {
+    await t.step(`${type}, successThreshold ${probe.successThreshold ?? 1}`, async () => {
+      const fx = setup(type, probe);
+      fx.outcomes.push(failure("refused"), failure("refused"));
+      const loop = fx.worker.run();
+      await fx.clock.advance(0);
+      await fx.clock.advance(9999);
+      assert.deepEqual(fx.probes.map((x) => x - T0), [0]);
+      fx.worker.stop();
+      await loop;
+    });
+  }
+});
+
+Deno.test("startupRetryDelay() is 20 ms at first, a tenth of the time since the first probe later, none at the period", async (t) => {
+  for (
+    const [name, elapsed, want] of [
+      ["just started", 0, 20],
+      ["100 ms in", 100, 20],
+      ["1 s in", 1000, 100],
+      ["30 s in", 30_000, 3000],
+      ["100 s in: the period takes over", 100_000, undefined],
+    ] as const
+  ) {
+    await t.step(name, () => assert.equal(startupRetryDelay(T0, T0 + elapsed, 10_000), want));
+  }
+});
+
+Deno.test("ProbeWorker.run() wakes on the clock's 10 ms boundaries, so many workers share a wake-up", async () => {
+  const fx = setup("liveness", { exec: { command: ["x"] }, periodSeconds: 1 });
+  fx.clock.set(T0 + 3);
+  const loop = fx.worker.run();
+  await fx.clock.advance(0);
+  await fx.clock.advance(1006);
+  assert.deepEqual(fx.probes.map((t) => t - T0), [3]);
+  await fx.clock.advance(1);
+  await fx.clock.advance(1000);
+  assert.deepEqual(
+    fx.probes.map((t) => t - T0),
+    [3, 1010, 2010],
+    "at most 10 ms late, on the grid",
+  );
+  fx.worker.stop();
+  await loop;
 });

@@ -4,6 +4,8 @@ import {
   DENORT_MESSAGE,
   explainCompileFailure,
 } from "../../scripts/compile.ts";
+import { AGENT_V8_FLAGS } from "../../scripts/run.ts";
+import { defaultBundleCacheDir } from "../../scripts/bundle.ts";
 import {
   computePermissions,
   type KubeletOptions,
@@ -29,6 +31,7 @@ Deno.test("buildCompileCommand() builds deno compile with the default permission
     "compile",
     "--output",
     "dist/denolet",
+    `--v8-flags=${AGENT_V8_FLAGS.join(",")}`,
     "--allow-read=/var/lib/kubelet,/var/log/pods,/run/containerd/containerd.sock",
     "--allow-write=/var/lib/kubelet,/var/log/pods,/run/containerd/containerd.sock",
     "--allow-net=unix:/run/containerd/containerd.sock,127.0.0.1:10248,127.0.0.1:10255,127.0.0.1,10.88.0.0/16",
@@ -64,6 +67,7 @@ Deno.test("buildCompileCommand() takes the deno path, target, output and entry",
       "aarch64-unknown-linux-gnu",
       "--output",
       "/out/denolet-arm64",
+      `--v8-flags=${AGENT_V8_FLAGS.join(",")}`,
       "--allow-read=/tmp/denolet,/var/log/pods",
       "--allow-write=/tmp/denolet,/var/log/pods",
       "--allow-net=unix:/tmp/denolet/embedded-cri.sock,127.0.0.1,10.88.0.0/16",
@@ -98,7 +102,8 @@ async function runScript(args: string[], env: Record<string, string>) {
       "--no-prompt",
       "--allow-read",
       `--allow-run=${Deno.execPath()}`,
-      "--allow-env=DENORT_BIN,LOG_TOKENS,LOG_STREAM",
+      `--allow-write=${defaultBundleCacheDir()}`,
+      "--allow-env=DENORT_BIN,LOG_TOKENS,LOG_STREAM,DENOLET_BUNDLE_CACHE,XDG_CACHE_HOME,HOME",
       SCRIPT,
       ...args,
     ],
@@ -132,4 +137,24 @@ Deno.test("scripts/compile.ts reports a bad kubelet flag as one line", async () 
   const { code, stderr } = await runScript(["--", "--bogus"], { DENORT_BIN: "/nonexistent" });
   assert.equal(code, 1);
   assert.equal(stderr.trim(), "unknown flag: --bogus");
+});
+
+Deno.test("scripts/compile.ts compiles the agent's bundle, the main.js scripts/run.ts runs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denolet-compile-" });
+  try {
+    // Not a denort: deno compile fails after the command is printed, or writes a useless file.
+    await Deno.writeTextFile(`${dir}/denort`, "not a denort\n");
+    const { stderr } = await runScript(["--output", `${dir}/denolet`], {
+      DENORT_BIN: `${dir}/denort`,
+    });
+    const command = stderr.split("\n").find((l) => l.startsWith("$ deno compile "));
+    assert.ok(command !== undefined, stderr);
+    // `<cache>/<key>/main.js` (not compared with a fresh ensureBundle(): an edit meanwhile gives a new key)
+    const entry = command.split(" ").at(-1)!;
+    assert.ok(entry.startsWith(`${defaultBundleCacheDir()}/`), command);
+    assert.match(entry, /\/[0-9a-f]{32}\/main\.js$/);
+    assert.ok(Deno.statSync(entry).isFile, entry);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

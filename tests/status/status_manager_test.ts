@@ -68,3 +68,31 @@ Deno.test("StatusManager.setPodStatus() rejects a pod without UID", () => {
     TypeError,
   );
 });
+
+Deno.test("StatusManager.pods() shares one frozen copy per pod until its status is set again", () => {
+  const m = new StatusManager();
+  const p = pod("u1");
+  m.setPodStatus(p, { phase: "Pending" });
+  const [first] = m.pods();
+  assert.equal(m.pods()[0], first, "the same object while nothing changed");
+  assert.ok(Object.isFrozen(first) && Object.isFrozen(first.spec?.containers[0]));
+  assert.throws(() => {
+    (first.status as { phase: string }).phase = "Failed";
+  }, TypeError);
+  assert.ok(!Object.isFrozen(p), "the caller's pod is not frozen");
+  m.setPodStatus(p, { phase: "Running" });
+  const [second] = m.pods();
+  assert.notEqual(second, first);
+  assert.equal(second.status?.phase, "Running");
+  assert.equal(first.status?.phase, "Pending", "an earlier answer keeps its status");
+});
+
+Deno.test("StatusManager.setPodStatus() with the same status refreshes the pod /pods shows", () => {
+  const m = new StatusManager();
+  m.setPodStatus(pod("u1"), { phase: "Running" });
+  const before = m.pods()[0];
+  const relabeled = { ...pod("u1"), metadata: { ...pod("u1").metadata, labels: { a: "b" } } };
+  assert.equal(m.setPodStatus(relabeled, { phase: "Running" }), false, "no status change");
+  assert.deepEqual(m.pods()[0].metadata?.labels, { a: "b" });
+  assert.equal(before.metadata?.labels, undefined);
+});

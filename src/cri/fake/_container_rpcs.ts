@@ -12,7 +12,12 @@ import { status } from "@grpc/grpc-js";
 import type { ServedRequest as Req, ServedResponse as Res } from "../types.ts";
 import { imageSpec, RpcError, type ServedHandlers, verboseInfo } from "./_util.ts";
 import type { RuntimeState } from "./_runtime_state.ts";
-import { markExited, markStarted, toContainer, toContainerStatus } from "./container_store.ts";
+import {
+  containerListView,
+  markExited,
+  markStarted,
+  toContainerStatus,
+} from "./container_store.ts";
 import { startLogError } from "./container_log.ts";
 import { processPlan } from "./container_process.ts";
 import { checkContainerSecurity } from "./security_checks.ts";
@@ -113,7 +118,7 @@ export class FakeContainerRpcs implements ServedHandlers<ContainerMethod> {
 
   listContainers(request: Req<"ListContainers">): Promise<Res<"ListContainers">> {
     return Promise.resolve({
-      containers: this.#st.containers.list(request.filter).map(toContainer),
+      containers: this.#st.containers.list(request.filter).map(containerListView),
     });
   }
 

@@ -27,15 +27,30 @@ interface Injected {
   remaining: number;
 }
 
+/** Options for {@linkcode CallRecorder}. */
+export interface CallRecorderOptions {
+  /**
+   * Whether calls are kept. A runtime that serves an agent for hours (the
+   * embedded one) must not: every request would stay in memory. Errors are
+   * injected either way. @default true
+   */
+  keepCalls?: boolean;
+}
+
 /** Call log and per-method error injection, shared by both fake services. */
 export class CallRecorder {
-  /** Every call received, in order. */
+  /** Every call received, in order (none unless `keepCalls`). */
   readonly calls: RecordedCall[] = [];
   #errors = new Map<CriMethod, Injected>();
+  #keep: boolean;
 
-  /** Appends a call to {@linkcode CallRecorder.calls}. */
+  constructor(options: CallRecorderOptions = {}) {
+    this.#keep = options.keepCalls ?? true;
+  }
+
+  /** Appends a call to {@linkcode CallRecorder.calls} (when calls are kept). */
   record(method: CriMethod, request: unknown): void {
-    this.calls.push({ method, request });
+    if (this.#keep) this.calls.push({ method, request });
   }
 
   /** Requests of every recorded call of `method`. */

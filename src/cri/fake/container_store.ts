@@ -16,6 +16,7 @@ import type { LinuxContainerResources__Output } from "../generated/runtime/v1/Li
 import type { Mount__Output } from "../generated/runtime/v1/Mount.ts";
 import type { ContainerState, StringMap } from "../types.ts";
 import type { FakeSandbox } from "./sandbox_store.ts";
+import { listView } from "./_list_encoding.ts";
 import { RecordStore } from "./_record_store.ts";
 import { copyMap, matchesLabels, randomId, RpcError } from "./_util.ts";
 
@@ -106,19 +107,42 @@ export class ContainerStore extends RecordStore<FakeContainer> {
     }, key);
   }
 
+  /** Pod sandbox id → its containers by id, in creation order. */
+  #bySandbox = new Map<string, Map<string, FakeContainer>>();
+
+  protected override insert(record: FakeContainer, name: string): FakeContainer {
+    let group = this.#bySandbox.get(record.podSandboxId);
+    if (!group) this.#bySandbox.set(record.podSandboxId, group = new Map());
+    group.set(record.id, record);
+    return super.insert(record, name);
+  }
+
+  override delete(id: string): void {
+    const c = this.find(id);
+    if (c) {
+      const group = this.#bySandbox.get(c.podSandboxId);
+      group?.delete(id);
+      if (group?.size === 0) this.#bySandbox.delete(c.podSandboxId);
+    }
+    super.delete(id);
+  }
+
   /** Containers of one sandbox. */
   inSandbox(podSandboxId: string): FakeContainer[] {
-    return this.all().filter((c) => c.podSandboxId === podSandboxId);
+    return [...(this.#bySandbox.get(podSandboxId)?.values() ?? [])];
   }
 
   /** Containers matching a CRI filter. */
   list(filter: Partial<ContainerFilter__Output> | null | undefined): FakeContainer[] {
-    return this.all().filter((c) =>
-      (!filter?.id || c.id === filter.id) &&
+    const keep = (c: FakeContainer) =>
       (!filter?.podSandboxId || c.podSandboxId === filter.podSandboxId) &&
-      (!filter?.state || c.state === filter.state.state) &&
-      matchesLabels(c.labels, filter?.labelSelector)
-    );
+      (!filter?.state || c.state === filter.state.state);
+    if (filter?.podSandboxId && !filter.id) {
+      return this.inSandbox(filter.podSandboxId).filter((c) =>
+        keep(c) && matchesLabels(c.labels, filter.labelSelector)
+      );
+    }
+    return this.select(filter?.id, filter?.labelSelector, keep);
   }
 }
 
@@ -148,21 +172,36 @@ export function markExited(c: FakeContainer, exit: ExitInfo): void {
   c.message = exit.message ?? "";
 }
 
-/** The ListContainers view of a container. */
+/**
+ * The ListContainers view of a container, for the reply only: it shares the
+ * record's maps (serializing does not change them; copying 3,000 containers'
+ * labels per relist showed in the profile).
+ */
 export function toContainer(c: FakeContainer): Container__Output {
   return {
     id: c.id,
     podSandboxId: c.podSandboxId,
-    metadata: { ...c.metadata },
+    metadata: c.metadata,
     // Like containerd: the image as configured and the image id as imageRef.
-    image: c.config.image && { ...c.config.image },
+    image: c.config.image,
     imageRef: c.imageId,
     state: c.state,
     createdAt: c.createdAt,
-    labels: copyMap(c.labels),
-    annotations: copyMap(c.annotations),
+    labels: c.labels,
+    annotations: c.annotations,
     imageId: c.imageId,
   };
+}
+
+const listViews = new WeakMap<FakeContainer, { key: unknown; view: Container__Output }>();
+
+/**
+ * {@linkcode toContainer}, frozen and the same object while the container's
+ * state is (nothing else it shows changes), so the list reply's encoding of
+ * it is cached (_list_encoding.ts).
+ */
+export function containerListView(c: FakeContainer): Container__Output {
+  return listView(listViews, c, c.state, toContainer);
 }
 
 /** The ContainerStatus view of a container. */

@@ -36,7 +36,7 @@ import type { ExecHandler } from "./exec_handler.ts";
 import { FakeRuntimeExtras } from "./fake_runtime_extras.ts";
 import type { FakeContainerUsage } from "./_stats.ts";
 import { FakeImageService } from "./fake_image_service.ts";
-import { type FakeSandbox, toPodSandbox, toPodSandboxStatus } from "./sandbox_store.ts";
+import { type FakeSandbox, podSandboxListView, toPodSandboxStatus } from "./sandbox_store.ts";
 import { checkSandboxSecurity } from "./security_checks.ts";
 
 /** The RPCs {@linkcode FakeRuntimeService} answers itself. */
@@ -255,6 +255,8 @@ export class FakeRuntimeService implements ServedHandlers<SandboxMethod> {
   }
 
   listPodSandbox(request: Req<"ListPodSandbox">): Promise<Res<"ListPodSandbox">> {
-    return Promise.resolve({ items: this.#st.sandboxes.list(request.filter).map(toPodSandbox) });
+    return Promise.resolve({
+      items: this.#st.sandboxes.list(request.filter).map(podSandboxListView),
+    });
   }
 }

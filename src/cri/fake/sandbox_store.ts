@@ -12,8 +12,9 @@ import type { PodSandboxFilter__Output } from "../generated/runtime/v1/PodSandbo
 import type { PodSandboxMetadata__Output } from "../generated/runtime/v1/PodSandboxMetadata.ts";
 import type { PodSandboxStatus__Output } from "../generated/runtime/v1/PodSandboxStatus.ts";
 import type { PodSandboxState, StringMap } from "../types.ts";
+import { listView } from "./_list_encoding.ts";
 import { RecordStore } from "./_record_store.ts";
-import { copyMap, matchesLabels, randomId, RpcError } from "./_util.ts";
+import { copyMap, randomId, RpcError } from "./_util.ts";
 import { status } from "@grpc/grpc-js";
 
 /** A sandbox as the fake runtime keeps it. */
@@ -82,10 +83,10 @@ export class SandboxStore extends RecordStore<FakeSandbox> {
 
   /** Sandboxes matching a CRI filter. */
   list(filter: Partial<PodSandboxFilter__Output> | null | undefined): FakeSandbox[] {
-    return this.all().filter((s) =>
-      (!filter?.id || s.id === filter.id) &&
-      (!filter?.state || s.state === filter.state.state) &&
-      matchesLabels(s.labels, filter?.labelSelector)
+    return this.select(
+      filter?.id,
+      filter?.labelSelector,
+      (s) => !filter?.state || s.state === filter.state.state,
     );
   }
 }
@@ -101,6 +102,16 @@ export function toPodSandbox(s: FakeSandbox): PodSandbox__Output {
     annotations: copyMap(s.annotations),
     runtimeHandler: s.runtimeHandler,
   };
+}
+
+const listViews = new WeakMap<FakeSandbox, { key: unknown; view: PodSandbox__Output }>();
+
+/**
+ * {@linkcode toPodSandbox}, frozen and the same object while the sandbox's
+ * state is, so the list reply's encoding of it is cached (_list_encoding.ts).
+ */
+export function podSandboxListView(s: FakeSandbox): PodSandbox__Output {
+  return listView(listViews, s, s.state, toPodSandbox);
 }
 
 /** The PodSandboxStatus view of a sandbox. */

@@ -11,6 +11,7 @@ import type { Clock } from "../../util/clock.ts";
 import { MAX_MESSAGE_BYTES } from "../_cri_channel.ts";
 import type { ContainerEventResponse__Output } from "../generated/runtime/v1/ContainerEventResponse.ts";
 import { imageServiceDefinition, runtimeServiceDefinition } from "../package_definition.ts";
+import { withCachedListEncoding } from "./_list_encoding.ts";
 import { guardHttp2SessionDestroy } from "../../util/guard_http2_session_destroy.ts";
 import { listenUnix, type UnixListener } from "./_unix_listener.ts";
 import type { CriMethod } from "../types.ts";
@@ -36,6 +37,12 @@ export interface StartFakeRuntimeOptions {
   images?: (string | FakeImageSeed)[];
   /** Runtime handlers besides the default "". @default [] */
   runtimeHandlers?: string[];
+  /**
+   * Whether every call is kept in {@linkcode FakeRuntimeServer.calls} (tests read
+   * them). The embedded runtime turns it off: at 1,000 pods the kept requests
+   * grow the agent's heap without end. @default true
+   */
+  recordCalls?: boolean;
 }
 
 type Handler = (request: unknown) => Promise<unknown>;
@@ -60,12 +67,13 @@ export class FakeRuntimeServer {
   /** The image service state and test API. */
   readonly images: FakeImageService;
   /** Call log and error injection shared by both services. */
-  readonly recorder: CallRecorder = new CallRecorder();
+  readonly recorder: CallRecorder;
   readonly #server: grpc.Server;
   #listener: UnixListener | undefined;
   #stopped = false;
 
-  constructor(socketPath: string, runtime: FakeRuntimeService) {
+  constructor(socketPath: string, runtime: FakeRuntimeService, recordCalls = true) {
+    this.recorder = new CallRecorder({ keepCalls: recordCalls });
     this.socketPath = socketPath;
     this.endpoint = `unix://${socketPath}`;
     this.runtime = runtime;
@@ -77,7 +85,7 @@ export class FakeRuntimeServer {
       "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
     });
     this.#server.addService(
-      runtimeServiceDefinition,
+      withCachedListEncoding(runtimeServiceDefinition),
       this.#implementation(runtimeServiceDefinition, runtime.rpcHandlers),
     );
     this.#server.addService(
@@ -236,7 +244,7 @@ export async function startFakeRuntime(
     images,
     runtimeHandlers: options.runtimeHandlers,
   });
-  const server = new FakeRuntimeServer(options.socketPath, runtime);
+  const server = new FakeRuntimeServer(options.socketPath, runtime, options.recordCalls ?? true);
   await server.listen();
   return server;
 }

@@ -1,0 +1,194 @@
+/**
+ * What the pod benchmarks on a private containerd share (bench/pods_bench.ts,
+ * bench/starts_bench.ts): polling, medians, the agent's temp dir and
+ * readiness, host-network busybox httpd pods, and the bare CRI sequence with
+ * the very configs the agent would send for the same pod.
+ *
+ * @module
+ */
+
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import { setPodDefaults } from "../src/api/defaults.ts";
+import type { RemoteRuntimeService } from "../src/cri/remote_runtime_service.ts";
+import type { ContainerConfig, PodSandboxConfig } from "../src/cri/types.ts";
+import { generateContainerConfig } from "../src/kuberuntime/container_config.ts";
+import { hashContainer } from "../src/kuberuntime/container_hash.ts";
+import { generatePodSandboxConfig } from "../src/kuberuntime/sandbox_config.ts";
+import {
+  type AgentProcess,
+  freePort,
+  writeAgentConfig,
+} from "../tests/e2e/harness/agent_process.ts";
+
+/** The node name the benchmark agents run as. */
+export const NODE = "bench-node";
+
+/** The median of `xs` (NaN when empty). */
+export function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** `x` ms as "12.3 ms". */
+export const ms = (x: number): string => `${x.toFixed(1)} ms`;
+
+/** Polls `fn` every `intervalMs` until true; throws after `timeoutMs`. A throw counts as "not yet". */
+export async function poll(
+  what: string,
+  fn: () => Promise<boolean> | boolean,
+  timeoutMs = 60_000,
+  intervalMs = 2,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (true) {
+    try {
+      if (await fn()) return;
+    } catch {
+      // not yet (e.g. the agent's port is not listening yet)
+    }
+    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Running with every container running. */
+export function isRunning(pod: Pod | undefined): boolean {
+  const s = pod?.status;
+  const cs = s?.containerStatuses ?? [];
+  return s?.phase === "Running" && cs.length > 0 && cs.every((c) => c.state?.running);
+}
+
+/** A temp dir with manifests/, logs/ and kubelet.yaml; the agent's flags. */
+export async function agentSetup(
+  prefix: string,
+  endpoint: string,
+  extraFlags: string[] = [],
+): Promise<{ dir: string; manifestDir: string; args: string[] }> {
+  const dir = await Deno.makeTempDir({ prefix });
+  const manifestDir = `${dir}/manifests`;
+  await Deno.mkdir(manifestDir);
+  await Deno.mkdir(`${dir}/logs`);
+  await writeAgentConfig(`${dir}/kubelet.yaml`, {
+    podLogsDir: `${dir}/logs`,
+    readOnlyPort: freePort(),
+    healthzPort: freePort(),
+    fileCheckFrequency: "1s",
+  });
+  const args = [
+    `--container-runtime-endpoint=${endpoint}`,
+    `--pod-manifest-path=${manifestDir}`,
+    `--root-dir=${dir}/root`,
+    `--config=${dir}/kubelet.yaml`,
+    `--hostname-override=${NODE}`,
+    ...extraFlags,
+  ];
+  return { dir, manifestDir, args };
+}
+
+/** Waits until the agent answers `/healthz` 200 and `/pods`. */
+export async function whenReady(agent: AgentProcess): Promise<void> {
+  await poll(
+    "the agent to be ready",
+    async () => {
+      if (agent.exited) throw new Error(`The agent exited:\n${agent.logTail()}`);
+      const health = await agent.get("/healthz");
+      if (health.status !== 200) return false;
+      await agent.getJson("/pods");
+      return true;
+    },
+    60_000,
+    100,
+  );
+}
+
+/**
+ * A host-network pod (grace 1 s) of one busybox httpd container per port,
+ * named `httpd` for one port and `c0`, `c1`, ... for more.
+ */
+export function httpdPod(name: string, image: string, ports: number | number[]): Pod {
+  const list = typeof ports === "number" ? [ports] : ports;
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "default" },
+    spec: {
+      hostNetwork: true,
+      terminationGracePeriodSeconds: 1,
+      containers: list.map((port, i) => ({
+        name: list.length === 1 ? "httpd" : `c${i}`,
+        image,
+        command: ["httpd", "-f", "-p", `127.0.0.1:${port}`, "-h", "/"],
+      })),
+    },
+  };
+}
+
+/** The CRI configs the agent would send for a pod: its sandbox and each container. */
+export interface BarePod {
+  sandboxConfig: PodSandboxConfig;
+  containers: ContainerConfig[];
+}
+
+/**
+ * The configs the agent sends for `pod` (defaulted, a fresh UID, logs under
+ * `dir`): like the agent (and the kubelet) each container also bind-mounts a
+ * termination message file at its terminationMessagePath.
+ */
+export async function barePodConfigs(pod: Pod, image: string, dir: string): Promise<BarePod> {
+  const p = setPodDefaults(structuredClone(pod));
+  const uid = crypto.randomUUID();
+  (p.metadata as { uid: string }).uid = uid;
+  const sandboxConfig = generatePodSandboxConfig(p, 0, { podLogsDir: `${dir}/bare-logs` });
+  await Deno.mkdir(sandboxConfig.logDirectory!, { recursive: true });
+  const containers: ContainerConfig[] = [];
+  for (const container of p.spec!.containers) {
+    const terminationLog = `${dir}/bare-${uid}-${container.name}-termination-log`;
+    await Deno.writeTextFile(terminationLog, "");
+    containers.push(generateContainerConfig(p, container, {
+      imageRef: image,
+      restartCount: 0,
+      hash: hashContainer(container),
+      mounts: [{
+        containerPath: container.terminationMessagePath!,
+        hostPath: terminationLog,
+        readonly: false,
+        selinuxRelabel: false,
+      }],
+    }));
+  }
+  return { sandboxConfig, containers };
+}
+
+/**
+ * The bare CRI sequence for one pod: RunPodSandbox, then CreateContainer +
+ * StartContainer for each container, one after the other or all at once.
+ * Resolves to the sandbox id and the container ids.
+ */
+export async function runBarePod(
+  cri: RemoteRuntimeService,
+  bare: BarePod,
+  parallel: boolean,
+): Promise<{ sandboxId: string; containerIds: string[] }> {
+  const { sandboxConfig } = bare;
+  const sandboxId = await cri.runPodSandbox(sandboxConfig);
+  const one = async (config: ContainerConfig) => {
+    const id = await cri.createContainer({ podSandboxId: sandboxId, config, sandboxConfig });
+    await cri.startContainer(id);
+    return id;
+  };
+  const containerIds: string[] = [];
+  if (parallel) containerIds.push(...await Promise.all(bare.containers.map(one)));
+  else for (const config of bare.containers) containerIds.push(await one(config));
+  return { sandboxId, containerIds };
+}
+
+/** Stops and removes every sandbox the runtime has (what a benchmark left behind). */
+export async function removeAllPods(cri: RemoteRuntimeService): Promise<void> {
+  const sandboxes = await cri.listPodSandbox().catch(() => []);
+  await Promise.all(sandboxes.map(async (s) => {
+    await cri.stopPodSandbox(s.id).catch(() => {});
+    await cri.removePodSandbox(s.id).catch(() => {});
+  }));
+}

@@ -12,6 +12,7 @@
 import type { ApiServerHarness } from "../tests/e2e/harness/apiserver_harness.ts";
 import type { AgentProcess } from "../tests/e2e/harness/agent_process.ts";
 import { counterDelta, counterSamples, type Sample } from "./_cluster_figures.ts";
+import { reportFigure } from "./_figures.ts";
 
 /** Both counters at one moment. */
 export interface RequestCounters {
@@ -110,6 +111,12 @@ export function printRequests(
     { request: "watch re-GETs (5-10 min timeout, per informer)", perMin: "≈0.13 each" },
     { request: "total", perMin: "≈12.2 + watches" },
   ]);
+  reportFigure({
+    figure: "API requests per minute at steady state (25 API + 5 static pods)",
+    now: perMinute(total, windowMs),
+    unit: "/min",
+    note: "the kubelet's anchor ≈12.2/min",
+  });
   console.log(
     `denolet: ${perMinute(total, windowMs)}/min vs the kubelet's ≈12.2/min (denolet does not GET ` +
       "its node every 10 s). Due in the long run for both, but rarely inside a short window: the " +

@@ -109,6 +109,7 @@ export function tableRows(outcomes: readonly Outcome[]): string[][] {
         "",
         "",
         "",
+        "",
       ]);
     }
     for (const f of o.figures) {
@@ -119,11 +120,12 @@ export function tableRows(outcomes: readonly Outcome[]): string[][] {
         : `${fmt(f.bareRatio)}×${f.ratioGoal !== undefined ? ` (≤ ${fmt(f.ratioGoal)})` : ""}`;
       rows.push([
         o.bench,
-        f.figure + (f.note ? ` — ${f.note}` : ""),
+        f.figure,
         `${fmt(f.now)} ${f.unit}`,
         goal,
         met === undefined ? "" : met ? "yes" : "NO",
         ratio,
+        f.note ?? "",
       ]);
     }
   }

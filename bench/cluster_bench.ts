@@ -62,6 +62,7 @@ import {
   warningsAndErrors,
 } from "./_cluster_figures.ts";
 import { printRequests, readRequestCounters } from "./_cluster_requests.ts";
+import { reportFigure } from "./_figures.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -260,6 +261,14 @@ async function createToPort(run: Run): Promise<void> {
     },
     { source: "file: from the write returned", median: ms(file), ratioToFile: "1.00" },
   ]);
+  reportFigure({
+    figure: "API pod → port answering (from kubectl create returned), vs the same pod from a file",
+    now: api / 1000,
+    unit: "s",
+    bareRatio: api / file,
+    ratioGoal: 1.1,
+    note: `ratio = API / file (${ms(file)}), median of ${rows.length} alternating pairs`,
+  });
   console.log(
     `api/file = ${(api / file).toFixed(2)} (goal ≤ 1.1); kubectl create itself took ` +
       `${ms(median(rows.map((r) => r.kubectl)))} (median)`,
@@ -384,6 +393,12 @@ function printRss(
     row(`standalone (${pods} file pods)`, sa, IDLE_MS),
     row("--kubeconfig, the whole (b) window", rssSummary(cluster.rss, WINDOW_MS), WINDOW_MS),
   ]);
+  reportFigure({
+    figure: `agent RSS with --kubeconfig minus standalone, same ${pods} pods (containerd)`,
+    now: Number(mib(c.median - sa.median)),
+    unit: "MiB",
+    note: `${mib(c.median)} vs ${mib(sa.median)} MiB`,
+  });
   console.log(
     `difference (median over the same ${IDLE_MS / 1000} s): ${mib(c.median - sa.median)} MiB ` +
       `(${mib(c.median)} vs ${mib(sa.median)} MiB); peaks differ by ${mib(c.peak - sa.peak)} MiB`,

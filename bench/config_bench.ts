@@ -16,6 +16,7 @@ import { FileSource } from "../src/config/file.ts";
 import { PodConfig } from "../src/config/pod_config.ts";
 import type { PodUpdate } from "../src/config/pod_update.ts";
 import { RealClock } from "../src/util/clock.ts";
+import { reportFigure } from "./_figures.ts";
 
 const PODS = 1_000;
 // Real time: a relist trusts the signature of a file unchanged for 2 s.
@@ -84,6 +85,12 @@ async function timeLoads(dir: string, label: string): Promise<FileSource> {
       fmt(list[4])
     }`,
   );
+  reportFigure({
+    figure: `load ${PODS} ${label} manifests (FileSource.listOnce + PodConfig.merge)`,
+    now: merged[2],
+    unit: "ms",
+    note: "median of 5",
+  });
   console.log(
     `  listOnce() + PodConfig.merge(): median ${fmt(merged[2])}, min ${fmt(merged[0])}, max ${
       fmt(merged[4])
@@ -160,6 +167,12 @@ async function latencyBench(background: number): Promise<void> {
       latencies.push(performance.now() - t0);
     }
     latencies.sort((a, b) => a - b);
+    reportFigure({
+      figure: `manifest write → merged UPDATE, ${background + 1} pod(s) in the directory, p99`,
+      now: percentile(latencies, 99),
+      unit: "ms",
+      note: `p50 ${fmt(percentile(latencies, 50))}, ${WRITES} writes, real Deno.watchFs`,
+    });
     console.log(
       `write -> merged UPDATE, ${background + 1} pod(s) in the directory, ${WRITES} writes: ` +
         `p50 ${fmt(percentile(latencies, 50))}, p99 ${fmt(percentile(latencies, 99))}, ` +

@@ -18,6 +18,7 @@ import { startFakeRuntime } from "../src/cri/fake/mod.ts";
 import { RemoteRuntimeService } from "../src/cri/remote_runtime_service.ts";
 import { startContainerd } from "../tests/e2e/harness/containerd_harness.ts";
 import { RealClock } from "../src/util/clock.ts";
+import { reportFigure } from "./_figures.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -134,3 +135,11 @@ const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("
 console.log(fmt(header));
 console.log(widths.map((w) => "-".repeat(w)).join("  "));
 for (const l of lines) console.log(fmt(l));
+for (const r of rows) {
+  reportFigure({
+    figure: `CRI ${r.method}, ${r.mode} (${r.target})`,
+    now: r.perSecond,
+    unit: "calls/s",
+    note: `${r.meanMs.toFixed(3)} ms/call, ${r.calls} calls`,
+  });
+}

@@ -68,7 +68,7 @@ Deno.test("the table shows each figure, and a failed or silent benchmark as a ro
     { bench: "starts", code: 1, seconds: 1, figures: [] },
     { bench: "quiet", code: 0, seconds: 1, figures: [] },
   ]);
-  assert.deepEqual(rows[0], ["memory", "rss", "70.0 MiB", "<= 64.0 MiB", "NO", ""]);
+  assert.deepEqual(rows[0], ["memory", "rss", "70.0 MiB", "<= 64.0 MiB", "NO", "", ""]);
   assert.equal(rows[1][1], "FAILED (exit 1)");
   assert.equal(rows[2][1], "no figures printed");
   const table = renderTable(["bench", "figure", "now", "goal", "met", "ratio"], rows).split("\n");

@@ -60,11 +60,15 @@ export function isRunning(pod: Pod | undefined): boolean {
   return s?.phase === "Running" && cs.length > 0 && cs.every((c) => c.state?.running);
 }
 
-/** A temp dir with manifests/, logs/ and kubelet.yaml; the agent's flags. */
+/**
+ * A temp dir with manifests/, logs/ and kubelet.yaml; the agent's flags.
+ * `fileCheckFrequency` is the manifest relist period (default 1s).
+ */
 export async function agentSetup(
   prefix: string,
   endpoint: string,
   extraFlags: string[] = [],
+  fileCheckFrequency = "1s",
 ): Promise<{ dir: string; manifestDir: string; args: string[] }> {
   const dir = await Deno.makeTempDir({ prefix });
   const manifestDir = `${dir}/manifests`;
@@ -74,7 +78,7 @@ export async function agentSetup(
     podLogsDir: `${dir}/logs`,
     readOnlyPort: freePort(),
     healthzPort: freePort(),
-    fileCheckFrequency: "1s",
+    fileCheckFrequency,
   });
   const args = [
     `--container-runtime-endpoint=${endpoint}`,

@@ -51,9 +51,9 @@ import {
   freePort,
   portAnswers,
   startAgent,
-  writeAgentConfig,
 } from "../tests/e2e/harness/agent_process.ts";
 import { median } from "./_cluster_figures.ts";
+import { agentSetup, NODE } from "./_pod_bench_kit.ts";
 import { reportFigure } from "./_figures.ts";
 
 const { values } = parseArgs({
@@ -70,7 +70,6 @@ const PODS = Number(values.pods);
 const KILLS = Math.min(Number(values.kills), PODS);
 const READY_PODS = Math.min(Number(values["ready-pods"]), PODS);
 const IDLE_SECONDS = Number(values["idle-seconds"]);
-const NODE = "bench-node";
 
 interface PodList {
   items: Pod[];
@@ -241,26 +240,16 @@ async function main(): Promise<void> {
     console.log(`reaction bench: SKIPPED (${harness})`);
     return;
   }
-  const dir = await Deno.makeTempDir({ prefix: "denolet-reaction-bench-" });
-  const manifestDir = `${dir}/manifests`;
-  await Deno.mkdir(manifestDir);
-  await Deno.mkdir(`${dir}/logs`);
-  await writeAgentConfig(`${dir}/kubelet.yaml`, {
-    podLogsDir: `${dir}/logs`,
-    readOnlyPort: freePort(),
-    healthzPort: freePort(),
-    // The kubelet's default: new manifests are seen at once through the watch.
-    fileCheckFrequency: "20s",
-  });
-  const args = [
-    `--container-runtime-endpoint=${harness.endpoint}`,
-    `--pod-manifest-path=${manifestDir}`,
-    `--root-dir=${dir}/root`,
-    `--config=${dir}/kubelet.yaml`,
-    `--hostname-override=${NODE}`,
-    `--port=${freePort()}`,
-    ...(values["relist-period"] ? [`--pleg-relist-period=${values["relist-period"]}`] : []),
-  ];
+  // The kubelet's default fileCheckFrequency: new manifests are seen at once through the watch.
+  const { dir, manifestDir, args } = await agentSetup(
+    "denolet-reaction-bench-",
+    harness.endpoint,
+    [
+      `--port=${freePort()}`,
+      ...(values["relist-period"] ? [`--pleg-relist-period=${values["relist-period"]}`] : []),
+    ],
+    "20s",
+  );
   const cri = new RemoteRuntimeService(harness.endpoint, { clock: new RealClock() });
   const ticksPerSecond = Number(await output("getconf", ["CLK_TCK"])) || 100;
   let agent: AgentProcess | undefined;

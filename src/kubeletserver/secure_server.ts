@@ -49,6 +49,7 @@ import {
 } from "../server/serve.ts";
 import {
   listenUntilAborted,
+  OpenStreams,
   requireListenPermission,
   type RunningServer,
   type ServingState,
@@ -172,16 +173,8 @@ export async function startSecureServer(
   await requireListenPermission(hostname, options.port, "the kubelet API");
 
   const check = requestCheck({ authn: options.authn, authz: options.authz, logger, clock });
-  const streams = new Set<() => void>();
   const state: ServingState = { stopping: false, authority: urlHost(hostname) };
-  const register = (stop: () => void) => {
-    if (state.stopping) {
-      stop(); // a response that starts after the stop began ends at once
-      return () => {};
-    }
-    streams.add(stop);
-    return () => streams.delete(stop);
-  };
+  const streams = new OpenStreams(state);
 
   /** The request for `handler`: no `Authorization` header, aborted by `signal`. */
   function handlerRequest(req: IncomingMessage, signal: AbortSignal): Request {
@@ -206,7 +199,7 @@ export async function startSecureServer(
     logger.debug(4, "Kubelet API request", { ...checked.who, status: response.status });
     req.socket.setTimeout(streamingIdle);
     try {
-      await pipeResponse(res, response, register);
+      await pipeResponse(res, response, streams.register);
     } finally {
       if (!req.socket.destroyed) req.socket.setTimeout(idleTimeout);
     }
@@ -229,7 +222,7 @@ export async function startSecureServer(
       return;
     }
     const ac = new AbortController();
-    const unregister = register(() => ac.abort());
+    const unregister = streams.register(() => ac.abort());
     socket.once("close", () => ac.abort());
     try {
       const path = pathOf(req.url);
@@ -308,7 +301,7 @@ export async function startSecureServer(
     logger,
     onListen: options.onListen,
     onStop: () => {
-      for (const s of [...streams]) s();
+      streams.stopAll();
     },
   });
 }

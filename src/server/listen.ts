@@ -28,6 +28,30 @@ export interface ServingState {
   authority: string;
 }
 
+/**
+ * The responses still streaming on a server, so that stopping it ends them:
+ * `register(stop)` returns the unregister function; a response that starts
+ * after the stop began is stopped at once.
+ */
+export class OpenStreams {
+  readonly #stops = new Set<() => void>();
+  constructor(private readonly state: ServingState) {}
+
+  register = (stop: () => void): () => void => {
+    if (this.state.stopping) {
+      stop();
+      return () => {};
+    }
+    this.#stops.add(stop);
+    return () => this.#stops.delete(stop);
+  };
+
+  /** Ends every open stream. */
+  stopAll(): void {
+    for (const stop of [...this.#stops]) stop();
+  }
+}
+
 /** `hostname` as it appears in a URL authority (IPv6 in brackets). */
 export function urlHost(hostname: string): string {
   return hostname.includes(":") ? `[${hostname}]` : hostname;

@@ -28,6 +28,7 @@ import type { Handler } from "./handler.ts";
 import { pipeResponse } from "./pipe_response.ts";
 import {
   listenUntilAborted,
+  OpenStreams,
   requireListenPermission,
   type RunningServer,
   type ServingState,
@@ -109,15 +110,7 @@ export async function startServer(
   await requireListenPermission(hostname, options.port, name);
 
   const state: ServingState = { stopping: false, authority: urlHost(hostname) };
-  const streams = new Set<() => void>();
-  const register = (stop: () => void) => {
-    if (state.stopping) {
-      stop(); // a response that starts after the stop began ends at once
-      return () => {};
-    }
-    streams.add(stop);
-    return () => streams.delete(stop);
-  };
+  const streams = new OpenStreams(state);
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const ac = new AbortController();
     res.once("close", () => {
@@ -126,7 +119,7 @@ export async function startServer(
     req.socket.setTimeout(streamingIdle);
     try {
       const request = new Request(toRequest(req, state.authority), { signal: ac.signal });
-      await pipeResponse(res, await handler(request), register);
+      await pipeResponse(res, await handler(request), streams.register);
     } finally {
       if (!req.socket.destroyed) req.socket.setTimeout(idleTimeout);
     }
@@ -169,7 +162,7 @@ export async function startServer(
     logger,
     onListen: options.onListen,
     onStop: () => {
-      for (const s of [...streams]) s();
+      streams.stopAll();
     },
   });
 }

@@ -12,6 +12,9 @@ import {
 import { makePod } from "./_helpers.ts";
 import { b64, fakeLookup } from "../volumes/_lookup.ts";
 
+/** What a `readOnly: true` volumeMount becomes in the CRI Mount. */
+const MOUNT_READ_ONLY = true;
+
 function recordingMount(
   fail?: string,
 ): MountOps & { mounted: Map<string, number | undefined>; attempts: number } {
@@ -147,8 +150,8 @@ Deno.test("makeMounts() maps volumeMounts and keeps subPath inside the volume", 
       {
         containerPath: "/data",
         hostPath: dir,
-        // `readonly` is the CRI Mount field (the volumeMount's readOnly), not a test switch.
-        readonly: true,
+        // The CRI Mount field `readonly` (the volumeMount's readOnly: true).
+        readonly: MOUNT_READ_ONLY,
         selinuxRelabel: false,
         propagation: "PROPAGATION_PRIVATE",
       },

@@ -1,54 +1,16 @@
 import assert from "node:assert/strict";
 import { connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { ApiClient, UNLIMITED } from "../../src/client/mod.ts";
-import { FakeClock } from "../../src/util/clock.ts";
 import { createLogger } from "../../src/util/logger.ts";
-import {
-  type Authenticator,
-  type Authorizer,
-  createAuthenticator,
-  createAuthorizer,
-  startSecureServer,
-} from "../../src/kubeletserver/mod.ts";
+import { startSecureServer } from "../../src/kubeletserver/mod.ts";
 import type { Handler } from "../../src/server/handler.ts";
-import { FakeApi } from "../_fixtures/fake_api.ts";
-import { type TestPki, testPki } from "../client/_certs.ts";
+import { testPki } from "../client/_certs.ts";
+import { nodeClient, startTestServer, testAuth, TOKEN } from "./_secure_server_kit.ts";
 
-const TOKEN = "tok-s3cret-alice";
 const STOLEN = "tok-s3cret-stolen";
-
-/** Token and SubjectAccessReviews: TOKEN is alice; the node's cert user may do anything, alice only nodes/stats. */
-function auth(pki: TestPki): { authn: Authenticator; authz: Authorizer; api: FakeApi } {
-  const api = new FakeApi();
-  const clock = new FakeClock(Date.now());
-  api.intercept = (req) => {
-    const body = req.body as { spec: Record<string, unknown> };
-    if (req.path === "/apis/authentication.k8s.io/v1/tokenreviews") {
-      const ok = body.spec.token === TOKEN;
-      const status = ok
-        ? { authenticated: true, user: { username: "alice", groups: ["devs"] } }
-        : { authenticated: false };
-      return { status: 201, body: { ...body, status } };
-    }
-    if (req.path === "/apis/authorization.k8s.io/v1/subjectaccessreviews") {
-      const sub = (body.spec.resourceAttributes as { subresource: string }).subresource;
-      const allowed = body.spec.user === "system:node:n1" || sub === "stats";
-      return { status: 201, body: { ...body, status: { allowed } } };
-    }
-    return undefined;
-  };
-  const client = new ApiClient(api.transport, { clock, rateLimiter: UNLIMITED });
-  return {
-    api,
-    authn: createAuthenticator({ clientCa: pki.ca, webhookEnabled: true, client, clock }),
-    authz: createAuthorizer({ mode: "Webhook", nodeName: "n1", client, clock }),
-  };
-}
 
 Deno.test("startSecureServer() serves a client-certificate user and a token user over TLS, and refuses the rest", async () => {
   const pki = await testPki();
-  const { authn, authz } = auth(pki);
   const lines: string[] = [];
   const logger = createLogger({ verbosity: 4, sink: (line) => lines.push(line) });
   const seen: Request[] = [];
@@ -56,23 +18,11 @@ Deno.test("startSecureServer() serves a client-certificate user and a token user
     seen.push(req);
     return Promise.resolve(new Response(`served ${new URL(req.url).pathname}\n`));
   };
-  const ac = new AbortController();
-  const server = await startSecureServer(handler, {
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: pki.serverCert,
-    key: pki.serverKey,
+  const { server, stop } = await startTestServer(pki, handler, {
     clientCa: pki.ca,
-    authn,
-    authz,
-    signal: ac.signal,
     logger,
   });
-  const node = Deno.createHttpClient({
-    caCerts: [pki.ca],
-    cert: pki.clientCert,
-    key: pki.clientKey,
-  });
+  const node = nodeClient(pki);
   const plain = Deno.createHttpClient({ caCerts: [pki.ca] });
   const base = `https://127.0.0.1:${server.port}`;
   const get = async (client: Deno.HttpClient, path: string, token?: string) => {
@@ -124,14 +74,12 @@ Deno.test("startSecureServer() serves a client-certificate user and a token user
   } finally {
     node.close();
     plain.close();
-    ac.abort();
-    await server.finished;
+    await stop();
   }
 });
 
 Deno.test("startSecureServer() streams a response and cancels it when the client goes away", async () => {
   const pki = await testPki();
-  const { authn, authz } = auth(pki);
   let cancelled!: () => void;
   const wasCancelled = new Promise<void>((r) => (cancelled = r));
   let aborted!: () => void;
@@ -147,21 +95,8 @@ Deno.test("startSecureServer() streams a response and cancels it when the client
     });
     return Promise.resolve(new Response(body));
   };
-  const ac = new AbortController();
-  const server = await startSecureServer(handler, {
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: pki.serverCert,
-    key: pki.serverKey,
-    authn,
-    authz,
-    signal: ac.signal,
-  });
-  const client = Deno.createHttpClient({
-    caCerts: [pki.ca],
-    cert: pki.clientCert,
-    key: pki.clientKey,
-  });
+  const { server, stop } = await startTestServer(pki, handler);
+  const client = nodeClient(pki);
   try {
     const res = await fetch(`https://127.0.0.1:${server.port}/containerLogs/ns/p/c?follow=true`, {
       client,
@@ -174,14 +109,12 @@ Deno.test("startSecureServer() streams a response and cancels it when the client
     await wasCancelled;
     await wasAborted;
   } finally {
-    ac.abort();
-    await server.finished;
+    await stop();
   }
 });
 
 Deno.test("startSecureServer() ends open streams when it stops", async () => {
   const pki = await testPki();
-  const { authn, authz } = auth(pki);
   const handler: Handler = () =>
     Promise.resolve(
       new Response(
@@ -191,28 +124,14 @@ Deno.test("startSecureServer() ends open streams when it stops", async () => {
         }),
       ),
     );
-  const ac = new AbortController();
-  const server = await startSecureServer(handler, {
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: pki.serverCert,
-    key: pki.serverKey,
-    authn,
-    authz,
-    signal: ac.signal,
-  });
-  const client = Deno.createHttpClient({
-    caCerts: [pki.ca],
-    cert: pki.clientCert,
-    key: pki.clientKey,
-  });
+  const { server, stop } = await startTestServer(pki, handler);
+  const client = nodeClient(pki);
   try {
     const res = await fetch(`https://127.0.0.1:${server.port}/containerLogs/ns/p/c?follow=true`, {
       client,
     });
     const text = res.text();
-    ac.abort();
-    await server.finished;
+    await stop();
     assert.equal(await text, "first\n");
   } finally {
     client.close();
@@ -231,30 +150,20 @@ async function opensslHandshake(port: number, version: "-tls1_2" | "-tls1_3"): P
 
 Deno.test("startSecureServer() with tlsMinVersion VersionTLS13 refuses a TLS 1.2 client", async () => {
   const pki = await testPki();
-  const { authn, authz } = auth(pki);
-  const ac = new AbortController();
-  const server = await startSecureServer(() => Promise.resolve(new Response("ok")), {
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: pki.serverCert,
-    key: pki.serverKey,
-    authn,
-    authz,
+  const { server, stop } = await startTestServer(pki, () => Promise.resolve(new Response("ok")), {
     tlsMinVersion: "VersionTLS13",
-    signal: ac.signal,
   });
   try {
     assert.equal(await opensslHandshake(server.port, "-tls1_2"), false);
     assert.equal(await opensslHandshake(server.port, "-tls1_3"), true);
   } finally {
-    ac.abort();
-    await server.finished;
+    await stop();
   }
 });
 
 Deno.test("startSecureServer() refuses TLS settings it cannot honour before listening", async () => {
   const pki = await testPki();
-  const { authn, authz } = auth(pki);
+  const { authn, authz } = testAuth(pki);
   const base = {
     hostname: "127.0.0.1",
     port: 0,
@@ -293,16 +202,7 @@ function heldOpen(port: number, tls: boolean, bytes: string): Promise<string> {
 
 Deno.test("startSecureServer() drops clients that never finish the TLS handshake or the request headers", async () => {
   const pki = await testPki();
-  const { authn, authz } = auth(pki);
-  const ac = new AbortController();
-  const server = await startSecureServer(() => Promise.resolve(new Response("ok")), {
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: pki.serverCert,
-    key: pki.serverKey,
-    authn,
-    authz,
-    signal: ac.signal,
+  const { server, stop } = await startTestServer(pki, () => Promise.resolve(new Response("ok")), {
     headersTimeoutMs: 200,
   });
   try {
@@ -310,7 +210,6 @@ Deno.test("startSecureServer() drops clients that never finish the TLS handshake
     const slow = await heldOpen(server.port, true, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
     assert.match(slow, /^HTTP\/1\.1 408/);
   } finally {
-    ac.abort();
-    await server.finished;
+    await stop();
   }
 });

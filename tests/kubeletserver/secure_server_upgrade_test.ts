@@ -6,51 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
-import { ApiClient, UNLIMITED } from "../../src/client/mod.ts";
 import { emptyPodStatus } from "../../src/container/runtime.ts";
-import {
-  type Authenticator,
-  type Authorizer,
-  createAuthenticator,
-  createAuthorizer,
-  startSecureServer,
-} from "../../src/kubeletserver/mod.ts";
 import type { Handler } from "../../src/server/handler.ts";
 import { createStreamingHandler } from "../../src/streaming/mod.ts";
 import { FakeClock } from "../../src/util/clock.ts";
 import { createLogger } from "../../src/util/logger.ts";
 import { containerStatus } from "../_fixtures/container_status.ts";
-import { FakeApi } from "../_fixtures/fake_api.ts";
 import { type TestPki, testPki } from "../client/_certs.ts";
-
-const TOKEN = "tok-s3cret-alice";
-
-/** TOKEN is alice, who may only read stats; the node's certificate user may do anything. */
-function auth(pki: TestPki): { authn: Authenticator; authz: Authorizer } {
-  const api = new FakeApi();
-  const clock = new FakeClock(Date.now());
-  api.intercept = (req) => {
-    const body = req.body as { spec: Record<string, unknown> };
-    if (req.path === "/apis/authentication.k8s.io/v1/tokenreviews") {
-      const ok = body.spec.token === TOKEN;
-      const status = ok ? { authenticated: true, user: { username: "alice" } } : {
-        authenticated: false,
-      };
-      return { status: 201, body: { ...body, status } };
-    }
-    if (req.path === "/apis/authorization.k8s.io/v1/subjectaccessreviews") {
-      const sub = (body.spec.resourceAttributes as { subresource: string }).subresource;
-      const allowed = body.spec.user === "system:node:n1" || sub === "stats";
-      return { status: 201, body: { ...body, status: { allowed } } };
-    }
-    return undefined;
-  };
-  const client = new ApiClient(api.transport, { clock, rateLimiter: UNLIMITED });
-  return {
-    authn: createAuthenticator({ clientCa: pki.ca, webhookEnabled: true, client, clock }),
-    authz: createAuthorizer({ mode: "Webhook", nodeName: "n1", client, clock }),
-  };
-}
+import { startTestServer, TOKEN } from "./_secure_server_kit.ts";
 
 /** A streaming server stand-in: records the request head, answers 101, then echoes. */
 function echoBackend() {
@@ -139,7 +102,6 @@ const UPGRADE = (path: string, token?: string) =>
   (token ? `Authorization: Bearer ${token}\r\n` : "") + "Content-Length: 0\r\n\r\n";
 
 async function serverWithStreaming(pki: TestPki, backendPort: number, lines: string[]) {
-  const { authn, authz } = auth(pki);
   const handler: Handler = (req) =>
     Promise.resolve(new Response(`plain ${new URL(req.url).pathname}\n`));
   const pod = {
@@ -157,20 +119,11 @@ async function serverWithStreaming(pki: TestPki, backendPort: number, lines: str
     findPod: (ns, name) => (ns === "default" && name === "web" ? { pod, podStatus } : undefined),
     clock: new FakeClock(),
   });
-  const ac = new AbortController();
-  const server = await startSecureServer(handler, {
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: pki.serverCert,
-    key: pki.serverKey,
+  return await startTestServer(pki, handler, {
     clientCa: pki.ca,
-    authn,
-    authz,
-    signal: ac.signal,
     logger: createLogger({ verbosity: 4, sink: (line) => lines.push(line) }),
     upgrade: { handles: streaming.handles, serve: streaming.upgrade },
   });
-  return { server, stop: ac };
 }
 
 Deno.test("startSecureServer() answers 401 and 403 to upgrade requests as HTTP answers on the socket", async () => {
@@ -199,8 +152,7 @@ Deno.test("startSecureServer() answers 401 and 403 to upgrade requests as HTTP a
     assert.ok(!lines.some((l) => l.includes("tok-s3cret")), "no line holds a token");
     assert.ok(lines.some((l) => /path=\/exec\/default\/web\/app .*status=403/.test(l)));
   } finally {
-    stop.abort();
-    await server.finished;
+    await stop();
     await backend.close();
   }
 });
@@ -239,11 +191,11 @@ Deno.test("startSecureServer() hands an allowed upgrade to the streaming handler
     assert.match(plain.text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nplain \/healthz\n$/);
 
     // Stopping the server ends the open stream.
-    stop.abort();
+    const stopping = stop();
     await node.closed;
+    await stopping;
   } finally {
-    stop.abort();
-    await server.finished;
+    await stop();
     await backend.close();
   }
 });

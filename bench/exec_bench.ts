@@ -37,12 +37,7 @@ import { RemoteRuntimeService } from "../src/cri/remote_runtime_service.ts";
 import { RealClock } from "../src/util/clock.ts";
 import { startContainerd } from "../tests/e2e/harness/containerd_harness.ts";
 import { startApiServer } from "../tests/e2e/harness/apiserver_harness.ts";
-import {
-  freePort,
-  startAgent,
-  waitFor,
-  writeAgentConfig,
-} from "../tests/e2e/harness/agent_process.ts";
+import { startNodeAgent, waitFor } from "../tests/e2e/harness/agent_process.ts";
 import { median } from "./_cluster_figures.ts";
 import { reportFigure } from "./_figures.ts";
 import { wsConnect, wsExec, type WsExecResult } from "../tests/e2e/harness/ws_exec_client.ts";
@@ -91,23 +86,12 @@ if (typeof api === "string") {
   Deno.exit(0);
 }
 const dir = await Deno.makeTempDir({ prefix: "denolet-exec-bench-" });
-const port = freePort();
-await writeAgentConfig(`${dir}/kubelet.yaml`, {
-  podLogsDir: `${dir}/logs`,
-  readOnlyPort: 0,
-  healthzPort: freePort(),
+const { agent, port } = await startNodeAgent({
+  api,
+  node: NODE,
+  endpoint: containerd.endpoint,
+  dir,
 });
-await Deno.mkdir(`${dir}/logs`, { recursive: true });
-const agent = await startAgent([
-  `--config=${dir}/kubelet.yaml`,
-  `--kubeconfig=${api.nodeKubeconfig(NODE)}`,
-  `--hostname-override=${NODE}`,
-  `--root-dir=${dir}/root`,
-  `--container-runtime-endpoint=${containerd.endpoint}`,
-  "--node-ip=127.0.0.1",
-  `--port=${port}`,
-  `--client-ca-file=${api.caFile}`,
-]);
 const cri = new RemoteRuntimeService(containerd.endpoint, { clock: new RealClock() });
 try {
   const pod: Pod = {

@@ -26,12 +26,7 @@ import { parseArgs } from "node:util";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { startContainerd } from "../tests/e2e/harness/containerd_harness.ts";
 import { startApiServer } from "../tests/e2e/harness/apiserver_harness.ts";
-import {
-  freePort,
-  startAgent,
-  waitFor,
-  writeAgentConfig,
-} from "../tests/e2e/harness/agent_process.ts";
+import { startNodeAgent, waitFor } from "../tests/e2e/harness/agent_process.ts";
 import { reportFigure } from "./_figures.ts";
 
 const { values } = parseArgs({
@@ -81,22 +76,7 @@ if (typeof api === "string") {
   Deno.exit(1);
 }
 const dir = await Deno.makeTempDir({ prefix: "denolet-kubectl-logs-bench-" });
-await Deno.mkdir(`${dir}/logs`);
-await writeAgentConfig(`${dir}/kubelet.yaml`, {
-  podLogsDir: `${dir}/logs`,
-  readOnlyPort: freePort(),
-  healthzPort: freePort(),
-});
-const agent = await startAgent([
-  `--config=${dir}/kubelet.yaml`,
-  `--kubeconfig=${api.nodeKubeconfig(NODE)}`,
-  `--hostname-override=${NODE}`,
-  `--root-dir=${dir}/root`,
-  `--container-runtime-endpoint=${containerd.endpoint}`,
-  "--node-ip=127.0.0.1",
-  `--port=${freePort()}`,
-  `--client-ca-file=${api.caFile}`,
-]);
+const { agent } = await startNodeAgent({ api, node: NODE, endpoint: containerd.endpoint, dir });
 try {
   const pod: Pod = {
     apiVersion: "v1",

@@ -17,7 +17,7 @@ import assert from "node:assert/strict";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { registerSkippedE2E, startContainerd } from "./harness/containerd_harness.ts";
 import { startApiServer } from "./harness/apiserver_harness.ts";
-import { freePort, startAgent, waitFor, writeAgentConfig } from "./harness/agent_process.ts";
+import { freePort, startNodeAgent, waitFor } from "./harness/agent_process.ts";
 import { wsConnect, wsExec } from "./harness/ws_exec_client.ts";
 
 const NODE = "e2e-kubelet-api-node";
@@ -121,27 +121,14 @@ if (typeof containerd === "string") {
       const h = containerd;
       const api = apiserver;
       const dir = await Deno.makeTempDir({ prefix: "denolet-kubelet-api-e2e-" });
-      const port = freePort();
-      const agent = await (async () => {
-        await Deno.mkdir(`${dir}/logs`, { recursive: true });
-        await writeAgentConfig(`${dir}/kubelet.yaml`, {
-          podLogsDir: `${dir}/logs`,
-          readOnlyPort: freePort(),
-          healthzPort: freePort(),
-        });
-        return await startAgent([
-          `--config=${dir}/kubelet.yaml`,
-          `--kubeconfig=${api.nodeKubeconfig(NODE)}`,
-          `--hostname-override=${NODE}`,
-          `--root-dir=${dir}/root`,
-          `--container-runtime-endpoint=${h.endpoint}`,
-          "--node-ip=127.0.0.1",
-          `--port=${port}`,
-          `--client-ca-file=${api.caFile}`,
-          // Every kubelet API request is logged at 4: the last step reads them.
-          "--v=4",
-        ]);
-      })();
+      const { agent, port } = await startNodeAgent({
+        api,
+        node: NODE,
+        endpoint: h.endpoint,
+        dir,
+        // Every kubelet API request is logged at 4: the last step reads them.
+        extraFlags: ["--v=4"],
+      });
       try {
         const create = async (p: Pod) => {
           await Deno.writeTextFile(`${dir}/${p.metadata!.name}.json`, JSON.stringify(p));

@@ -467,3 +467,45 @@ export async function startAgent(
   options.signal?.addEventListener("abort", () => void agent.stop(), { once: true });
   return agent;
 }
+
+/** The parts of an API server harness a node agent needs (apiserver_harness.ts). */
+export interface NodeIdentitySource {
+  nodeKubeconfig(nodeName: string): string;
+  /** The CA of the kubelet client certificate the API server presents. */
+  readonly caFile: string;
+}
+
+/**
+ * A node agent joined to `api` as `node`, on the CRI `endpoint`, with its
+ * config, logs and root under `dir`, its kubelet API on a free `--port`
+ * (returned), the read-only port on a free loopback port and `extraFlags`
+ * appended. Needs what {@linkcode startAgent} needs.
+ */
+export async function startNodeAgent(options: {
+  api: NodeIdentitySource;
+  node: string;
+  endpoint: string;
+  dir: string;
+  extraFlags?: readonly string[];
+}): Promise<{ agent: AgentProcess; port: number }> {
+  const { api, node, endpoint, dir } = options;
+  const port = freePort();
+  await Deno.mkdir(`${dir}/logs`, { recursive: true });
+  await writeAgentConfig(`${dir}/kubelet.yaml`, {
+    podLogsDir: `${dir}/logs`,
+    readOnlyPort: freePort(),
+    healthzPort: freePort(),
+  });
+  const agent = await startAgent([
+    `--config=${dir}/kubelet.yaml`,
+    `--kubeconfig=${api.nodeKubeconfig(node)}`,
+    `--hostname-override=${node}`,
+    `--root-dir=${dir}/root`,
+    `--container-runtime-endpoint=${endpoint}`,
+    "--node-ip=127.0.0.1",
+    `--port=${port}`,
+    `--client-ca-file=${api.caFile}`,
+    ...(options.extraFlags ?? []),
+  ]);
+  return { agent, port };
+}

@@ -23,13 +23,7 @@ import {
 /** The node name the benchmark agents run as. */
 export const NODE = "bench-node";
 
-/** The median of `xs` (NaN when empty). */
-export function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
+export { median } from "./_cluster_figures.ts";
 
 /** `x` ms as "12.3 ms". */
 export const ms = (x: number): string => `${x.toFixed(1)} ms`;

@@ -60,6 +60,7 @@ import {
   ms,
   NODE,
   poll,
+  removeAllPods,
   whenReady,
 } from "./_pod_bench_kit.ts";
 import { PodStatusCache } from "../src/container/cache.ts";
@@ -228,10 +229,7 @@ async function benchContainerd(): Promise<void> {
     throw e;
   } finally {
     await agent?.stop();
-    for (const s of await cri.listPodSandbox().catch(() => [])) {
-      await cri.stopPodSandbox(s.id).catch(() => {});
-      await cri.removePodSandbox(s.id).catch(() => {});
-    }
+    await removeAllPods(cri);
     cri.close();
     await harness.stop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -53,7 +53,7 @@ import {
   startAgent,
 } from "../tests/e2e/harness/agent_process.ts";
 import { median } from "./_cluster_figures.ts";
-import { agentSetup, NODE } from "./_pod_bench_kit.ts";
+import { agentSetup, NODE, removeAllPods } from "./_pod_bench_kit.ts";
 import { reportFigure } from "./_figures.ts";
 
 const { values } = parseArgs({
@@ -404,10 +404,7 @@ async function main(): Promise<void> {
     throw e;
   } finally {
     await agent?.stop();
-    for (const s of await cri.listPodSandbox().catch(() => [])) {
-      await cri.stopPodSandbox(s.id).catch(() => {});
-      await cri.removePodSandbox(s.id).catch(() => {});
-    }
+    await removeAllPods(cri);
     cri.close();
     await harness.stop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -59,10 +59,10 @@ export function reuseRelistListing(
   const maxAgeMs = options.maxAgeMs ?? 2000;
   let inFlight = 0;
   let lastChangeEnd = -Infinity;
-  const out: Runtime = { ...runtime };
+  const overrides: Partial<Record<keyof Runtime, unknown>> = {};
   for (const name of CHANGES) {
     const original = runtime[name] as (...args: unknown[]) => Promise<unknown>;
-    (out as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+    overrides[name] = async (...args: unknown[]) => {
       inFlight++;
       let changed = true;
       try {
@@ -75,7 +75,7 @@ export function reuseRelistListing(
       }
     };
   }
-  out.getPods = (all: boolean) => {
+  overrides.getPods = (all: boolean) => {
     if (all && inFlight === 0) {
       const now = clock.now();
       const listing = source.recentListing(now, maxAgeMs);
@@ -86,5 +86,14 @@ export function reuseRelistListing(
     }
     return runtime.getPods(all);
   };
-  return out;
+  // A proxy, not a copy: `runtime` may be a class instance whose methods live
+  // on its prototype (and use its private fields), so the others are called
+  // on `runtime` itself.
+  return new Proxy(runtime, {
+    get(target, key, receiver) {
+      if (Object.hasOwn(overrides, key)) return overrides[key as keyof Runtime];
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

@@ -106,3 +106,26 @@ Deno.test("reuseRelistListing() keeps the listing across a syncPod that did noth
   await runtime.getPods(true);
   assert.deepEqual(calls, ["syncPod", "syncPod", "getPods(true)"], "a sync that acted did");
 });
+
+Deno.test("reuseRelistListing() wraps a class instance: its other methods still reach their own fields", async () => {
+  class ClassRuntime {
+    readonly #name = "class-runtime";
+    type(): string {
+      return this.#name;
+    }
+    getPods(): Promise<RuntimePod[]> {
+      return Promise.resolve([]);
+    }
+    syncPod(): Promise<{ results: unknown[] }> {
+      return Promise.resolve({ results: [] });
+    }
+  }
+  const clock = new FakeClock(1_000_000);
+  const pleg = new GenericPLEG(new FakePlegRuntime(), { clock, cache: new PodStatusCache() });
+  const runtime = reuseRelistListing(new ClassRuntime() as unknown as Runtime, pleg, { clock });
+  assert.equal(runtime.type(), "class-runtime", "a prototype method, called on the instance");
+  assert.deepEqual(
+    await runtime.syncPod(undefined as never, undefined as never, undefined as never),
+    { results: [] },
+  );
+});

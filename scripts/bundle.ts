@@ -26,7 +26,6 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_ENV_VARS } from "../src/options/mod.ts";
 
@@ -58,8 +57,23 @@ export const BUNDLE_ENTRY = "main.js";
 /** The environment variable naming the bundle cache dir. */
 export const BUNDLE_CACHE_ENV = "DENOLET_BUNDLE_CACHE";
 
-/** The repository root: where main.ts, src/, deno.json and deno.lock are. */
-export const REPO_ROOT: string = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+/**
+ * The environment variable naming the repository root, set by
+ * scripts/start.sh for the launcher bundle (scripts/launcher_bundle.ts),
+ * which runs from the cache, not from scripts/.
+ */
+export const REPO_ROOT_ENV = "DENOLET_REPO_ROOT";
+
+/**
+ * The repository root: where main.ts, src/, deno.json and deno.lock are;
+ * `$DENOLET_REPO_ROOT` when it is set and may be read, else the parent of
+ * this file's dir.
+ */
+export const REPO_ROOT: string = (
+  Deno.permissions.querySync({ name: "env", variable: REPO_ROOT_ENV }).state === "granted"
+    ? Deno.env.get(REPO_ROOT_ENV)
+    : undefined
+) || fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 
 /** Options of {@linkcode bundleKey} and {@linkcode ensureBundle}. */
 export interface BundleOptions {
@@ -69,6 +83,8 @@ export interface BundleOptions {
   deno?: string;
   /** Where bundles are kept. @default defaultBundleCacheDir() */
   cacheDir?: string;
+  /** The key of `root` when the caller computed it already. @default bundleKey({ root }) */
+  key?: string;
 }
 
 /**
@@ -125,13 +141,27 @@ export async function bundleKey(options: BundleOptions = {}): Promise<string> {
       })
     ),
   );
-  const hash = createHash("sha256");
-  hash.update(`deno ${Deno.version.deno}\0${BUNDLE_FLAGS.join(" ")}\0`);
-  files.forEach((f, i) => {
-    hash.update(`${f}\0${contents[i].length}\0`);
-    hash.update(contents[i]);
-  });
-  return hash.digest("hex").slice(0, 32);
+  const parts: (string | Uint8Array)[] = [`deno ${Deno.version.deno}\0${BUNDLE_FLAGS.join(" ")}\0`];
+  files.forEach((f, i) => parts.push(`${f}\0${contents[i].length}\0`, contents[i]));
+  return await shortDigest(parts);
+}
+
+/**
+ * The first 32 hex digits of the SHA-256 of `parts` one after another (UTF-8
+ * for strings). Web Crypto, not node:crypto: loading Node's crypto module
+ * costs the short-lived print step more than the hashing.
+ */
+export async function shortDigest(parts: readonly (string | Uint8Array)[]): Promise<string> {
+  const encoder = new TextEncoder();
+  const bytes = parts.map((p) => typeof p === "string" ? encoder.encode(p) : p);
+  const all = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+  let at = 0;
+  for (const b of bytes) {
+    all.set(b, at);
+    at += b.length;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  return Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** The `deno bundle` command line (program first) that writes the bundle of `root` into `outdir`. */
@@ -167,7 +197,7 @@ const STALE_TEMP_MS = 3_600_000;
 export async function ensureBundle(options: BundleOptions = {}): Promise<string> {
   const root = options.root ?? REPO_ROOT;
   const cache = options.cacheDir ?? defaultBundleCacheDir();
-  const key = await bundleKey({ root });
+  const key = options.key ?? await bundleKey({ root });
   const dir = `${cache}/${key}`;
   const entry = `${dir}/${BUNDLE_ENTRY}`;
   if (await isFile(entry)) return entry;

@@ -42,7 +42,6 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
 import {
   computeAgentPermissions,
   DEFAULT_ENV_VARS,
@@ -52,7 +51,19 @@ import {
 } from "../src/options/mod.ts";
 import { CliUsageError, isCliCommand, parseCliArgs } from "../src/cli/cli_args.ts";
 import { cliPermissions } from "../src/cli/agent_endpoint.ts";
-import { type BundleOptions, ensureBundle } from "./bundle.ts";
+import {
+  bundleKey,
+  type BundleOptions,
+  defaultBundleCacheDir,
+  ensureBundle,
+  REPO_ROOT,
+} from "./bundle.ts";
+import {
+  ensureLauncherBundle,
+  LAUNCHER_STALE_EXIT,
+  launcherKey,
+  ownLauncherKey,
+} from "./launcher_bundle.ts";
 
 /**
  * The V8 flags the agent runs with, from source (here) and compiled
@@ -102,7 +113,7 @@ export async function buildRunCommand(
   denoPath: string,
   options: RunCommandOptions = {},
 ): Promise<string[]> {
-  const mainPath = fileURLToPath(new URL("../main.ts", import.meta.url));
+  const mainPath = `${REPO_ROOT}/main.ts`;
   if (isCliCommand(args[0])) {
     // `denolet pods|logs|exec`: only the agent's loopback port (and --config); bad CLI
     // arguments get no permission at all, the CLI says what is wrong.
@@ -237,12 +248,31 @@ export async function launch(cmd: readonly string[]): Promise<number> {
   return await superviseChild(cmd);
 }
 
+/** Builds the launcher bundle start.sh runs next time; a failure only costs start time, so it is one line. */
+async function buildLauncherBundle(key: string): Promise<void> {
+  try {
+    await ensureLauncherBundle({ key, cacheDir: defaultBundleCacheDir() });
+  } catch (e) {
+    console.error(`denolet: the launcher runs from source: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
 if (import.meta.main) {
   const printOnly = Deno.args[0] === PRINT_COMMAND_FLAG;
   const args = printOnly ? Deno.args.slice(1) : Deno.args;
   let cmd: string[];
   try {
-    cmd = await buildRunCommand(args, Deno.execPath());
+    if (printOnly) {
+      // start.sh's print step, from the launcher bundle or from source.
+      const own = await ownLauncherKey(import.meta.url);
+      const agentKey = await bundleKey();
+      const key = await launcherKey(agentKey);
+      if (own !== undefined && own !== key) Deno.exit(LAUNCHER_STALE_EXIT);
+      cmd = await buildRunCommand(args, Deno.execPath(), { bundle: { key: agentKey } });
+      if (own === undefined) await buildLauncherBundle(key);
+    } else {
+      cmd = await buildRunCommand(args, Deno.execPath());
+    }
   } catch (err) {
     if (!(err instanceof OptionsError)) throw err;
     // The same one line the agent prints for bad input.

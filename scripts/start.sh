@@ -32,8 +32,30 @@ if [ -z "${DENOLET_BUNDLE_CACHE:-}" ]; then
   fi
 fi
 export DENOLET_BUNDLE_CACHE
-cmd=$("$deno" run --no-prompt --allow-read --allow-sys=hostname \
-  --allow-env=LOG_TOKENS,LOG_STREAM,DENOLET_BUNDLE_CACHE,DENOLET_FROM_SOURCE \
-  --allow-write="$DENOLET_BUNDLE_CACHE" --allow-run="$deno" \
-  "$here/run.ts" --print-command "$@") || exit $?
+DENOLET_REPO_ROOT=$(dirname -- "$here")
+export DENOLET_REPO_ROOT
+print_command() {
+  "$deno" run --no-prompt --allow-read --allow-sys=hostname \
+    --allow-env=LOG_TOKENS,LOG_STREAM,DENOLET_BUNDLE_CACHE,DENOLET_FROM_SOURCE,DENOLET_REPO_ROOT \
+    --allow-write="$DENOLET_BUNDLE_CACHE" --allow-run="$deno" \
+    "$@"
+}
+# The print step runs from the launcher's own bundle when there is one
+# (scripts/launcher_bundle.ts: it loads in milliseconds, run.ts from source
+# in ~0.1 s); a bundle older than the sources exits 75 without printing, and
+# run.ts from source prints and builds the new one.
+launcher=
+{ read -r key < "$DENOLET_BUNDLE_CACHE/launcher/current"; } 2>/dev/null &&
+  [ -f "$DENOLET_BUNDLE_CACHE/launcher/$key/run.js" ] &&
+  launcher=$DENOLET_BUNDLE_CACHE/launcher/$key/run.js
+rc=75
+if [ -n "$launcher" ]; then
+  cmd=$(print_command "$launcher" --print-command "$@")
+  rc=$?
+fi
+if [ "$rc" -eq 75 ]; then
+  cmd=$(print_command "$here/run.ts" --print-command "$@")
+  rc=$?
+fi
+[ "$rc" -eq 0 ] || exit "$rc"
 eval "exec $cmd"

@@ -221,10 +221,13 @@ Deno.test("deno.json starts the agent through scripts/start.sh, whose print step
     assert.ok(command.startsWith(`DENO=${denoPath} sh scripts/start.sh`), `${task}: ${command}`);
   }
   const startSh = await Deno.readTextFile(new URL("../../scripts/start.sh", import.meta.url));
-  const printStep = startSh.replaceAll("\\\n", " ").split("\n")
-    .find((l) => !l.startsWith("#") && l.includes("run.ts"));
-  if (printStep === undefined) throw new Error(`no run.ts step in scripts/start.sh:\n${startSh}`);
-  assert.match(printStep, /--print-command/);
+  const lines = startSh.replaceAll("\\\n", " ").split("\n").filter((l) => !l.startsWith("#"));
+  // Both print steps (the launcher bundle's and run.ts from source) only print.
+  const calls = lines.filter((l) => l.includes("print_command ") && !l.includes("()"));
+  assert.equal(calls.length, 2, calls.join("\n"));
+  for (const call of calls) assert.match(call, /print_command "[^"]+" --print-command "\$@"/);
+  const printStep = lines.find((l) => l.includes('"$deno" run'));
+  if (printStep === undefined) throw new Error(`no print step in scripts/start.sh:\n${startSh}`);
   const flags = printStep.split(/\s+/).filter((w) => /^--allow-(run|write)/.test(w)).sort();
   assert.deepEqual(flags, ['--allow-run="$deno"', '--allow-write="$DENOLET_BUNDLE_CACHE"']);
   assert.doesNotMatch(printStep, /--allow-net|(^|\s)-A\b/);
@@ -350,7 +353,8 @@ Deno.test("scripts/start.sh replaces itself with the agent: the process it start
     const args = await cmdline(child.pid);
     assert.equal(args[0], Deno.execPath(), log);
     assert.equal(args[1], "run");
-    const built = [...Deno.readDirSync(cache)].map((e) => e.name);
+    // The agent's bundle, and the launcher's (scripts/launcher_bundle.ts) in its own dir.
+    const built = [...Deno.readDirSync(cache)].map((e) => e.name).filter((n) => n !== "launcher");
     assert.equal(built.length, 1, `one bundle in the cache: ${built.join(" ")}`);
     assert.ok(args.includes(`${cache}/${built[0]}/main.js`), `${args.join(" ")}\n${log}`);
     assert.ok(args.includes(`--v8-flags=${AGENT_V8_FLAGS.join(",")}`));

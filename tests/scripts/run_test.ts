@@ -368,3 +368,7 @@ Deno.test("scripts/start.sh replaces itself with the agent: the process it start
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("AGENT_V8_FLAGS exposes gc, so the agent's memory trim (src/util/memory_trim.ts) runs", () => {
+  assert.ok(AGENT_V8_FLAGS.includes("--expose-gc"), AGENT_V8_FLAGS.join(","));
+});

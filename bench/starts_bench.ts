@@ -15,8 +15,11 @@
  * (ii)  30 one-container pods written at once → all answering, next to the
  *       bare sequences of the 30 pods run at once (goal ≤ 1.05 ×); and the
  *       first of the 30 to answer next to one pod written alone (goal: no
- *       later). Also with `maxConcurrentPodStarts: 4` (sandboxes created 4 at
- *       a time, in arrival order; off by default), for what that changes.
+ *       later), with the default start ramp (`podStartRamp: firstAlone`: the
+ *       first pod starts alone, then the others). Also with each ramp of
+ *       `--ramps` (default `none`, every start at once, as before the ramp)
+ *       and with `maxConcurrentPodStarts: 4` (sandboxes created 4 at a time,
+ *       in arrival order; off by default), for what they change.
  * (iii) A pod file removed (grace 1 s, so the kubelet's 2 s floor: httpd as
  *       PID 1 ignores SIGTERM, so StopContainer waits it out) → its port stops
  *       answering and its container is stopped, next to a bare
@@ -26,7 +29,7 @@
  * ratios); each is printed with reportFigure (bench/_figures.ts).
  *
  * ```sh
- * deno task bench:starts [--rounds 5] [--only i,ii,iii]
+ * deno task bench:starts [--rounds 5] [--only i,ii,iii] [--ramps none,doubling]
  * ```
  *
  * @module
@@ -61,10 +64,12 @@ const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "5" },
     only: { type: "string", default: "i,ii,iii" },
+    ramps: { type: "string", default: "none" },
   },
 });
 const ROUNDS = Number(values.rounds);
 const ONLY = new Set(values.only.split(","));
+const RAMPS = values.ramps.split(",").filter((r) => r !== "");
 const PODS_AT_ONCE = 30;
 const CONTAINERS = 10;
 const FLOOR_S = 2;
@@ -289,6 +294,17 @@ try {
           Array.from({ length: PODS_AT_ONCE }, () => ports(1)),
           "maxConcurrentPodStarts: 4",
         );
+        for (const ramp of RAMPS) {
+          const ramped = await agentStart(
+            [],
+            Array.from({ length: PODS_AT_ONCE }, () => ports(1)),
+            `podStartRamp: ${ramp}`,
+          );
+          if (keep) {
+            push(`ii agent 30 all, ramp ${ramp}`, max(ramped));
+            push(`ii agent 30 first, ramp ${ramp}`, min(ramped));
+          }
+        }
         if (keep) {
           push("ii agent 30 all, start gate 4", max(gated));
           push("ii agent 30 first, start gate 4", min(gated));
@@ -330,6 +346,15 @@ console.table(
 );
 
 const m = (k: string) => median(rows[k] ?? []);
+/** "with podStartRamp none 4.7 s (1.02 × bare); " for each ramp of --ramps. */
+const rampNotes = (which: "all" | "first") =>
+  RAMPS.map((r) => {
+    const k = `ii agent 30 ${which}, ramp ${r}`;
+    const vs = which === "all"
+      ? ` (${ratio(rows[k], rows["ii bare 30 all"]).toFixed(3)} × bare)`
+      : "";
+    return `with podStartRamp ${r} ${s(m(k))} s${vs}; `;
+  }).join("");
 const n = `median of ${ROUNDS} alternating rounds`;
 if (ONLY.has("i")) {
   reportFigure({
@@ -358,7 +383,7 @@ if (ONLY.has("ii")) {
     ratioGoal: 1.05,
     note: `ratio to the 30 bare sequences run at once (${s(m("ii bare 30 all"))} s); the ` +
       `agent used ${s(m("ii agent 30 CPU"))} s of CPU meanwhile (2 cores shared with ` +
-      `containerd); with ` +
+      `containerd); ${rampNotes("all")}with ` +
       `maxConcurrentPodStarts 4 (4 sandboxes at a time) ` +
       `${s(m("ii agent 30 all, start gate 4"))} s; ${n}`,
   });
@@ -367,9 +392,11 @@ if (ONLY.has("ii")) {
     now: s(m("ii agent 30 first")),
     unit: "s",
     goal: { op: "<=", value: s(m("ii agent one pod alone")) },
-    note: `goal: one pod written alone (median ${s(m("ii agent one pod alone"))} s); the first ` +
+    note: `goal: one pod written alone (median ${s(m("ii agent one pod alone"))} s; ` +
+      `${ratio(rows["ii agent 30 first"], rows["ii agent one pod alone"]).toFixed(2)} × it, ` +
+      `median of the per-round ratios); the first ` +
       `file written answers at ${s(m("ii agent 30 first written"))} s; bare first of 30 ` +
-      `${s(m("ii bare 30 first"))} s; with maxConcurrentPodStarts 4 ` +
+      `${s(m("ii bare 30 first"))} s; ${rampNotes("first")}with maxConcurrentPodStarts 4 ` +
       `${s(m("ii agent 30 first, start gate 4"))} s; ${n}`,
   });
 }

@@ -92,6 +92,7 @@ export function buildRuntimeSide(
     env: { nodeName: options.nodeName, hostIps: nodeIps },
     parallelContainerStarts: options.parallelContainerStarts,
     maxConcurrentPodStarts: options.maxConcurrentPodStarts,
+    podStartRamp: options.podStartRamp,
     tokens: extras.tokens,
     onTmpfsUnavailable: (message) => {
       // Once: every secret volume falls back the same way.

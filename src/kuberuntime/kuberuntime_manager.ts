@@ -41,7 +41,7 @@ import { killPod } from "./kill_pod.ts";
 import { criImagePullService } from "./image_pull_service.ts";
 import { fetchGet } from "./lifecycle_hooks.ts";
 import { generatePodSandboxConfig, type PodDnsOptions } from "./sandbox_config.ts";
-import { PodStartGate } from "./pod_start_gate.ts";
+import { PodStartGate, type PodStartRamp } from "./pod_start_gate.ts";
 import { syncPod } from "./sync_pod.ts";
 import * as streamingUrls from "./streaming_urls.ts";
 import type { MountOps } from "./volumes.ts";
@@ -111,6 +111,8 @@ export interface KubeRuntimeManagerOptions {
    * as the kubelet. @default 0
    */
   maxConcurrentPodStarts?: number;
+  /** `podStartRamp`: how new pods arriving together are let start. @default "firstAlone" */
+  podStartRamp?: PodStartRamp;
 }
 
 /** The Runtime on the CRI. */
@@ -159,7 +161,10 @@ export class KubeRuntimeManager implements Runtime {
       runtimeHandler: options.runtimeHandler ?? "",
       podIps: new Map(),
       parallelContainerStarts: options.parallelContainerStarts ?? true,
-      podStarts: new PodStartGate(options.maxConcurrentPodStarts ?? 0, { clock: options.clock }),
+      podStarts: new PodStartGate(options.maxConcurrentPodStarts ?? 0, {
+        clock: options.clock,
+        ramp: options.podStartRamp,
+      }),
     };
     this.#liveness = options.livenessResults;
     this.#startup = options.startupResults;

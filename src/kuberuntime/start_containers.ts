@@ -19,19 +19,13 @@ import type { Container, Pod } from "kubernetes-types/core/v1.d.ts";
 import type { PodStatus } from "../container/runtime.ts";
 import { failResult, type PodSyncResult, syncResult } from "../container/sync_result.ts";
 import type { PodSandboxConfig } from "../cri/types.ts";
-import type { EnsureImageResult } from "../images/image_manager.ts";
 import type { ObjectLookup } from "../objects/types.ts";
 import type { Backoff } from "../util/backoff.ts";
 import { containerEvent, formatPod, type RuntimeContext } from "./_context.ts";
+import type { SyncImageChecks } from "./_sync_image_checks.ts";
 import { hashContainer } from "./container_hash.ts";
 import { doBackOff } from "./crash_loop_back_off.ts";
 import { startContainer } from "./start_container.ts";
-
-/** The image check of one container, started before it is needed. */
-export interface Prefetch {
-  name: string;
-  image: Promise<EnsureImageResult>;
-}
 
 /** What every container start of one sync shares. */
 export interface StartPlan {
@@ -39,7 +33,8 @@ export interface StartPlan {
   podStatus: PodStatus;
   backOff: Backoff;
   signal?: AbortSignal;
-  prefetch?: Prefetch;
+  /** The sync's image checks (some may be under way already). */
+  images: SyncImageChecks;
   sandboxId: string;
   sandboxConfig: PodSandboxConfig;
   /** The IPs the containers' env and hooks see. */
@@ -47,13 +42,6 @@ export interface StartPlan {
   volumePaths: Map<string, string>;
   /** The pod's ConfigMaps and Secrets for env and envFrom. */
   objects?: ObjectLookup;
-  /**
-   * The first image check of this sync per image name: a container started
-   * together with an earlier one of the same image checks (and pulls) only
-   * after it, so one pull serves both, as one by one. Filled by
-   * {@linkcode startOne}. @default none yet
-   */
-  imageChecks?: Map<string, Promise<unknown>>;
 }
 
 /**
@@ -122,7 +110,7 @@ export async function startOne(
     return false;
   }
   const failure = await startContainer(ctx, pod, container, {
-    image: checkImage(ctx, plan, container),
+    image: plan.images.check(container),
     podStatus,
     sandboxId: plan.sandboxId,
     sandboxConfig: plan.sandboxConfig,
@@ -137,34 +125,4 @@ export async function startOne(
     return false;
   }
   return true;
-}
-
-/**
- * The image check of `container`: the prefetched one, or one made once the
- * sync's first check of the same image has finished (so a pull in progress
- * is not started again; with the image present that first check is done in
- * a few milliseconds, mostly before the sandbox is).
- */
-function checkImage(
-  ctx: RuntimeContext,
-  plan: StartPlan,
-  container: Container,
-): Promise<EnsureImageResult> {
-  const checks = plan.imageChecks ??= new Map();
-  const name = container.image ?? "";
-  let check: Promise<EnsureImageResult>;
-  if (plan.prefetch?.name === container.name) {
-    check = plan.prefetch.image;
-  } else {
-    const run = () =>
-      ctx.images.ensureImageExists(plan.pod, container, {
-        pullContext: plan.sandboxConfig,
-        signal: plan.signal,
-      });
-    const first = checks.get(name);
-    check = first ? first.then(run) : run();
-  }
-  // Stored so it never rejects: a cancelled check fails its own container only.
-  if (!checks.has(name)) checks.set(name, check.catch(() => {}));
-  return check;
 }

@@ -2,7 +2,8 @@
  * One pod sync in the kubelet's order (kubeGenericRuntimeManager.SyncPod),
  * as named steps: compute the actions; kill the pod (and purge init
  * containers when the sandbox is re-created) or only the unwanted
- * containers; set up volumes; create the sandbox (while the first image is
+ * containers; for a new pod, pass the pod start gate (pod_start_gate.ts);
+ * set up volumes; create the sandbox (while the first containers' images are
  * checked); start the next init container; start the regular containers,
  * each behind the crash-loop back-off, concurrently unless
  * `parallelContainerStarts` is off (start_containers.ts). A step that fails
@@ -23,16 +24,18 @@ import type { PodSandboxConfig } from "../cri/types.ts";
 import type { ObjectLookup } from "../objects/types.ts";
 import { errText } from "../util/err_text.ts";
 import { formatPod, hookIps, podEvent, type RuntimeContext } from "./_context.ts";
+import { SyncImageChecks } from "./_sync_image_checks.ts";
 import { computePodActions, type PodActions } from "./compute_pod_actions.ts";
 import { toSandboxStatus } from "./convert.ts";
 import { killContainer } from "./kill_container.ts";
 import { killPod, removeInitContainers, runningPodOf } from "./kill_pod.ts";
 import { generatePodSandboxConfig, podLogsDirectory } from "./sandbox_config.ts";
+import type { PodStartLease } from "./pod_start_gate.ts";
 import {
-  type Prefetch,
   startOne,
   type StartPlan,
   startRegularContainers,
+  startWaves,
 } from "./start_containers.ts";
 import { setUpPodVolumes } from "./volumes.ts";
 
@@ -53,6 +56,29 @@ export async function syncPod(
   const actions = computeActions(ctx, pod, podStatus, options);
   if (!(await killUnwanted(ctx, pod, podStatus, actions, result))) return result;
 
+  // A new pod's start goes through the pod start gate (pod_start_gate.ts)
+  // before any of it is made: its sandbox counts against the creation limit,
+  // its whole start (volumes, image checks, sandbox, containers) against the
+  // ramp, so the pods waiting behind a lead add no work to its start.
+  const lease = actions.createSandbox ? await ctx.podStarts.acquire(options.signal) : undefined;
+  try {
+    await startSteps(ctx, pod, podStatus, actions, options, result, lease);
+  } finally {
+    lease?.finished();
+  }
+  return result;
+}
+
+/** Steps 3-6 of {@linkcode syncPod}: volumes, image checks, sandbox, containers. */
+async function startSteps(
+  ctx: RuntimeContext,
+  pod: Pod,
+  podStatus: PodStatus,
+  actions: PodActions,
+  options: SyncPodStepOptions,
+  result: PodSyncResult,
+  lease: PodStartLease | undefined,
+): Promise<void> {
   const init = actions.nextInitContainerToStart
     ? pod.spec?.initContainers?.find((c) => c.name === actions.nextInitContainerToStart)
     : undefined;
@@ -60,24 +86,24 @@ export async function syncPod(
   // is how edits of ConfigMaps, Secrets and tokens reach running containers
   // (the atomic writer writes only what changed).
   const volumePaths = await setUpVolumes(ctx, pod, result, options.objects);
-  if (!volumePaths) return result;
-  if (!actions.createSandbox && !init && actions.containersToStart.length === 0) return result;
+  if (!volumePaths) return;
+  if (!actions.createSandbox && !init && actions.containersToStart.length === 0) return;
 
   const sandboxConfig = generatePodSandboxConfig(pod, actions.attempt, ctx.sandbox);
-  const first = init ?? pod.spec?.containers?.[actions.containersToStart[0] ?? -1];
-  const prefetch = prefetchFirstImage(ctx, pod, podStatus, actions, first, {
-    sandboxConfig,
-    signal: options.signal,
-  });
-  const sandbox = await ensureSandbox(ctx, pod, actions, sandboxConfig, result, options.signal);
-  if (!sandbox) return result;
+  const containers = actions.containersToStart
+    .map((idx) => pod.spec?.containers?.[idx])
+    .filter((c): c is Container => c !== undefined);
+  const images = new SyncImageChecks(ctx, pod, { sandboxConfig, signal: options.signal });
+  if (actions.createSandbox) prefetchImages(ctx, podStatus, init, containers, images);
+  const sandbox = await ensureSandbox(ctx, pod, actions, sandboxConfig, result, lease);
+  if (!sandbox) return;
 
   const plan: StartPlan = {
     pod,
     podStatus,
     backOff: options.backOff,
     signal: options.signal,
-    prefetch,
+    images,
     sandboxId: sandbox.sandboxId,
     sandboxConfig,
     podIps: hookIps(ctx, pod, sandbox.podIps ?? podStatus.ips),
@@ -87,11 +113,7 @@ export async function syncPod(
   // Before initialization nothing else is to start; after it, a sidecar
   // restarted here (in back-off or failing) holds back no regular container.
   if (init) await startOne(ctx, plan, init, result);
-  const containers = actions.containersToStart
-    .map((idx) => pod.spec?.containers?.[idx])
-    .filter((c): c is Container => c !== undefined);
   await startRegularContainers(ctx, plan, containers, result);
-  return result;
 }
 
 /** Step 1: the actions for this sync, logged; a re-created sandbox is a SandboxChanged event. */
@@ -180,35 +202,33 @@ async function setUpVolumes(
 }
 
 /**
- * Step 4, better than the kubelet: the image of the first container to start
- * (one that never ran, so no crash-loop back-off can apply) is checked — and
- * pulled if need be — while the runtime creates the sandbox, not after.
+ * Step 4, better than the kubelet: the images of the containers this sync
+ * starts first — the init container, else the first wave of regular ones
+ * (start_containers.ts), those that never ran, so no crash-loop back-off can
+ * apply — are checked (and pulled if need be) while the runtime creates the
+ * sandbox, not after it: the container starts then make no ImageStatus call
+ * of their own. The containers after a postStart hook are checked after it,
+ * as one by one.
  */
-function prefetchFirstImage(
+function prefetchImages(
   ctx: RuntimeContext,
-  pod: Pod,
   podStatus: PodStatus,
-  actions: PodActions,
-  first: Container | undefined,
-  pull: { sandboxConfig: PodSandboxConfig; signal?: AbortSignal },
-): Prefetch | undefined {
-  if (!actions.createSandbox || !first || findContainerStatus(podStatus, first.name)) {
-    return undefined;
+  init: Container | undefined,
+  containers: readonly Container[],
+  images: SyncImageChecks,
+): void {
+  const first = init ? [init] : startWaves(containers, ctx.parallelContainerStarts)[0] ?? [];
+  for (const c of first) {
+    if (!findContainerStatus(podStatus, c.name)) images.prefetch(c);
   }
-  const image = ctx.images.ensureImageExists(pod, first, {
-    pullContext: pull.sandboxConfig,
-    signal: pull.signal,
-  });
-  // Not awaited when the sandbox fails: never an unhandled rejection.
-  image.catch(() => {});
-  return { name: first.name, image };
 }
 
 /**
  * Step 5: the sandbox to start containers in — the existing one, or a new
- * one (created through the pod start gate) with its IPs (`podIps`
- * undefined: keep the status's). Undefined, with the failure in the result and a FailedCreatePodSandBox event where the
- * kubelet records one, when creating or inspecting it failed.
+ * one (created once the pod start gate let it through: `lease`) with its IPs
+ * (`podIps` undefined: keep the status's). Undefined, with the failure in
+ * the result and a FailedCreatePodSandBox event where the kubelet records
+ * one, when creating or inspecting it failed.
  */
 async function ensureSandbox(
   ctx: RuntimeContext,
@@ -216,14 +236,12 @@ async function ensureSandbox(
   actions: PodActions,
   sandboxConfig: PodSandboxConfig,
   result: PodSyncResult,
-  signal?: AbortSignal,
+  lease: PodStartLease | undefined,
 ): Promise<{ sandboxId: string; podIps?: string[] } | undefined> {
   if (!actions.createSandbox) return { sandboxId: actions.sandboxId };
   const fullName = `${pod.metadata?.name ?? ""}_${pod.metadata?.namespace ?? ""}`;
   const r = result.add(syncResult("CreatePodSandbox", fullName));
   let sandboxId: string;
-  // New sandboxes are created a few at a time, in arrival order (pod_start_gate.ts).
-  const release = await ctx.podStarts.acquire(signal);
   try {
     await Deno.mkdir(podLogsDirectory(ctx.podLogsDir, pod), { recursive: true, mode: 0o755 });
     sandboxId = await ctx.runtime.runPodSandbox(sandboxConfig, ctx.runtimeHandler);
@@ -233,7 +251,7 @@ async function ensureSandbox(
     podEvent(ctx, pod, "Warning", "FailedCreatePodSandBox", message);
     return undefined;
   } finally {
-    release();
+    lease?.sandboxCreated();
   }
   // A host-network sandbox has the node's IPs (hookIps): its status adds
   // nothing, so the agent saves that call on the pod's start path (the

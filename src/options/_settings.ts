@@ -96,6 +96,7 @@ export function defaultValues(legacy: boolean): Record<string, unknown> {
     syncFrequency: 60_000,
     parallelContainerStarts: true,
     maxConcurrentPodStarts: 0,
+    podStartRamp: "firstAlone",
     podLogsDir: "/var/log/pods",
     serializeImagePulls: undefined, // derived from maxParallelImagePulls
     maxParallelImagePulls: null,

@@ -85,6 +85,17 @@ export const POD_SETTINGS: readonly Setting[] = [
       "(config file only).",
   },
   {
+    key: "podStartRamp",
+    field: "podStartRamp",
+    kind: "string",
+    group: "Pod sources",
+    placeholder: "firstAlone|doubling|none",
+    help: "denolet only: when new pods arrive while none is starting, the first starts alone " +
+      "(sandbox and containers, 1 s at most) and the others wait for it: firstAlone then lets " +
+      "them all go, doubling one more per finished start; none starts them all at once, as the " +
+      "kubelet (config file only).",
+  },
+  {
     key: "podLogsDir",
     field: "podLogsDir",
     kind: "path",

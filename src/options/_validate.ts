@@ -11,6 +11,7 @@ import { formatDuration } from "./duration.ts";
 import { endpointSocketPath } from "./endpoint_socket_path.ts";
 import { OptionsError } from "./options_error.ts";
 import { SETTINGS } from "./_settings.ts";
+import { POD_START_RAMPS } from "../kuberuntime/pod_start_gate.ts";
 import type { Taint } from "kubernetes-types/core/v1.d.ts";
 import {
   nodeLabelsProblem,
@@ -122,6 +123,9 @@ export function validateValues(
   if (num("registryPullQPS") < 0) fail("registryPullQPS", "must not be negative");
   if (num("registryBurst") < 0) fail("registryBurst", "must not be negative");
   if (num("maxConcurrentPodStarts") < 0) fail("maxConcurrentPodStarts", "must not be negative");
+  if (!(POD_START_RAMPS as readonly unknown[]).includes(values.podStartRamp)) {
+    fail("podStartRamp", `must be one of ${POD_START_RAMPS.map((r) => `"${r}"`).join(", ")}`);
+  }
   if (num("kubeAPIQPS") < 0) fail("kubeAPIQPS", "must not be negative");
   if (num("kubeAPIBurst") < 0) fail("kubeAPIBurst", "must not be negative");
   const parallel = values.maxParallelImagePulls as number | null;

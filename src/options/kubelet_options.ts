@@ -17,6 +17,7 @@ import { helpText } from "./help_text.ts";
 import { type ConfigDirEntry, loadKubeletConfiguration } from "./kubelet_configuration.ts";
 import { parseKubeletFlags } from "./parse_kubelet_flags.ts";
 import { versionText } from "./version.ts";
+import type { PodStartRamp } from "../kuberuntime/pod_start_gate.ts";
 import { type ApiServerAccess, loadApiServerAccess } from "./_api_server.ts";
 import { checkConfigPaths, resolveFlagPaths } from "./_flag_paths.ts";
 import { mergeValues } from "./_merge_values.ts";
@@ -115,6 +116,8 @@ export interface KubeletOptions {
   parallelContainerStarts: boolean;
   /** `maxConcurrentPodStarts` (denolet only); 0 means no limit. */
   maxConcurrentPodStarts: number;
+  /** `podStartRamp` (denolet only): how new pods arriving together are let start. */
+  podStartRamp: PodStartRamp;
   /** `podLogsDir`, absolute. */
   podLogsDir: string;
   /** `serializeImagePulls`. */
@@ -323,6 +326,7 @@ export async function loadKubeletOptions(
     syncFrequency: values.syncFrequency as number,
     parallelContainerStarts: values.parallelContainerStarts as boolean,
     maxConcurrentPodStarts: values.maxConcurrentPodStarts as number,
+    podStartRamp: values.podStartRamp as PodStartRamp,
     podLogsDir: values.podLogsDir as string,
     serializeImagePulls: values.serializeImagePulls as boolean,
     maxParallelImagePulls: values.maxParallelImagePulls as number | null,

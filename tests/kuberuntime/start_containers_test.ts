@@ -4,6 +4,7 @@ import { setPodDefaults } from "../../src/api/defaults.ts";
 import type { PodSyncResult } from "../../src/container/sync_result.ts";
 import type { RuntimeService } from "../../src/cri/service.ts";
 import { KubeRuntimeManager } from "../../src/kuberuntime/kuberuntime_manager.ts";
+import type { PodStartRamp } from "../../src/kuberuntime/pod_start_gate.ts";
 import { startWaves } from "../../src/kuberuntime/start_containers.ts";
 import { type FakeEnv, fakeEnv } from "./_fake_env.ts";
 
@@ -75,6 +76,9 @@ function recordingManager(
     parallel?: boolean;
     hookGate?: Promise<void>;
     maxConcurrentPodStarts?: number;
+    podStartRamp?: PodStartRamp;
+    /** RunPodSandbox calls wait until this many were made (so only concurrent ones can all happen). */
+    holdSandboxes?: number;
   } = {},
 ): { manager: KubeRuntimeManager; rec: Recorded; dispose(): void } {
   const rec: Recorded = { log: [], maxStarts: 0, guardFired: false };
@@ -100,8 +104,13 @@ function recordingManager(
       return typeof value === "function" ? value.bind(target) : value;
     },
   }) as RuntimeService;
+  let sandboxCalls = 0;
   own.runPodSandbox = async (config, handler) => {
     rec.log.push(`sandbox:${config.metadata?.name ?? ""}`);
+    if (++sandboxCalls === options.holdSandboxes) open();
+    else if (sandboxCalls < (options.holdSandboxes ?? 0)) {
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
     const id = await inner.runPodSandbox(config, handler);
     rec.log.push(`sandboxed:${config.metadata?.name ?? ""}`);
     return id;
@@ -139,6 +148,7 @@ function recordingManager(
     recordEvent: (e) => env.events.push(e),
     parallelContainerStarts: options.parallel,
     maxConcurrentPodStarts: options.maxConcurrentPodStarts,
+    podStartRamp: options.podStartRamp,
     httpGet: async (url) => {
       const path = new URL(url).pathname.slice(1);
       await options.hookGate;
@@ -293,11 +303,15 @@ Deno.test("syncPod() creates a second new pod's sandbox only once the first one'
   }
 });
 
-Deno.test("syncPod() creates new pods' sandboxes together by default and with maxConcurrentPodStarts 0", async (t) => {
+Deno.test("syncPod() creates new pods' sandboxes together with podStartRamp none, by default and with maxConcurrentPodStarts 0", async (t) => {
   for (const limit of [undefined, 0]) {
     await t.step(`limit ${limit}`, async () => {
       await using env = await fakeEnv({ images: [IMAGE] });
-      const { manager, rec, dispose } = recordingManager(env, { maxConcurrentPodStarts: limit });
+      const { manager, rec, dispose } = recordingManager(env, {
+        maxConcurrentPodStarts: limit,
+        podStartRamp: "none",
+        holdSandboxes: 2,
+      });
       try {
         const named = (name: string, uid: string) => {
           const p = pod([c(`${name}-a`)]);
@@ -310,10 +324,75 @@ Deno.test("syncPod() creates new pods' sandboxes together by default and with ma
         ]);
         const sandboxes = rec.log.filter((l) => l.startsWith("sandbox"));
         assert.deepEqual(sandboxes.slice(0, 2).map((l) => l.split(":")[0]), ["sandbox", "sandbox"]);
+        assert.equal(rec.guardFired, false, "both creations were under way at once");
       } finally {
         dispose();
       }
     });
+  }
+});
+
+Deno.test("syncPod() by default (podStartRamp firstAlone) starts a new pod that arrives while another starts once the first one's containers started", async () => {
+  await using env = await fakeEnv({ images: [IMAGE] });
+  const { manager, rec, dispose } = recordingManager(env);
+  try {
+    const named = (name: string, uid: string) => {
+      const p = pod([c(`${name}-a`), c(`${name}-b`)]);
+      p.metadata = { ...p.metadata, name, uid };
+      return p;
+    };
+    const results = await Promise.all(
+      [["one", "uid-1"], ["two", "uid-2"], ["three", "uid-3"]].map(([name, uid]) =>
+        syncOnce(env, manager, named(name, uid))
+      ),
+    );
+    for (const r of results) assert.equal(r.errorText(), undefined);
+    const lead = rec.log[0].slice("sandbox:".length);
+    const others = ["one", "two", "three"].filter((n) => n !== lead);
+    for (const other of others) {
+      for (const ctr of ["a", "b"]) before(rec.log, `started:${lead}-${ctr}`, `sandbox:${other}`);
+    }
+  } finally {
+    dispose();
+  }
+});
+
+Deno.test("syncPod() checks the images of a new pod's first containers while its sandbox is created", async () => {
+  await using env = await fakeEnv({ images: [IMAGE] });
+  const { manager, rec, dispose } = recordingManager(env);
+  // ImageStatus calls the agent made, and how many of them before RunPodSandbox.
+  let statuses = 0;
+  const atSandbox: number[] = [];
+  const { imageStatus } = env.images;
+  let firstStatus: Promise<unknown> | undefined;
+  env.images.imageStatus = (...args) => {
+    statuses++;
+    const answer = imageStatus.apply(env.images, args);
+    firstStatus ??= answer;
+    return answer;
+  };
+  const { runPodSandbox } = env.runtime;
+  // The fake creates a sandbox in no time: like a runtime that takes longer
+  // than an ImageStatus, it answers after the first check (and the checks
+  // queued behind it on the same image) got their turn.
+  env.runtime.runPodSandbox = async (...args) => {
+    await firstStatus;
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    atSandbox.push(statuses);
+    return await runPodSandbox.apply(env.runtime, args);
+  };
+  try {
+    const p = pod([c("a"), c("b"), c("c", { lifecycle: hook }), c("d")]);
+    const result = await syncOnce(env, manager, p);
+    assert.equal(result.errorText(), undefined);
+    assert.deepEqual(
+      atSandbox,
+      [3],
+      `a, b and c (the first wave), not d (after c's hook): ${atSandbox} ${statuses} ${rec.log}`,
+    );
+    assert.equal(statuses, 4, "one check per container, d's after the hook");
+  } finally {
+    dispose();
   }
 });
 

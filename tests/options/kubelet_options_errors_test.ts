@@ -98,6 +98,11 @@ Deno.test("loadKubeletOptions() reports bad values as one line naming flag or fi
       { "/k.yaml": HEAD + "maxConcurrentPodStarts: -1\n" },
       "invalid value -1 for field maxConcurrentPodStarts in '/k.yaml': must not be negative",
     ],
+    [
+      ["--config=/k.yaml"],
+      { "/k.yaml": HEAD + "podStartRamp: fast\n" },
+      `invalid value "fast" for field podStartRamp in '/k.yaml': must be one of "firstAlone", "doubling", "none"`,
+    ],
     [["--kubeconfig=/etc/kc"], {}, "Cannot load kubeconfig '/etc/kc': file not found"],
     [
       ["--kubeconfig=/etc/kc"],

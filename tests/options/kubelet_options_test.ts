@@ -70,6 +70,7 @@ Deno.test("loadKubeletOptions() without flags gives the kubelet defaults (legacy
     syncFrequency: 60_000,
     parallelContainerStarts: true,
     maxConcurrentPodStarts: 0,
+    podStartRamp: "firstAlone",
     podLogsDir: "/var/log/pods",
     serializeImagePulls: true,
     maxParallelImagePulls: null,
@@ -122,13 +123,15 @@ Deno.test("loadKubeletOptions() applies defaults < config < drop-ins < flags", a
   assert.deepEqual(o.logging, { format: "json", verbosity: 5 });
 });
 
-Deno.test("loadKubeletOptions() reads parallelContainerStarts and maxConcurrentPodStarts (denolet only)", async () => {
+Deno.test("loadKubeletOptions() reads parallelContainerStarts, maxConcurrentPodStarts and podStartRamp (denolet only)", async () => {
   const files = {
-    "/etc/k.yaml": HEAD + "parallelContainerStarts: false\nmaxConcurrentPodStarts: 4\n",
+    "/etc/k.yaml": HEAD +
+      "parallelContainerStarts: false\nmaxConcurrentPodStarts: 4\npodStartRamp: none\n",
   };
   const fromConfig = await load(["--config=/etc/k.yaml"], files);
   assert.equal(fromConfig.parallelContainerStarts, false);
   assert.equal(fromConfig.maxConcurrentPodStarts, 4);
+  assert.equal(fromConfig.podStartRamp, "none");
   const flag = await load(["--config=/etc/k.yaml", "--parallel-container-starts=true"], files);
   assert.equal(flag.parallelContainerStarts, true, "the flag wins");
   assert.equal(

@@ -14,6 +14,14 @@
  * Also prints `BENCH_FIGURE` lines (bench/_figures.ts): CPU goal ≤ 15 % of a
  * core, p99 lateness ≤ 20 ms.
  *
+ * Then, as the bare floor in the same run (`--bare-seconds`, default 10, 0
+ * skips it): the same number of exchanges a second, on the workers' 10 ms
+ * grid, each nothing but `Deno.connect`, one write of the same request, one
+ * read of the answer and a close — what one connection per probe costs this
+ * process through Deno's socket API (the loopback TCP work the kernel does
+ * in the connecting process is most of it), with no prober around it. The
+ * CPU figure carries the ratio to it.
+ *
  * @module
  */
 
@@ -47,6 +55,7 @@ if (Deno.args.includes("--serve")) {
 
 const PROBES = flag("probes", 1000);
 const SECONDS = flag("seconds", 15);
+const BARE_SECONDS = flag("bare-seconds", 10);
 const PERIOD_MS = 1000;
 
 function percentile(sorted: number[], p: number): number {
@@ -145,6 +154,45 @@ const serverCpu = (await serverCpuSeconds()) - serverCpu0;
 const cpuStart = process.cpuUsage(cpu0);
 const rss = process.memoryUsage().rss;
 await manager.stop();
+
+/**
+ * The bare floor (see the module doc): PROBES exchanges a second for
+ * `seconds`, the CPU this process used for them, % of a core.
+ */
+async function bareExchangesCpu(seconds: number): Promise<{ percent: number; rate: number }> {
+  const request = new TextEncoder().encode(
+    `GET /ready HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: kube-probe/1.35\r\n` +
+      `Accept: */*\r\nAccept-Encoding: \r\nConnection: close\r\n\r\n`,
+  );
+  let done = 0;
+  let bareFailures = 0;
+  const exchange = async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    try {
+      await conn.write(request);
+      if (await conn.read(new Uint8Array(2048)) === null) throw new Error("EOF");
+      done++;
+    } finally {
+      conn.close();
+    }
+  };
+  let started = 0;
+  const c0 = process.cpuUsage();
+  const w0 = performance.now();
+  // As many as are due by now (a late tick catches up, as the workers' grid does).
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - w0) / 1000) * PROBES);
+    for (; started < due; started++) exchange().catch(() => bareFailures++);
+  }, 10);
+  await clock.sleep(seconds * 1000);
+  clearInterval(timer);
+  const wallS = (performance.now() - w0) / 1000;
+  const used = process.cpuUsage(c0);
+  await clock.sleep(200); // the last exchanges finish
+  if (bareFailures > 0) console.error(`bare exchanges: ${bareFailures} failed`);
+  return { percent: (used.user + used.system) / 1e4 / wallS, rate: done / wallS };
+}
+const bare = BARE_SECONDS > 0 ? await bareExchangesCpu(BARE_SECONDS) : undefined;
 child.kill("SIGTERM");
 await child.status;
 await reader.cancel().catch(() => {});
@@ -185,6 +233,13 @@ console.log(
 );
 console.log(`  server CPU (child)     ${fmt((serverCpu * 1000) / elapsed)} ms per s`);
 console.log(`  agent RSS              ${fmt(rss / 2 ** 20)} MiB`);
+if (bare) {
+  console.log(
+    `  bare floor             ${fmt(bare.percent)} % of one core for ${
+      fmt(bare.rate)
+    } bare exchanges/s (connect, write, read, close)`,
+  );
+}
 
 const cpuPercent = (cpu.user + cpu.system) / 1e4 / elapsed;
 reportFigure({
@@ -192,8 +247,18 @@ reportFigure({
   now: Number(cpuPercent.toFixed(1)),
   unit: "%",
   goal: { op: "<=", value: 15 },
-  note: `${fmt(counted / elapsed)} probes/s achieved, ${failures} failures, ${fmt(elapsed)} s`,
+  ...(bare ? { bareRatio: Number((cpuPercent / bare.percent).toFixed(2)) } : {}),
+  note: `${fmt(counted / elapsed)} probes/s achieved, ${failures} failures, ${fmt(elapsed)} s` +
+    (bare ? `; bare floor ${fmt(bare.percent)} % (see the next figure)` : ""),
 });
+if (bare) {
+  reportFigure({
+    figure: `bare socket exchanges CPU, ${PROBES}/s (floor of the probe CPU)`,
+    now: Number(bare.percent.toFixed(1)),
+    unit: "%",
+    note: `${fmt(bare.rate)}/s achieved; Deno.connect + write + read + close, no prober`,
+  });
+}
 reportFigure({
   figure: `probe lateness p99, ${PROBES} HTTP probes/s`,
   now: Number(percentile(lateness, 99).toFixed(1)),

@@ -21,6 +21,7 @@ import { EventedPLEG } from "../pleg/evented.ts";
 import { GenericPLEG } from "../pleg/generic.ts";
 import { EventChannel } from "../pleg/pleg.ts";
 import { reuseRelistListing } from "../pleg/listing_reuse.ts";
+import { CuedRelistTiming } from "../pleg/cued_relist_timing.ts";
 import { followRelistCues } from "../pleg/relist_cues.ts";
 import { ProberManager } from "../prober/prober_manager.ts";
 import { runtimeStatusSource } from "../prober/status_source.ts";
@@ -120,10 +121,18 @@ export function buildRuntimeSide(
       metrics.plegLastSeen.set({}, clock.now() / 1000);
     },
   });
+  // While containerd's task events (below) are trusted and none came for 30 s,
+  // the generic PLEG relists every 10 s instead of every period
+  // (src/pleg/cued_relist_timing.ts);
+  // the evented PLEG's fallback sets the base timing through it.
+  const relistTiming = new CuedRelistTiming(pleg, { clock, cache });
   const evented = new EventedPLEG(manager, {
     clock,
     cache,
-    generic: pleg,
+    generic: {
+      relist: () => pleg.relist(),
+      setRelistTiming: (period, threshold) => relistTiming.setRelistTiming(period, threshold),
+    },
     channel,
     logger,
     relistPeriodMs: options.plegRelistPeriod,
@@ -142,6 +151,8 @@ export function buildRuntimeSide(
         clock,
         logger,
         isUnsupported: isTaskEventsUnsupported,
+        onStreamHealth: (healthy) => relistTiming.setCuesHealthy(healthy),
+        onCue: () => relistTiming.noteCue(),
       })
     : undefined;
   const runtimeState = new RuntimeState(manager, { clock, logger });
@@ -161,7 +172,7 @@ export function buildRuntimeSide(
     loops: {
       pleg: (signal) => pleg.run(signal),
       eventedPleg: (signal) => evented.run(signal),
-      ...(relistCues ? { relistCues } : {}),
+      ...(relistCues ? { relistCues, cuedRelistTiming: (signal) => relistTiming.run(signal) } : {}),
       runtimeState: (signal) => runtimeState.run(signal),
       prober: async (signal) => {
         await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));

@@ -47,19 +47,51 @@ export function requestBytes(url: URL, headers: [string, string][]): Uint8Array 
   );
 }
 
-/**
- * The last request bytes made for a URL object, with the headers array they
- * were made from: httpProbe hands a worker's probes the same URL and headers
- * every period (its request plans), so the bytes are encoded once.
- */
-const madeRequests = new WeakMap<URL, { headers: [string, string][]; bytes: Uint8Array }>();
+/** What a request to one URL needs: its bytes and where to connect. */
+interface MadeRequest {
+  headers: [string, string][];
+  bytes: Uint8Array;
+  hostname: string;
+  port: number;
+}
 
-function requestBytesOnce(url: URL, headers: [string, string][]): Uint8Array {
+/**
+ * The last request made for a URL object, with the headers array it was
+ * made from: httpProbe hands a worker's probes the same URL and headers
+ * every period (its request plans), so the bytes are encoded and the URL's
+ * parts read once.
+ */
+const madeRequests = new WeakMap<URL, MadeRequest>();
+
+function requestOnce(url: URL, headers: [string, string][]): MadeRequest {
   const made = madeRequests.get(url);
-  if (made?.headers === headers) return made.bytes;
-  const bytes = requestBytes(url, headers);
-  madeRequests.set(url, { headers, bytes });
-  return bytes;
+  if (made?.headers === headers) return made;
+  const request = {
+    headers,
+    bytes: requestBytes(url, headers),
+    hostname: bareHostname(url),
+    port: url.port ? Number(url.port) : 80,
+  };
+  madeRequests.set(url, request);
+  return request;
+}
+
+/**
+ * Spare head buffers: a probe's first read goes into one (an ArrayBuffer
+ * of its own per probe cost more than the rest of the head's parsing), and
+ * it comes back here once the exchange is over with no read pending.
+ */
+const spareHeadBuffers: Uint8Array[] = [];
+const MAX_SPARE_HEAD_BUFFERS = 64;
+
+function takeHeadBuffer(): Uint8Array {
+  return spareHeadBuffers.pop() ?? new Uint8Array(HEAD_CHUNK);
+}
+
+function giveBackHeadBuffer(buf: Uint8Array): void {
+  if (buf.length === HEAD_CHUNK && spareHeadBuffers.length < MAX_SPARE_HEAD_BUFFERS) {
+    spareHeadBuffers.push(buf);
+  }
 }
 
 /** Finds `\r\n\r\n` in `buf` from `from`; -1 when absent. */
@@ -156,7 +188,24 @@ class Reader {
   }
 }
 
+/**
+ * The body when the bytes read with the head hold all of it (a declared
+ * length, no chunks): most probe answers. A copy, as `rest` is a view of a
+ * head buffer that is used again. Undefined when the socket must be read.
+ */
+function bodyInHead(rest: Uint8Array, head: Head, limit: number): Uint8Array | undefined {
+  if (head.status === 204 || head.status === 304 || limit <= 0) return new Uint8Array(0);
+  if (head.headers.has("transfer-encoding") || !head.headers.has("content-length")) {
+    return undefined;
+  }
+  const length = Number(head.headers.get("content-length"));
+  if (!(length >= 0)) throw new TypeError("Malformed HTTP response: bad Content-Length");
+  const want = Math.min(length, limit);
+  return rest.length >= want ? rest.slice(0, want) : undefined;
+}
+
 async function readBody(reader: Reader, head: Head, limit: number): Promise<Uint8Array> {
+  if (head.status === 204 || head.status === 304 || limit <= 0) return new Uint8Array(0);
   const chunked = head.headers.get("transfer-encoding")?.toLowerCase().includes("chunked") ??
     false;
   const declared = chunked ? NaN : Number(head.headers.get("content-length") ?? NaN);
@@ -169,7 +218,6 @@ async function readBody(reader: Reader, head: Head, limit: number): Promise<Uint
     total += bytes.length;
     return bytes.length;
   };
-  if (head.status === 204 || head.status === 304 || limit <= 0) return out.subarray(0, 0);
   if (chunked) {
     while (total < limit) {
       const size = parseInt((await reader.line()).split(";")[0].trim(), 16);
@@ -202,21 +250,26 @@ async function readBody(reader: Reader, head: Head, limit: number): Promise<Uint
   return out.subarray(0, total);
 }
 
-/** Reads the head of the response (skipping 1xx interim answers). */
-async function readHead(conn: Deno.Conn): Promise<{ head: Head; rest: Uint8Array }> {
-  let buf = new Uint8Array(HEAD_CHUNK);
+/**
+ * Reads the head of the response (skipping 1xx interim answers) into `buf`,
+ * or into bigger buffers for a long head; `rest` (the bytes read past the
+ * head) is a view of the buffer the head ended in.
+ */
+async function readHead(
+  conn: Deno.Conn,
+  buf: Uint8Array,
+): Promise<{ head: Head; rest: Uint8Array }> {
   let length = 0;
   while (true) {
     const end = headEnd(buf, length);
     if (end >= 0) {
       const head = parseHead(decoder.decode(buf.subarray(0, end - 4)));
-      const rest = buf.slice(end, length);
       if (head.status >= 100 && head.status < 200 && head.status !== 101) {
-        buf.set(rest);
-        length = rest.length;
+        buf.copyWithin(0, end, length);
+        length -= end;
         continue;
       }
-      return { head, rest };
+      return { head, rest: buf.subarray(end, length) };
     }
     if (length >= MAX_HEAD_BYTES) throw new TypeError("Malformed HTTP response: head too long");
     if (length === buf.length) {
@@ -238,12 +291,8 @@ function bareHostname(url: URL): string {
 /** The `http:` transport on a TCP socket (see the module doc). */
 export const socketHttpTransport: HttpTransport = async (url, headers, signal) => {
   signal.throwIfAborted();
-  const request = requestBytesOnce(url, headers);
-  const conn = await Deno.connect({
-    hostname: bareHostname(url),
-    port: url.port ? Number(url.port) : 80,
-    signal,
-  });
+  const request = requestOnce(url, headers);
+  const conn = await Deno.connect({ hostname: request.hostname, port: request.port, signal });
   let closed = false;
   const close = () => {
     if (closed) return;
@@ -256,12 +305,20 @@ export const socketHttpTransport: HttpTransport = async (url, headers, signal) =
     }
   };
   signal.addEventListener("abort", close, { once: true });
+  const buf = takeHeadBuffer();
+  /** Closes, and keeps the head buffer when no read into it can be pending. */
+  const finish = () => {
+    const reuse = !closed;
+    close();
+    if (reuse) giveBackHeadBuffer(buf);
+  };
   let head: Head;
   let rest: Uint8Array;
   try {
+    const bytes = request.bytes;
     let written = 0;
-    while (written < request.length) written += await conn.write(request.subarray(written));
-    ({ head, rest } = await readHead(conn));
+    while (written < bytes.length) written += await conn.write(bytes.subarray(written));
+    ({ head, rest } = await readHead(conn, buf));
   } catch (e) {
     close();
     throw signal.aborted ? signal.reason : e;
@@ -271,14 +328,15 @@ export const socketHttpTransport: HttpTransport = async (url, headers, signal) =
     location: head.headers.get("location") ?? null,
     async readBody(limit) {
       try {
-        return await readBody(new Reader(conn, rest), head, limit);
+        return bodyInHead(rest, head, limit) ??
+          await readBody(new Reader(conn, rest.slice()), head, limit);
       } catch (e) {
         throw signal.aborted ? signal.reason : e;
       } finally {
-        close();
+        finish();
       }
     },
-    discard: close,
+    discard: finish,
   };
   return exchange;
 };

@@ -169,11 +169,11 @@ export async function httpProbe(
 ): Promise<ProbeOutcome> {
   const { clock } = options;
   const timeoutMs = options.timeoutMs ?? 1000;
-  const transports = {
-    http: options.transports?.http ??
-      (options.clientPool ? createFetchTransport(options.clientPool) : socketHttpTransport),
-    https: options.transports?.https ?? nodeHttpsTransport,
-  };
+  const transportFor = (url: URL): HttpTransport =>
+    url.protocol === "https:"
+      ? options.transports?.https ?? nodeHttpsTransport
+      : options.transports?.http ??
+        (options.clientPool ? createFetchTransport(options.clientPool) : socketHttpTransport);
   let plan: RequestPlan;
   try {
     plan = requestPlan(target, options.userAgent ?? DEFAULT_PROBE_USER_AGENT);
@@ -192,10 +192,9 @@ export async function httpProbe(
 
   let hostOverride = plan.hostOverride;
   const baseHeaders = plan.baseHeaders;
-  const originalHostname = url.hostname;
   try {
     for (let requests = 1;; requests++) {
-      const transport = url.protocol === "https:" ? transports.https : transports.http;
+      const transport = transportFor(url);
       const reqHeaders = hostOverride === undefined
         ? baseHeaders
         : [...baseHeaders, ["Host", hostOverride] as [string, string]];
@@ -219,7 +218,7 @@ export async function httpProbe(
           exchange.discard();
           return failure(`Get "${url}": failed to parse Location header "${exchange.location}"`);
         }
-        const local = next.hostname === originalHostname;
+        const local = next.hostname === plan.url.hostname;
         if (local || options.followNonLocalRedirects) {
           exchange.discard();
           if (requests >= MAX_REDIRECT_REQUESTS) {

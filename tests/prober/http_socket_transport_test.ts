@@ -123,3 +123,35 @@ Deno.test("socketHttpTransport reads a chunked body that also carries a smaller 
   ]);
   assert.equal(r.body, "hello");
 });
+
+Deno.test("socketHttpTransport: a body read with the head stays as it was when later probes reuse the head buffer", async () => {
+  const server = rawServer(["HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst"]);
+  const other = rawServer(["HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nXXXXX"]);
+  try {
+    const signal = new AbortController().signal;
+    const first = await (await socketHttpTransport(server.url, [], signal)).readBody(10_240);
+    for (let i = 0; i < 3; i++) {
+      const ex = await socketHttpTransport(other.url, [], signal);
+      assert.equal(new TextDecoder().decode(await ex.readBody(10_240)), "XXXXX");
+    }
+    const discarded = await socketHttpTransport(other.url, [], signal);
+    discarded.discard();
+    assert.equal(new TextDecoder().decode(first), "first");
+  } finally {
+    await server.close();
+    await other.close();
+  }
+});
+
+Deno.test("socketHttpTransport: the answer after a 100 Continue in the same read, and a head longer than one buffer", async () => {
+  const continued = await get([
+    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+  ]);
+  assert.equal(continued.status, 200);
+  assert.equal(continued.body, "ok");
+  const long = await get([
+    `HTTP/1.1 200 OK\r\nX-Long: ${"a".repeat(5000)}\r\nContent-Length: 4\r\n\r\nlong`,
+  ]);
+  assert.equal(long.status, 200);
+  assert.equal(long.body, "long");
+});

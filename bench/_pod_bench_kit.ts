@@ -190,3 +190,80 @@ export async function removeAllPods(cri: RemoteRuntimeService): Promise<void> {
     await cri.removePodSandbox(s.id).catch(() => {});
   }));
 }
+
+/** The fake CRI runtime running as its own process (scripts/fake_runtime.ts). */
+export interface StandaloneFake {
+  /** `unix://<socket>`, for the agent's `--container-runtime-endpoint`. */
+  readonly endpoint: string;
+  /** The fake's PID (its RSS and CPU are not the agent's). */
+  readonly pid: number;
+  /** SIGTERM, then waits for it to exit. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts scripts/fake_runtime.ts as its own process on `socketPath`, with
+ * `images` present from the start, the way a real runtime sits beside the
+ * agent: the agent's RSS and CPU then hold only the agent (its CRI client),
+ * not the fake's state, encoding and gRPC server side. It serves the same
+ * services as the embedded runtime (the container event stream included), so
+ * the agent runs the same PLEG. `logsDir` is the agent's podLogsDir: the
+ * fake writes each container's log file there, as a real runtime does.
+ * Resolves once it listens.
+ */
+export async function startStandaloneFake(
+  socketPath: string,
+  logsDir: string,
+  images: readonly string[],
+): Promise<StandaloneFake> {
+  const script = new URL("../scripts/fake_runtime.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      `--allow-net=unix:${socketPath},127.0.0.1`,
+      `--allow-read=${socketPath},${logsDir}`,
+      `--allow-write=${socketPath},${logsDir}`,
+      "--allow-env",
+      script,
+      "--listen",
+      `unix://${socketPath}`,
+      ...images.flatMap((i) => ["--image", i]),
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("listening on")) {
+    const { value, done } = await reader.read();
+    if (done) {
+      await child.status;
+      throw new Error(`scripts/fake_runtime.ts exited before listening: ${out}`);
+    }
+    out += value;
+  }
+  // Keep draining its stdout so it never blocks on a full pipe.
+  (async () => {
+    while (!(await reader.read()).done) { /* drain */ }
+  })().catch(() => {});
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint: `unix://${socketPath}`,
+    pid: child.pid,
+    stop() {
+      stopped ??= (async () => {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* exited */ }
+        const timer = setTimeout(() => {
+          try {
+            child.kill("SIGKILL");
+          } catch { /* exited */ }
+        }, 10_000);
+        await child.status;
+        clearTimeout(timer);
+      })();
+      return stopped;
+    },
+  };
+}

@@ -8,6 +8,11 @@
  * ```
  *
  * Prints the endpoint once it is listening and stops on SIGINT or SIGTERM.
+ * Like a real runtime it writes each container's log file under the pod log
+ * directory the agent names (its `podLogsDir`): grant that directory with
+ * `--allow-read` and `--allow-write` too, or each container's start fails
+ * with the permission error (bench/_pod_bench_kit.ts `startStandaloneFake`
+ * does). It keeps no call log (nothing outside the process could read it).
  *
  * Flags:
  * - `--listen unix:///path.sock` (required): where to listen.
@@ -46,6 +51,9 @@ const fake = await startFakeRuntime({
   clock: new RealClock(),
   images: values.image,
   runtimeHandlers: values["runtime-handler"],
+  // Nothing outside this process can read the call log, and a runtime that
+  // serves an agent for hours must not keep every request it got.
+  recordCalls: false,
 });
 console.log(`fake-runtime listening on ${fake.endpoint}`);
 

@@ -15,6 +15,16 @@ import { CRI_OPERATIONS, type CriClientOptions, type OperationObserver } from ".
 import { guardHttp2SessionDestroy } from "../util/guard_http2_session_destroy.ts";
 import { deadlineAfter, timeoutFor } from "./timeout_for.ts";
 import type { CriMethod, CriRequest, CriResponse } from "./types.ts";
+import { cachingListDeserializer } from "./_list_item_cache.ts";
+
+/**
+ * The list RPCs whose replies decode through a per-channel item cache
+ * (_list_item_cache.ts): [response message, repeated field, item message].
+ */
+const CACHED_LISTS: Record<string, [string, string, string]> = {
+  ListContainers: ["ListContainersResponse", "containers", "Container"],
+  ListPodSandbox: ["ListPodSandboxResponse", "items", "PodSandbox"],
+};
 
 /** 16 MiB: the kubelet's CRI message size limit (gRPC's default is 4 MiB). */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -58,6 +68,8 @@ export class CriChannel<M extends CriMethod> {
   #clock: Clock;
   #observer: OperationObserver | undefined;
   #timeoutMs: number | undefined;
+  /** Item-caching decoders of full listings, by RPC and state filter. */
+  #listDecoders = new Map<string, Method["responseDeserialize"]>();
 
   /**
    * Creates the channel; it connects on the first call.
@@ -91,7 +103,8 @@ export class CriChannel<M extends CriMethod> {
     request: CriRequest<K>,
     extra: CallExtra = {},
   ): Promise<CriResponse<K>> {
-    const { path, requestSerialize, responseDeserialize } = this.#method(method);
+    const { path, requestSerialize } = this.#method(method);
+    const responseDeserialize = this.#deserializer(method, request);
     const { signal, mapError } = extra;
     const operation = CRI_OPERATIONS[method];
     const start = this.#clock.now();
@@ -175,6 +188,31 @@ export class CriChannel<M extends CriMethod> {
       call.cancel();
       this.#record(operation, start, failure);
     }
+  }
+
+  /**
+   * The response decoder of one call: for a full listing (ListContainers /
+   * ListPodSandbox with no filter, or one on the state only) the one with
+   * the item cache of that listing, so a listing of one pod's containers
+   * does not replace the cache of the whole node's.
+   */
+  #deserializer(method: string, request: unknown): Method["responseDeserialize"] {
+    const list = CACHED_LISTS[method];
+    const plain = this.#method(method).responseDeserialize;
+    if (!list) return plain;
+    const filter = (request as { filter?: Record<string, unknown> | null }).filter ?? {};
+    const narrowed = Object.entries(filter).some(([field, value]) =>
+      field !== "state" && value !== undefined && value !== null && value !== "" &&
+      !(typeof value === "object" && Object.keys(value).length === 0)
+    );
+    if (narrowed) return plain;
+    const key = `${method} ${JSON.stringify(filter.state ?? null)}`;
+    let cached = this.#listDecoders.get(key);
+    if (!cached) {
+      cached = cachingListDeserializer(...list);
+      this.#listDecoders.set(key, cached);
+    }
+    return cached;
   }
 
   #method(name: string): Method {

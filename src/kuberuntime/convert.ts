@@ -93,6 +93,54 @@ export function toSandboxStatus(s: cri.PodSandboxStatus): SandboxStatus {
   };
 }
 
+/** A listed container in the model's shape, with the pod it belongs to. */
+interface ListedContainer {
+  podUid: string;
+  podName: string;
+  podNamespace: string;
+  container: RuntimeContainer;
+}
+
+/**
+ * Conversions of listed containers the CRI client handed out frozen: it
+ * hands out the same frozen object again while the container is unchanged
+ * (src/cri/_list_item_cache.ts), so each is read only once. Weak: a
+ * container gone from the listings is forgotten with its object.
+ */
+const listedConversions = new WeakMap<cri.Container, ListedContainer | null>();
+
+function listedContainer(c: cri.Container): ListedContainer | undefined {
+  const frozen = Object.isFrozen(c);
+  if (frozen) {
+    const known = listedConversions.get(c);
+    if (known !== undefined) return known ?? undefined;
+  }
+  const info = containerInfoFromLabels(c.labels ?? {});
+  const listed: ListedContainer | null = info.podUid
+    ? {
+      podUid: info.podUid,
+      podName: info.podName,
+      podNamespace: info.podNamespace,
+      container: {
+        id: c.id,
+        name: info.containerName || c.metadata?.name || "",
+        image: c.image?.userSpecifiedImage || c.image?.image || "",
+        imageRef: c.imageRef ?? "",
+        hash: containerInfoFromAnnotations(c.annotations ?? {}).hash,
+        state: toContainerState(c.state),
+        createdAt: nanosToMs(c.createdAt),
+        attempt: c.metadata?.attempt ?? 0,
+      },
+    }
+    : null;
+  if (frozen) {
+    // Shared by every listing that holds `c`: frozen too.
+    if (listed) Object.freeze(listed.container);
+    listedConversions.set(c, listed);
+  }
+  return listed ?? undefined;
+}
+
 /**
  * Groups listed sandboxes and containers into pods by the pod UID label.
  * Items without the label are not the agent's and are left out. Pods are
@@ -123,20 +171,9 @@ export function groupPods(sandboxes: cri.PodSandbox[], containers: cri.Container
     p.createdAt = Math.max(p.createdAt, sb.createdAt);
   }
   for (const c of containers) {
-    const info = containerInfoFromLabels(c.labels ?? {});
-    if (!info.podUid) continue;
-    const p = podFor(info.podUid, info.podName, info.podNamespace);
-    const rc: RuntimeContainer = {
-      id: c.id,
-      name: info.containerName || c.metadata?.name || "",
-      image: c.image?.userSpecifiedImage || c.image?.image || "",
-      imageRef: c.imageRef ?? "",
-      hash: containerInfoFromAnnotations(c.annotations ?? {}).hash,
-      state: toContainerState(c.state),
-      createdAt: nanosToMs(c.createdAt),
-      attempt: c.metadata?.attempt ?? 0,
-    };
-    p.containers.push(rc);
+    const listed = listedContainer(c);
+    if (!listed) continue;
+    podFor(listed.podUid, listed.podName, listed.podNamespace).containers.push(listed.container);
   }
   for (const p of pods.values()) {
     p.sandboxes.sort((a, b) => b.createdAt - a.createdAt);

@@ -68,6 +68,18 @@ export function createHandler(options: HandlerOptions = {}): Handler {
   const maxUrlBytes = options.maxUrlBytes ?? 8192;
   const checks = [...(options.healthChecks ?? [])];
   if (!checks.some((c) => c.name === PING_CHECK.name)) checks.unshift(PING_CHECK);
+  // A frozen pod is serialized once, not at every poll of /pods: a provider
+  // that freezes a pod freezes it deeply (the status manager's views, shared
+  // until the pod's status changes).
+  const podJsons = new WeakMap<Pod, string>();
+  const podJson = (pod: Pod): string => {
+    let json = podJsons.get(pod);
+    if (json === undefined) {
+      json = JSON.stringify(podListOf([pod]).items[0]);
+      if (Object.isFrozen(pod)) podJsons.set(pod, json);
+    }
+    return json;
+  };
 
   async function route(url: URL): Promise<Response> {
     const path = url.pathname;
@@ -75,8 +87,12 @@ export function createHandler(options: HandlerOptions = {}): Handler {
       return await healthzResponse(url, checks, { logger });
     }
     if ((path === "/pods" || path === "/pods/") && options.podList) {
-      const list = podListOf(await options.podList());
-      return new Response(JSON.stringify(list), {
+      // JSON.stringify(podListOf(pods)), with each frozen pod's JSON made once.
+      const items = (await options.podList()).map(podJson);
+      const body = `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[${
+        items.join(",")
+      }]}`;
+      return new Response(body, {
         status: 200,
         headers: { "content-type": "application/json" },
       });

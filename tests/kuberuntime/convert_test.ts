@@ -113,3 +113,33 @@ Deno.test("groupPods() groups by the pod UID label and skips unlabeled items", (
     attempt: 0,
   }]);
 });
+
+Deno.test("groupPods() converts a frozen listed container once and gives the same answer", () => {
+  const listed = (state: cri.ContainerState): cri.Container =>
+    Object.freeze({
+      id: "c1",
+      podSandboxId: "s1",
+      metadata: { name: "app", attempt: 1 },
+      image: imageSpec({ image: "busybox:1" }),
+      imageRef: "sha256:x",
+      state,
+      createdAt: 4e6,
+      labels: { ...podLabels, "io.kubernetes.container.name": "app" },
+      annotations: { "io.kubernetes.container.hash": "h" },
+      imageId: "",
+    });
+  const frozen = listed("CONTAINER_RUNNING");
+  const first = groupPods([], [frozen]);
+  const again = groupPods([], [frozen]);
+  // The same frozen object converts to the same (frozen) container, grouped afresh.
+  assert.equal(again[0].containers[0], first[0].containers[0]);
+  assert.notEqual(again[0], first[0]);
+  assert.ok(Object.isFrozen(first[0].containers[0]));
+  assert.deepEqual(first, groupPods([], [{ ...frozen }]));
+  // Another object (the container changed) is converted on its own.
+  const exited = groupPods([], [listed("CONTAINER_EXITED")]);
+  assert.equal(exited[0].containers[0].state, "exited");
+  // A frozen container without the pod UID label stays left out.
+  assert.deepEqual(groupPods([], [Object.freeze({ ...frozen, labels: {} })]), []);
+  assert.deepEqual(groupPods([], [Object.freeze({ ...frozen, labels: {} })]), []);
+});

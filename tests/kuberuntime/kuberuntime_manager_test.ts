@@ -59,8 +59,9 @@ Deno.test("syncPod() creates the sandbox and containers with the kubelet's label
     assert.equal(cfg.annotations?.["io.kubernetes.container.type"], "container");
     assert.equal(cfg.logPath, `${cfg.metadata?.name}/0.log`);
   }
+  // a and b start in parallel (parallelContainerStarts): either may be reported first.
   assert.deepEqual(
-    env.events.filter((e) => e.reason === "Started").map((e) => e.message),
+    env.events.filter((e) => e.reason === "Started").map((e) => e.message).sort(),
     ["Started container a", "Started container b"],
   );
 

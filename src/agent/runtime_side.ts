@@ -21,12 +21,18 @@ import { EventedPLEG } from "../pleg/evented.ts";
 import { GenericPLEG } from "../pleg/generic.ts";
 import { EventChannel } from "../pleg/pleg.ts";
 import { reuseRelistListing } from "../pleg/listing_reuse.ts";
-import { CuedRelistTiming } from "../pleg/cued_relist_timing.ts";
+import { CUED_RELIST_PERIOD_MS, CuedRelistTiming } from "../pleg/cued_relist_timing.ts";
 import { followRelistCues } from "../pleg/relist_cues.ts";
 import { ProberManager } from "../prober/prober_manager.ts";
 import { runtimeStatusSource } from "../prober/status_source.ts";
 import type { TokenSource } from "../volumes/projected_payload.ts";
 import type { AgentDeps, AgentLoops } from "./_deps.ts";
+
+/**
+ * How old a relist's listing housekeeping reuses, ms, while the relist runs
+ * at its base period (the kubelet's runtime cache allows 3 s).
+ */
+const LISTING_REUSE_MS = 2000;
 
 /** The runtime side of the agent. */
 export interface RuntimeSide {
@@ -160,7 +166,14 @@ export function buildRuntimeSide(
   return {
     // Housekeeping's listing comes from the last relist when it is recent
     // and nothing the agent changed since can be missing from it.
-    runtime: reuseRelistListing(timedRuntime(manager, metrics, clock), pleg, { clock }),
+    // While the relist is slowed (containerd's task events trusted, no exit for 30 s),
+    // housekeeping trusts its listing as long as the relist does: an outsider's removal
+    // is seen up to one slowed period later by both.
+    runtime: reuseRelistListing(timedRuntime(manager, metrics, clock), pleg, {
+      clock,
+      maxAgeMs: () =>
+        relistTiming.slowed ? CUED_RELIST_PERIOD_MS + LISTING_REUSE_MS : LISTING_REUSE_MS,
+    }),
     manager,
     cache,
     pleg,

@@ -6,7 +6,8 @@
  * listing two CRI calls whose decoding is most of an idle agent's CPU.
  *
  * A listing is reused when it started at most `maxAgeMs` ago (the kubelet's
- * own runtime cache serves listings up to 3 s old, runtimeCacheRefreshPeriod)
+ * own runtime cache serves listings up to 3 s old, runtimeCacheRefreshPeriod;
+ * longer while the relist itself is slowed, see runtime_side.ts)
  * and after the end of the last runtime change made through the returned
  * runtime (syncPod, killPod, removeContainer, removePodSandbox; a syncPod
  * whose result has no step changed nothing), with none in flight; the PLEG also drops it when a sync re-inspects a pod. So a pod
@@ -28,8 +29,12 @@ export interface RecentListingSource {
 /** Options for {@linkcode reuseRelistListing}. */
 export interface ListingReuseOptions {
   clock: Clock;
-  /** Oldest listing reused, ms. @default 2000 */
-  maxAgeMs?: number;
+  /**
+   * Oldest listing reused, ms; a function is asked at each call (the agent
+   * trusts listings as long as its relist does while containerd's task
+   * events are trusted: src/pleg/cued_relist_timing.ts). @default 2000
+   */
+  maxAgeMs?: number | (() => number);
   /** Told about each reuse (for tests and metrics). @default none */
   onReuse?: (ageMs: number) => void;
 }
@@ -56,7 +61,8 @@ export function reuseRelistListing(
   options: ListingReuseOptions,
 ): Runtime {
   const { clock } = options;
-  const maxAgeMs = options.maxAgeMs ?? 2000;
+  const maxAge = options.maxAgeMs ?? 2000;
+  const maxAgeMs = typeof maxAge === "function" ? maxAge : () => maxAge;
   let inFlight = 0;
   let lastChangeEnd = -Infinity;
   const overrides: Partial<Record<keyof Runtime, unknown>> = {};
@@ -78,7 +84,7 @@ export function reuseRelistListing(
   overrides.getPods = (all: boolean) => {
     if (all && inFlight === 0) {
       const now = clock.now();
-      const listing = source.recentListing(now, maxAgeMs);
+      const listing = source.recentListing(now, maxAgeMs());
       if (listing && listing.at > lastChangeEnd) {
         options.onReuse?.(now - listing.at);
         return Promise.resolve(listing.pods);

@@ -129,3 +129,27 @@ Deno.test("reuseRelistListing() wraps a class instance: its other methods still 
     { results: [] },
   );
 });
+
+Deno.test("reuseRelistListing() asks a maxAgeMs function at each call, so the age it reuses can follow the relist's period", async () => {
+  const clock = new FakeClock(1_000_000);
+  const fake = new FakePlegRuntime();
+  fake.setPod("u1", [{ id: "s1", state: "ready" }], [{ id: "c1", state: "running" }]);
+  const pleg = new GenericPLEG(fake, { clock, cache: new PodStatusCache() });
+  const counted = countingRuntime(fake);
+  let slowed = true;
+  const runtime = reuseRelistListing(counted.runtime, pleg, {
+    clock,
+    maxAgeMs: () => slowed ? 12_000 : 2_000,
+  });
+  await pleg.relist();
+  clock.step(9_000);
+  await runtime.getPods(true);
+  assert.deepEqual(counted.calls, [], "9 s old, reused while slowed");
+  slowed = false;
+  await runtime.getPods(true);
+  assert.deepEqual(
+    counted.calls,
+    ["getPods(true)"],
+    "the same listing, not once the relist is back",
+  );
+});

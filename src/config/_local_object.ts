@@ -35,6 +35,7 @@ import {
   utf8Length,
 } from "./_local_object_fields.ts";
 import { oneLine } from "./_parse_document.ts";
+import { deepFreeze } from "../util/deep_freeze.ts";
 
 export { decodeBase64, encodeBase64, objectKeyProblem } from "./_local_object_fields.ts";
 
@@ -194,14 +195,6 @@ function secretBody(
       ? { data: Object.fromEntries(keys.map((k) => [k, encodeBase64(data.get(k)!)])) }
       : {}),
   };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object") {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /**

@@ -21,6 +21,7 @@
 
 import { Buffer } from "node:buffer";
 import { criMessageDefinition } from "./package_definition.ts";
+import { deepFreeze } from "../util/deep_freeze.ts";
 
 interface CachedItem {
   bytes: Buffer;
@@ -63,15 +64,6 @@ function idKey(item: Buffer): string | undefined {
     }
   }
   return undefined;
-}
-
-/** Freezes `value` and everything it holds (typed arrays cannot be frozen and are left). */
-export function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== "object" || ArrayBuffer.isView(value)) return value;
-  if (Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
-  return value;
 }
 
 /**

@@ -72,18 +72,6 @@ export function tooLarge(kind: ObjectKind, obj: KubeObject): string | undefined 
   return `its data is ${n} bytes, more than the limit of ${MAX_OBJECT_DATA_BYTES} bytes (1 MiB)`;
 }
 
-/**
- * Freezes `obj` and everything in it, so that a consumer cannot change the
- * object the store keeps for every pod; returns it.
- */
-export function deepFreeze<T>(obj: T): T {
-  if (typeof obj === "object" && obj !== null && !Object.isFrozen(obj)) {
-    Object.freeze(obj);
-    for (const v of Object.values(obj)) deepFreeze(v);
-  }
-  return obj;
-}
-
 /** Whether an object says it is immutable (`immutable: true`). */
 export function isImmutable(obj: KubeObject | undefined): boolean {
   return (obj as { immutable?: unknown } | undefined)?.immutable === true;

@@ -8,7 +8,8 @@
 
 import { type ApiClient, isNotFound } from "../client/mod.ts";
 import type { Clock } from "../util/clock.ts";
-import { deepFreeze, type KubeObject, readErrText } from "./_object_result.ts";
+import { type KubeObject, readErrText } from "./_object_result.ts";
+import { deepFreeze } from "../util/deep_freeze.ts";
 import type { ObjectResult } from "./_object_result.ts";
 import type { ObjectKind, ObjectRef } from "./types.ts";
 

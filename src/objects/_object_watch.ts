@@ -24,7 +24,8 @@ import { isResourceExpired, type WatchEvent } from "../client/mod.ts";
 import { MIN_WATCH_TIMEOUT_SECONDS, SHORT_WATCH_MS } from "../client/read_watch.ts";
 import { ApiRetry } from "../client/reflector_backoff.ts";
 import { readWatch } from "../client/read_watch.ts";
-import { deepFreeze, isImmutable, type KubeObject, readErrText } from "./_object_result.ts";
+import { isImmutable, type KubeObject, readErrText } from "./_object_result.ts";
+import { deepFreeze } from "../util/deep_freeze.ts";
 import { refOf, type StoreContext } from "./_object_store.ts";
 import type { ObjectRef } from "./types.ts";
 

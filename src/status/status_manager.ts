@@ -9,6 +9,7 @@
  */
 
 import type { Pod, PodStatus as V1PodStatus } from "kubernetes-types/core/v1.d.ts";
+import { deepFreeze } from "../util/deep_freeze.ts";
 
 /** A pod with its current status. */
 export interface PodWithStatus {
@@ -117,13 +118,4 @@ export class StatusManager {
   #emit(change: PodStatusChange): void {
     for (const l of this.#listeners) l(change);
   }
-}
-
-/** Freezes `value` and everything it holds; returns it. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

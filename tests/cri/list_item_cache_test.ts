@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cachingListDeserializer, deepFreeze } from "../../src/cri/_list_item_cache.ts";
+import { cachingListDeserializer } from "../../src/cri/_list_item_cache.ts";
 import { criMessageDefinition } from "../../src/cri/package_definition.ts";
 import type { ContainerConfig, PodSandboxConfig } from "../../src/cri/types.ts";
 import { withFakeRuntime } from "./_with_fake.ts";
@@ -83,13 +83,6 @@ Deno.test("cachingListDeserializer() leaves a malformed reply to the full decode
   assert.throws(() => decode(truncated));
   // The good listing still decodes after it.
   assert.deepEqual(decode(good), response.deserialize(good));
-});
-
-Deno.test("deepFreeze() freezes nested objects and arrays and leaves typed arrays alone", () => {
-  const bytes = new Uint8Array([1, 2]);
-  const value = deepFreeze({ a: { b: [1, { c: 2 }] }, bytes });
-  assert.ok(Object.isFrozen(value.a.b[1]));
-  assert.ok(!Object.isFrozen(bytes));
 });
 
 const sandboxConfig = (uid: string): PodSandboxConfig => ({

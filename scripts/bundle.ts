@@ -178,7 +178,7 @@ export function buildBundleCommand(deno: string, root: string, outdir: string): 
   ];
 }
 
-/** A temp dir left by a build that died is removed after this long, ms. */
+/** A temp dir left by a build that died (or an old launcher bundle) is removed after this long, ms. */
 const STALE_TEMP_MS = 3_600_000;
 
 /**
@@ -203,22 +203,15 @@ export async function ensureBundle(options: BundleOptions = {}): Promise<string>
   if (await isFile(entry)) return entry;
 
   await Deno.mkdir(cache, { recursive: true });
-  await removeStaleTemps(cache);
+  await removeOldDirs(cache, (name) => name.startsWith(".tmp-"));
   const temp = await Deno.makeTempDir({ dir: cache, prefix: `.tmp-${key}-` });
   try {
-    const [program, ...args] = buildBundleCommand(options.deno ?? Deno.execPath(), root, temp);
-    const out = await new Deno.Command(program, {
-      args,
-      cwd: root,
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success || !(await isFile(`${temp}/${BUNDLE_ENTRY}`))) {
-      const text = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" | ");
-      throw new Error(`deno bundle failed (exit ${out.code}): ${text}`);
-    }
+    await runBundler(
+      buildBundleCommand(options.deno ?? Deno.execPath(), root, temp),
+      root,
+      `${temp}/${BUNDLE_ENTRY}`,
+      "deno bundle",
+    );
     try {
       await Deno.rename(temp, dir);
     } catch (e) {
@@ -254,7 +247,33 @@ async function warmUp(deno: string, entry: string, dir: string): Promise<void> {
   throw new Error(`the new bundle does not run (exit ${out.code}): ${text}`);
 }
 
-async function isFile(path: string): Promise<boolean> {
+/**
+ * Runs a `deno bundle` command line (program first) in `root`; throws, with
+ * the last lines of its stderr, unless it succeeds and writes `output`.
+ * `what` names it in the message.
+ */
+export async function runBundler(
+  command: readonly string[],
+  root: string,
+  output: string,
+  what: string,
+): Promise<void> {
+  const out = await new Deno.Command(command[0], {
+    args: command.slice(1),
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success || !(await isFile(output))) {
+    const text = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" | ");
+    throw new Error(`${what} failed (exit ${out.code}): ${text}`);
+  }
+}
+
+/** Whether `path` is a file (false when it does not exist). */
+export async function isFile(path: string): Promise<boolean> {
   try {
     return (await Deno.stat(path)).isFile;
   } catch (e) {
@@ -263,11 +282,15 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-async function removeStaleTemps(cache: string): Promise<void> {
+/**
+ * Removes the dirs of `dir` whose name `pick` accepts and that are untouched
+ * for an hour (what a build that died leaves, or what no start runs any more).
+ */
+export async function removeOldDirs(dir: string, pick: (name: string) => boolean): Promise<void> {
   const now = Date.now();
-  for await (const e of Deno.readDir(cache)) {
-    if (!e.isDirectory || !e.name.startsWith(".tmp-")) continue;
-    const path = `${cache}/${e.name}`;
+  for await (const e of Deno.readDir(dir)) {
+    if (!e.isDirectory || !pick(e.name)) continue;
+    const path = `${dir}/${e.name}`;
     const mtime = (await Deno.stat(path).catch(() => undefined))?.mtime?.getTime();
     if (mtime !== undefined && now - mtime > STALE_TEMP_MS) {
       await Deno.remove(path, { recursive: true }).catch(() => {});

@@ -21,7 +21,7 @@
  * @module
  */
 
-import { REPO_ROOT, shortDigest } from "./bundle.ts";
+import { isFile, removeOldDirs, REPO_ROOT, runBundler, shortDigest } from "./bundle.ts";
 
 /** The exit code of a print step run from a stale launcher bundle (EX_TEMPFAIL). */
 export const LAUNCHER_STALE_EXIT = 75;
@@ -100,11 +100,12 @@ export async function ensureLauncherBundle(options: LauncherBundleOptions): Prom
   const dir = launcherDir(options.cacheDir);
   const target = `${dir}/${options.key}`;
   await Deno.mkdir(dir, { recursive: true });
-  if (!(await exists(`${target}/run.js`))) {
+  if (!(await isFile(`${target}/run.js`))) {
     const temp = await Deno.makeTempDir({ dir, prefix: `.tmp-${options.key}-` });
     try {
-      const out = await new Deno.Command(options.deno ?? Deno.execPath(), {
-        args: [
+      await runBundler(
+        [
+          options.deno ?? Deno.execPath(),
           "bundle",
           "--quiet",
           `--config=${root}/deno.json`,
@@ -115,20 +116,14 @@ export async function ensureLauncherBundle(options: LauncherBundleOptions): Prom
           `${temp}/run.js`,
           `${root}/scripts/run.ts`,
         ],
-        cwd: root,
-        env: { NO_COLOR: "1" },
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      if (!out.success || !(await exists(`${temp}/run.js`))) {
-        const text = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" | ");
-        throw new Error(`deno bundle of scripts/run.ts failed (exit ${out.code}): ${text}`);
-      }
+        root,
+        `${temp}/run.js`,
+        "deno bundle of scripts/run.ts",
+      );
       await Deno.writeTextFile(`${temp}/${KEY_FILE}`, `${options.key}\n`);
       await Deno.rename(temp, target).catch(async (e) => {
         // Another start renamed its (identical) bundle first: use that one.
-        if (!(await exists(`${target}/run.js`))) throw e;
+        if (!(await isFile(`${target}/run.js`))) throw e;
       });
     } finally {
       await Deno.remove(temp, { recursive: true }).catch(() => {});
@@ -137,34 +132,7 @@ export async function ensureLauncherBundle(options: LauncherBundleOptions): Prom
   const pointer = `${dir}/.current-${crypto.randomUUID()}`;
   await Deno.writeTextFile(pointer, `${options.key}\n`);
   await Deno.rename(pointer, `${dir}/current`);
-  await removeOldLaunchers(dir, options.key);
-}
-
-/** An older launcher bundle (or a temp dir of a build that died) is removed after this long, ms. */
-const OLD_LAUNCHER_MS = 3_600_000;
-
-/**
- * Removes launcher bundles other than `current` untouched for an hour: a print
- * step runs for a fraction of a second, so none still runs from them.
- */
-async function removeOldLaunchers(dir: string, current: string): Promise<void> {
-  const now = Date.now();
-  for await (const e of Deno.readDir(dir)) {
-    if (!e.isDirectory || e.name === current) continue;
-    const path = `${dir}/${e.name}`;
-    const mtime = (await Deno.stat(path).catch(() => undefined))?.mtime?.getTime();
-    if (mtime !== undefined && now - mtime > OLD_LAUNCHER_MS) {
-      await Deno.remove(path, { recursive: true }).catch(() => {});
-    }
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
+  // Older launcher bundles and dead builds' temp dirs: a print step runs for a
+  // fraction of a second, so none still runs from one untouched for an hour.
+  await removeOldDirs(dir, (name) => name !== options.key);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { localModules } from "./_local_modules.ts";
 import {
   BUNDLE_ENTRY,
   bundleKey,
@@ -39,18 +39,7 @@ async function entries(dir: string): Promise<string[]> {
 }
 
 Deno.test("bundleSources() covers every local module main.ts loads (deno info), so the key follows every edit", async () => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", "main.ts"],
-    cwd: REPO_ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  const graph: { modules: { specifier: string }[] } = JSON.parse(
-    new TextDecoder().decode(out.stdout),
-  );
-  const local = graph.modules.map((m) => m.specifier).filter((s) => s.startsWith("file:"))
-    .map((s) => fileURLToPath(s).slice(REPO_ROOT.length + 1));
+  const local = await localModules("main.ts");
   assert.ok(local.length > 100, `only ${local.length} local modules`);
   const hashed = new Set(await bundleSources());
   assert.deepEqual(local.filter((f) => !hashed.has(f)), []);

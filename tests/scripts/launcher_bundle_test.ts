@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { localModules } from "./_local_modules.ts";
 import { bundleKey, bundleSources, REPO_ROOT } from "../../scripts/bundle.ts";
 import { LAUNCHER_SCRIPTS, launcherDir, launcherKey } from "../../scripts/launcher_bundle.ts";
 
@@ -25,18 +25,7 @@ async function current(cache: string): Promise<string> {
 }
 
 Deno.test("the launcher key covers every local module scripts/run.ts loads (deno info), so a stale launcher bundle is always noticed", async () => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", "scripts/run.ts"],
-    cwd: REPO_ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  const graph: { modules: { specifier: string }[] } = JSON.parse(
-    new TextDecoder().decode(out.stdout),
-  );
-  const local = graph.modules.map((m) => m.specifier).filter((s) => s.startsWith("file:"))
-    .map((s) => fileURLToPath(s).slice(REPO_ROOT.length + 1));
+  const local = await localModules("scripts/run.ts");
   assert.ok(local.includes("scripts/run.ts") && local.length > 10, local.join(" "));
   const hashed = new Set([...await bundleSources(), ...LAUNCHER_SCRIPTS]);
   assert.deepEqual(local.filter((f) => !hashed.has(f)), []);

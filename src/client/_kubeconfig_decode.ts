@@ -14,7 +14,7 @@
  * @module
  */
 
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "../util/posix_path.ts";
 import { parse } from "yaml";
 import { errText } from "../util/err_text.ts";
 import { hasAliasCycle, KUBE_YAML_OPTIONS } from "../util/kube_yaml.ts";

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolve } from "../util/posix_path.ts";
 import { errText } from "../util/err_text.ts";
 import { decodeKubeconfig, FieldProblem, type Material } from "./_kubeconfig_decode.ts";
 

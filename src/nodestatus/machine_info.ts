@@ -30,6 +30,9 @@ import { errText } from "../util/err_text.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { firstLine, integerFile, loadavgTasks, osReleasePrettyName } from "./_proc_parse.ts";
 import { defaultRouteIP, fallbackHostIP, type InterfaceAddress } from "./host_ip.ts";
+import { MACHINE_FILES } from "./machine_files.ts";
+
+export { MACHINE_FILES };
 
 /** What the node reports about its machine that does not change while the agent runs. */
 export interface MachineInfo {
@@ -118,19 +121,6 @@ export interface MachineInfoReaderOptions {
   /** Where what cannot be read is warned about, once each. @default nullLogger */
   logger?: Logger;
 }
-
-/** Paths the reader reads. */
-export const MACHINE_FILES = {
-  machineId: "/etc/machine-id",
-  dbusMachineId: "/var/lib/dbus/machine-id",
-  productUuid: "/sys/class/dmi/id/product_uuid",
-  bootId: "/proc/sys/kernel/random/boot_id",
-  osRelease: "/etc/os-release",
-  pidMax: "/proc/sys/kernel/pid_max",
-  threadsMax: "/proc/sys/kernel/threads-max",
-  loadavg: "/proc/loadavg",
-  route: "/proc/net/route",
-} as const;
 
 const GO_ARCH: Readonly<Record<string, string>> = { x86_64: "amd64", aarch64: "arm64" };
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "../util/posix_path.ts";
 import { OptionsError } from "./options_error.ts";
 import { SETTINGS } from "./_settings.ts";
 import { COMMA_REASON, describeValue } from "./_validate.ts";

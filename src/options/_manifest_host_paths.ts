@@ -15,7 +15,7 @@
  * @module
  */
 
-import { isAbsolute, join } from "node:path";
+import { isAbsolute, join } from "../util/posix_path.ts";
 import { parseAllDocuments } from "yaml";
 import { KUBE_YAML_OPTIONS } from "../util/kube_yaml.ts";
 

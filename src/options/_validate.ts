@@ -5,8 +5,8 @@
  * @module
  */
 
-import { isAbsolute } from "node:path";
-import { isIP } from "node:net";
+import { isAbsolute } from "../util/posix_path.ts";
+import { ipFamily } from "../util/ip_family.ts";
 import { formatDuration } from "./duration.ts";
 import { endpointSocketPath } from "./endpoint_socket_path.ts";
 import { OptionsError } from "./options_error.ts";
@@ -31,7 +31,7 @@ export function describeValue(value: unknown): string {
 export function cidrProblem(text: string): string | undefined {
   const slash = text.indexOf("/");
   if (slash < 0) return "not a CIDR (e.g. 10.88.0.0/16)";
-  const family = isIP(text.slice(0, slash));
+  const family = ipFamily(text.slice(0, slash));
   const bits = text.slice(slash + 1);
   if (family === 0 || !/^\d{1,3}$/.test(bits)) return "not a CIDR (e.g. 10.88.0.0/16)";
   if (Number(bits) > (family === 4 ? 32 : 128)) return "prefix length out of range";
@@ -143,12 +143,12 @@ export function validateValues(
     fail("loggingFormat", 'must be "text" or "json"');
   }
   for (const key of ["address", "healthzBindAddress"]) {
-    if (isIP(values[key] as string) === 0) fail(key, "not an IP address");
+    if (ipFamily(values[key] as string) === 0) fail(key, "not an IP address");
   }
   const nodeIP = values.nodeIP as string | undefined;
   if (nodeIP !== undefined && nodeIP !== "") {
     const ips = nodeIP.split(",");
-    if (ips.length > 2 || ips.some((ip) => isIP(ip.trim()) === 0)) {
+    if (ips.length > 2 || ips.some((ip) => ipFamily(ip.trim()) === 0)) {
       fail("nodeIP", "not an IP address (or a dual-stack pair ip4,ip6)");
     }
   }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../util/posix_path.ts";
 import type { Taint } from "kubernetes-types/core/v1.d.ts";
 import {
   EMBEDDED_ENDPOINT,

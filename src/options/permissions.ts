@@ -6,8 +6,8 @@
  * @module
  */
 
-import { MACHINE_FILES } from "../nodestatus/machine_info.ts";
-import { isIPv4 } from "node:net";
+import { MACHINE_FILES } from "../nodestatus/machine_files.ts";
+import { ipFamily } from "../util/ip_family.ts";
 import { GRPC_ENV_VARS } from "../cri/permissions_env.ts";
 import type { KubeletOptions } from "./kubelet_options.ts";
 import { manifestHostPaths, type ManifestReadIO } from "./_manifest_host_paths.ts";
@@ -79,7 +79,7 @@ function hostPort(host: string, port: number): string {
  * refused), so those are left out; loadKubeletOptions warns about them.
  */
 function grantableRanges(cidrs: readonly string[]): string[] {
-  return cidrs.filter((c) => isIPv4(c.slice(0, c.indexOf("/"))));
+  return cidrs.filter((c) => ipFamily(c.slice(0, c.indexOf("/"))) === 4);
 }
 
 function urlHostPort(url: string): string {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { localModules } from "./_local_modules.ts";
+import { localModules, nodeImports } from "./_local_modules.ts";
 import { bundleKey, bundleSources, REPO_ROOT } from "../../scripts/bundle.ts";
 import { LAUNCHER_SCRIPTS, launcherDir, launcherKey } from "../../scripts/launcher_bundle.ts";
 
@@ -29,6 +29,10 @@ Deno.test("the launcher key covers every local module scripts/run.ts loads (deno
   assert.ok(local.includes("scripts/run.ts") && local.length > 10, local.join(" "));
   const hashed = new Set([...await bundleSources(), ...LAUNCHER_SCRIPTS]);
   assert.deepEqual(local.filter((f) => !hashed.has(f)), []);
+});
+
+Deno.test("the modules scripts/run.ts loads import no node: module (deno info): the print step runs without Node compatibility", async () => {
+  assert.deepEqual(await nodeImports("scripts/run.ts"), []);
 });
 
 Deno.test("launcherKey() follows the agent's key and each launcher script", async () => {
@@ -64,7 +68,9 @@ Deno.test("scripts/start.sh builds the launcher bundle at its first start, runs 
       assert.equal(await current(cache), key);
       const dir = `${launcherDir(cache)}/${key}`;
       assert.equal((await Deno.readTextFile(`${dir}/launcher.key`)).trim(), key);
-      assert.ok((await Deno.stat(`${dir}/run.js`)).isFile);
+      // No Node compatibility in the print step: it would cost ≈ 45 ms of each start.
+      const code = await Deno.readTextFile(`${dir}/run.js`);
+      assert.doesNotMatch(code, /(from\s*|import\(|require\()["']node:/);
     });
     await t.step("from the bundle: bad flags get the one line and exit 1", async () => {
       const out = await startSh(cache, ["--max-pods=zero"]);

@@ -51,13 +51,8 @@ import {
 } from "../src/options/mod.ts";
 import { CliUsageError, isCliCommand, parseCliArgs } from "../src/cli/cli_args.ts";
 import { cliPermissions } from "../src/cli/agent_endpoint.ts";
-import {
-  bundleKey,
-  type BundleOptions,
-  defaultBundleCacheDir,
-  ensureBundle,
-  REPO_ROOT,
-} from "./bundle.ts";
+import { type BundleOptions, defaultBundleCacheDir, ensureBundle, REPO_ROOT } from "./bundle.ts";
+import { memoizedBundleKey } from "./bundle_key_memo.ts";
 import {
   ensureLauncherBundle,
   LAUNCHER_STALE_EXIT,
@@ -268,7 +263,7 @@ if (import.meta.main) {
     if (printOnly) {
       // start.sh's print step, from the launcher bundle or from source.
       const own = await ownLauncherKey(import.meta.url);
-      const agentKey = await bundleKey();
+      const agentKey = await memoizedBundleKey({ cacheDir: defaultBundleCacheDir() });
       const key = await launcherKey(agentKey);
       if (own !== undefined && own !== key) Deno.exit(LAUNCHER_STALE_EXIT);
       cmd = await buildRunCommand(args, Deno.execPath(), { bundle: { key: agentKey } });

@@ -61,13 +61,14 @@ async function startAgent(
     objects: objects.source,
     localObjects: objects.local,
   });
+  // The servers start first: /healthz answers as soon as the loops run.
   const loops: AgentLoops = {
+    ...buildServers(deps, rt, pods, () => supervisor.healthCheck(), cluster),
     ...pods.loops,
     ...rt.loops,
     ...clusterSide?.attach(pods),
     ...objects.loops(() => pods.kubelet.pods(), (uid) => pods.kubelet.podWorkers.wake(uid)),
     ...buildHousekeeping(deps, open.cri, rt, pods),
-    ...buildServers(deps, rt, pods, () => supervisor.healthCheck(), cluster),
   };
   for (const [name, run] of Object.entries(loops)) supervisor.start(name, run);
 }

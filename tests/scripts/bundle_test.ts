@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
 import { localModules } from "./_local_modules.ts";
-import {
-  BUNDLE_ENTRY,
-  bundleKey,
-  bundleSources,
-  ensureBundle,
-  REPO_ROOT,
-} from "../../scripts/bundle.ts";
+import { BUNDLE_ENTRY, bundleKey, bundleSources, ensureBundle } from "../../scripts/bundle.ts";
 
 /** A tiny repository: main.ts printing what src/value.ts exports, deno.json, deno.lock. */
 async function fixtureRepo(value: string): Promise<string> {

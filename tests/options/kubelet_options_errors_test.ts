@@ -121,6 +121,11 @@ Deno.test("loadKubeletOptions() reports bad values as one line naming flag or fi
       'invalid value "localhost" for flag --address: not an IP address',
     ],
     [
+      ["--address=fe80::1%eth0"],
+      {},
+      'invalid value "fe80::1%eth0" for flag --address: not an IP address',
+    ],
+    [
       ["--healthz-bind-address=1.2.3"],
       {},
       'invalid value "1.2.3" for flag --healthz-bind-address: not an IP address',

@@ -120,6 +120,8 @@ export class ProbeWorker {
   /** When the instance was first probed, and whether it has succeeded (start-up retries). */
   #firstProbeAt: number | undefined;
   #succeeded = false;
+  /** When this instance was first seen running without a known start time. */
+  #runningSeenAt: number | undefined;
   /** When the next start-up retry is due, if one is. */
   #retryAt: number | undefined;
 
@@ -201,6 +203,7 @@ export class ProbeWorker {
       this.#lastResult = undefined;
       this.#resultRun = 0;
       this.#firstProbeAt = undefined;
+      this.#runningSeenAt = undefined;
       this.#succeeded = false;
     }
     if (this.#onHold) return true;
@@ -212,7 +215,11 @@ export class ProbeWorker {
       results.set(id, "success", uid);
       return false;
     }
-    const readyAt = (status.startedAt ?? 0) + (this.probe.initialDelaySeconds ?? 0) * 1000;
+    // A status may say running before it carries the start time: the delay then counts from
+    // when this worker first saw it running, never from the epoch (which would probe at once).
+    if (status.startedAt === undefined) this.#runningSeenAt ??= now;
+    const readyAt = (status.startedAt ?? this.#runningSeenAt ?? now) +
+      (this.probe.initialDelaySeconds ?? 0) * 1000;
     if (now < readyAt) {
       this.#wakeHint = readyAt;
       return true;

@@ -480,8 +480,18 @@ if (typeof harness === "string") {
               timeoutMs: 45_000,
               details,
             });
-            assert.equal(containerStatus(pod, "web")?.restartCount, 0, summary(pod));
-            assert.ok(podReady(pod), summary(pod));
+            // Should it ever fail: why the first instance ended, and the agent log (readiness failures left out).
+            const why = () =>
+              `${summary(pod)}; lastState ${
+                JSON.stringify(containerStatus(pod, "web")?.lastState ?? {})
+              }\nagent log:\n${
+                agent!.logTail(2000).split("\n").filter((l) =>
+                  !l.includes("Readiness probe failed")
+                ).slice(-150)
+                  .join("\n")
+              }`;
+            assert.equal(containerStatus(pod, "web")?.restartCount, 0, why());
+            assert.ok(podReady(pod), why());
             timing("passing liveness", testStart);
           },
         );

@@ -154,6 +154,20 @@ Deno.test("ProbeWorker.probeOnce() honours initialDelaySeconds from the containe
   assert.equal(fx.probes.length, 1);
 });
 
+Deno.test("ProbeWorker.probeOnce() counts initialDelaySeconds from when it first saw the container running when the status has no start time yet", async () => {
+  const fx = setup("liveness", { exec: { command: ["x"] }, initialDelaySeconds: 12 });
+  fx.clock.set(T0 + 1_000);
+  fx.status.current = { containerId: "c1", state: "running" }; // no startedAt (yet)
+  await fx.worker.probeOnce();
+  assert.equal(fx.probes.length, 0, "not probed at once, as an epoch start would allow");
+  fx.clock.set(T0 + 12_999);
+  await fx.worker.probeOnce();
+  assert.equal(fx.probes.length, 0);
+  fx.clock.set(T0 + 13_000);
+  await fx.worker.probeOnce();
+  assert.equal(fx.probes.length, 1);
+});
+
 Deno.test("ProbeWorker liveness failure holds the worker until a new container instance", async () => {
   const fx = setup("liveness", { exec: { command: ["x"] }, failureThreshold: 2 });
   fx.outcomes.push(failure("HTTP probe failed with statuscode: 500"), failure("again"));

@@ -122,6 +122,8 @@ export class ProbeWorker {
   #succeeded = false;
   /** When this instance was first seen running without a known start time. */
   #runningSeenAt: number | undefined;
+  /** Whether the verdict now is the failure recorded while the instance was not running. */
+  #failedNotRunning = false;
   /** When the next start-up retry is due, if one is. */
   #retryAt: number | undefined;
 
@@ -204,12 +206,21 @@ export class ProbeWorker {
       this.#resultRun = 0;
       this.#firstProbeAt = undefined;
       this.#runningSeenAt = undefined;
+      this.#failedNotRunning = false;
       this.#succeeded = false;
     }
     if (this.#onHold) return true;
     if (status.state !== "running") {
       results.set(id, "failure", uid);
+      this.#failedNotRunning = true;
       return status.state !== "terminated" || pod.spec?.restartPolicy !== "Never";
+    }
+    if (this.#failedNotRunning) {
+      // Seen created before it ran (the runtime's status raced its start): that failure was
+      // "not running", not a probe's verdict; a liveness failure kept here would kill the
+      // container as soon as it runs, before its first probe.
+      this.#failedNotRunning = false;
+      results.set(id, initialVerdict(this.type), uid);
     }
     if (pod.metadata?.deletionTimestamp && this.type !== "readiness") {
       results.set(id, "success", uid);

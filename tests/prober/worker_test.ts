@@ -168,6 +168,21 @@ Deno.test("ProbeWorker.probeOnce() counts initialDelaySeconds from when it first
   assert.equal(fx.probes.length, 1);
 });
 
+Deno.test("ProbeWorker: a liveness worker that saw its container created before it ran keeps no failure once it runs (no kill before the first probe)", async () => {
+  const fx = setup("liveness", { exec: { command: ["x"] }, initialDelaySeconds: 12 });
+  fx.status.current = { containerId: "c1", state: "waiting" }; // created, not yet started
+  await fx.worker.probeOnce();
+  assert.equal(fx.results.get("c1"), "failure", "not running: a failure, as the kubelet records");
+  fx.status.current = { containerId: "c1", state: "running", startedAt: fx.clock.now() };
+  await fx.worker.probeOnce();
+  assert.equal(
+    fx.results.get("c1"),
+    "success",
+    "running, inside the initial delay: no verdict yet",
+  );
+  assert.equal(fx.probes.length, 0);
+});
+
 Deno.test("ProbeWorker liveness failure holds the worker until a new container instance", async () => {
   const fx = setup("liveness", { exec: { command: ["x"] }, failureThreshold: 2 });
   fx.outcomes.push(failure("HTTP probe failed with statuscode: 500"), failure("again"));

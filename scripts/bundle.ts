@@ -110,7 +110,7 @@ export function defaultBundleCacheDir(): string {
  *
  * Requires `--allow-read` on `root`.
  */
-export function bundleSources(root: string = REPO_ROOT): Promise<string[]> {
+export function bundleSources(root: string = REPO_ROOT): string[] {
   const out: string[] = ["main.ts", "deno.json", "deno.lock"];
   // Sync: one pass over ~30 dirs in a short-lived step, with no event-loop
   // round trip per directory.
@@ -121,7 +121,7 @@ export function bundleSources(root: string = REPO_ROOT): Promise<string[]> {
     }
   };
   walk("src");
-  return Promise.resolve(out.sort());
+  return out.sort();
 }
 
 /**
@@ -134,7 +134,7 @@ export function bundleSources(root: string = REPO_ROOT): Promise<string[]> {
  */
 export async function bundleKey(options: BundleOptions = {}): Promise<string> {
   const root = options.root ?? REPO_ROOT;
-  const files = await bundleSources(root);
+  const files = bundleSources(root);
   const contents = await Promise.all(
     files.map((f) =>
       Deno.readFile(`${root}/${f}`).catch((e) => {

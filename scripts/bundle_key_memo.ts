@@ -20,6 +20,7 @@
  * @module
  */
 
+import { writeTextFileAtomically } from "../src/util/write_atomically.ts";
 import { BUNDLE_FLAGS, bundleKey, bundleSources, REPO_ROOT, shortDigest } from "./bundle.ts";
 
 /** A source changed this recently (ms) leaves no memo behind. */
@@ -44,7 +45,7 @@ export interface BundleKeyMemoOptions {
  */
 export async function memoizedBundleKey(options: BundleKeyMemoOptions): Promise<string> {
   const root = options.root ?? REPO_ROOT;
-  const files = await bundleSources(root);
+  const files = bundleSources(root);
   const stats = sourceStats(root, files);
   const fingerprint = await shortDigest([
     `deno ${Deno.version.deno}\0${BUNDLE_FLAGS.join(" ")}\0${root}\0`,
@@ -55,7 +56,7 @@ export async function memoizedBundleKey(options: BundleKeyMemoOptions): Promise<
   if (remembered?.fingerprint === fingerprint) return remembered.key;
   const key = await bundleKey({ root });
   const now = (options.now ?? Date.now)();
-  if (now - stats.newestChangeMs >= RACY_MS) writeMemo(memoPath, { fingerprint, key });
+  if (now - stats.newestChangeMs >= RACY_MS) await writeMemo(memoPath, { fingerprint, key });
   return key;
 }
 
@@ -94,19 +95,11 @@ function readMemo(path: string): Memo | undefined {
   }
 }
 
-/** Written to a temp file and renamed, so a concurrent start reads the old memo or the new one. */
-function writeMemo(path: string, memo: Memo): void {
-  const dir = path.slice(0, path.lastIndexOf("/"));
+/** Written beside and renamed, so a concurrent start reads the old memo or the new one. */
+async function writeMemo(path: string, memo: Memo): Promise<void> {
   try {
-    Deno.mkdirSync(dir, { recursive: true });
-    const temp = `${path}.${crypto.randomUUID()}.tmp`;
-    Deno.writeTextFileSync(temp, JSON.stringify(memo));
-    try {
-      Deno.renameSync(temp, path);
-    } catch (e) {
-      Deno.removeSync(temp);
-      throw e;
-    }
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await writeTextFileAtomically(path, JSON.stringify(memo));
   } catch {
     // read-only cache: the next start hashes again
   }

@@ -21,6 +21,7 @@
  * @module
  */
 
+import { writeTextFileAtomically } from "../src/util/write_atomically.ts";
 import { isFile, removeOldDirs, REPO_ROOT, runBundler, shortDigest } from "./bundle.ts";
 
 /** The exit code of a print step run from a stale launcher bundle (EX_TEMPFAIL). */
@@ -135,9 +136,7 @@ export async function ensureLauncherBundle(options: LauncherBundleOptions): Prom
       await Deno.remove(temp, { recursive: true }).catch(() => {});
     }
   }
-  const pointer = `${dir}/.current-${crypto.randomUUID()}`;
-  await Deno.writeTextFile(pointer, `${options.key}\n`);
-  await Deno.rename(pointer, `${dir}/current`);
+  await writeTextFileAtomically(`${dir}/current`, `${options.key}\n`);
   // Older launcher bundles and dead builds' temp dirs: a print step runs for a
   // fraction of a second, so none still runs from one untouched for an hour.
   await removeOldDirs(dir, (name) => name !== options.key);

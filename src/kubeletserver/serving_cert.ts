@@ -24,6 +24,7 @@ import { errText } from "../util/err_text.ts";
 import { type Logger, nullLogger } from "../util/logger.ts";
 import { readCertificate } from "./_der.ts";
 import type { ServingKeyType } from "./tls_settings.ts";
+import { writeTextFileAtomically } from "../util/write_atomically.ts";
 
 /** A kept self-signed certificate closer than this to its end is replaced: 1 day. */
 export const RENEW_BEFORE_MS = 24 * 3600_000;
@@ -144,13 +145,6 @@ async function readOrUndefined(path: string): Promise<string | undefined> {
   }
 }
 
-async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await Deno.writeTextFile(tmp, text, { mode });
-  await Deno.chmod(tmp, mode);
-  await Deno.rename(tmp, path);
-}
-
 /**
  * Loads the given certificate files, or reuses or makes the self-signed pair
  * in `certDir`. Throws one line naming the file when a given file cannot be
@@ -235,8 +229,8 @@ export async function loadServingCert(options: ServingCertOptions): Promise<Serv
   const { generateSelfSignedCertKey } = await import("./_self_signed.ts");
   const made = await generateSelfSignedCertKey(options.hostname, extraIps, extraDns, now);
   await Deno.mkdir(options.certDir, { recursive: true, mode: 0o755 });
-  await writeAtomically(keyFile, made.key, 0o600);
-  await writeAtomically(certFile, made.cert, 0o644);
+  await writeTextFileAtomically(keyFile, made.key, 0o600);
+  await writeTextFileAtomically(certFile, made.cert, 0o644);
   const leaf = parsePair(made.cert, made.key).leaf;
   logger.info("Made a self-signed serving certificate", {
     certFile,

@@ -228,9 +228,8 @@ export class ProbeWorker {
     }
     // A status may say running before it carries the start time: the delay then counts from
     // when this worker first saw it running, never from the epoch (which would probe at once).
-    if (status.startedAt === undefined) this.#runningSeenAt ??= now;
-    const readyAt = (status.startedAt ?? this.#runningSeenAt ?? now) +
-      (this.probe.initialDelaySeconds ?? 0) * 1000;
+    const startedAt = status.startedAt ?? (this.#runningSeenAt ??= now);
+    const readyAt = startedAt + (this.probe.initialDelaySeconds ?? 0) * 1000;
     if (now < readyAt) {
       this.#wakeHint = readyAt;
       return true;

@@ -13,7 +13,7 @@ async function oldRepo(): Promise<string> {
   await Deno.writeTextFile(`${root}/src/deep/value.ts`, `export const value = "a";\n`);
   await Deno.writeTextFile(`${root}/deno.json`, "{}\n");
   const past = new Date(Date.now() - 60_000);
-  for (const f of await bundleSources(root)) {
+  for (const f of bundleSources(root)) {
     await Deno.utime(`${root}/${f}`, past, past).catch(() => {}); // deno.lock is missing
   }
   return root;

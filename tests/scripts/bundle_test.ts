@@ -35,7 +35,7 @@ async function entries(dir: string): Promise<string[]> {
 Deno.test("bundleSources() covers every local module main.ts loads (deno info), so the key follows every edit", async () => {
   const local = await localModules("main.ts");
   assert.ok(local.length > 100, `only ${local.length} local modules`);
-  const hashed = new Set(await bundleSources());
+  const hashed = new Set(bundleSources());
   assert.deepEqual(local.filter((f) => !hashed.has(f)), []);
   for (const f of ["deno.json", "deno.lock"]) assert.ok(hashed.has(f), f);
 });
